@@ -1,0 +1,63 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { configFields, serviceUnavailable } from '@platform/runtime';
+import { z } from 'zod';
+import { Prisma, PrismaClient } from './generated/client.ts';
+import { isDatabaseUnavailable } from './unavailability.ts';
+
+export { Prisma } from './generated/client.ts';
+export type { Image, User } from './generated/client.ts';
+export { isDatabaseUnavailable } from './unavailability.ts';
+
+/** Configuration of a service that uses PostgreSQL. */
+export const databaseConfigSchema = z.object({
+  DATABASE_URL: configFields.postgresUrl(),
+  /** Connections in this process's pool. */
+  DATABASE_POOL_SIZE: configFields.positiveInt(10),
+  /** How long to wait for a connection before failing the query (no hanging when PostgreSQL is gone). */
+  DATABASE_CONNECT_TIMEOUT_MS: configFields.milliseconds(2_000),
+  /** Server-side limit for any one statement. */
+  DATABASE_STATEMENT_TIMEOUT_MS: configFields.milliseconds(5_000),
+});
+
+export type DatabaseConfig = z.infer<typeof databaseConfigSchema>;
+
+/**
+ * A Prisma client over node-postgres with every wait bounded. Any query that fails because
+ * PostgreSQL is unreachable or too slow rejects with a 503 AppError, so services answer
+ * "unavailable, retry" instead of a 500, and recover as soon as the database is back (the pool
+ * reconnects on the next query).
+ */
+export function createDatabase(config: DatabaseConfig) {
+  const adapter = new PrismaPg({
+    connectionString: config.DATABASE_URL,
+    max: config.DATABASE_POOL_SIZE,
+    connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    query_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS + 1_000,
+    idleTimeoutMillis: 30_000,
+  });
+  return new PrismaClient({ adapter }).$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        try {
+          const result: unknown = await query(args);
+          return result;
+        } catch (error) {
+          throw isDatabaseUnavailable(error) ? serviceUnavailable('The database is unavailable.', error) : error;
+        }
+      },
+    },
+  });
+}
+
+export type Database = ReturnType<typeof createDatabase>;
+
+/** A unique constraint rejected the write. */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+/** Readiness check: one round trip to PostgreSQL. */
+export async function pingDatabase(database: Database): Promise<void> {
+  await database.$queryRaw`SELECT 1`;
+}

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request, RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../logger.ts';
+
+export const requestIdHeader = 'x-request-id';
+
+/** A caller's request id is kept only if it is short and plain, so it cannot forge log content. */
+const acceptableRequestId = /^[\w.:-]{1,128}$/;
+
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers[requestIdHeader];
+  const id = typeof incoming === 'string' && acceptableRequestId.test(incoming) ? incoming : randomUUID();
+  res.setHeader(requestIdHeader, id);
+  return id;
+}
+
+/** The id given to this request (the caller's X-Request-Id if acceptable), for logs and upstream calls. */
+export const requestIdOf = (req: IncomingMessage): string => (typeof req.id === 'string' ? req.id : randomUUID());
+
+/** The route template (e.g. /images/:filename), never the raw path, which may hold names. */
+export function routeOf(req: IncomingMessage): string {
+  const route = (req as Request).route as { path?: unknown } | undefined;
+  return typeof route?.path === 'string' ? ((req as Request).baseUrl || '') + route.path : 'unmatched';
+}
+
+/** One log line per request: id, method, route, status, duration. Health probes stay quiet. */
+export function requestLogging(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: requestId,
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessMessage: () => 'request completed',
+    customErrorMessage: () => 'request failed',
+    // The route is known only once routing is done, so it is added to the completion line.
+    customSuccessObject: (req, _res, line: object) => ({ ...line, route: routeOf(req) }),
+    customErrorObject: (req, _res, _error, line: object) => ({ ...line, err: undefined, route: routeOf(req) }),
+    serializers: {
+      req: (req: { id: unknown; method: unknown; url?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
+      res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
+    },
+  });
+}

@@ -1,0 +1,130 @@
+import type { RequestHandler } from 'express';
+import { decodeProtectedHeader } from 'jose';
+import jwksRsa from 'jwks-rsa';
+import { Passport } from 'passport';
+import { ExtractJwt, Strategy as JwtStrategy, type SecretOrKeyProvider } from 'passport-jwt';
+import { z } from 'zod';
+import { configFields } from './config.ts';
+import { serviceUnavailable, unauthorized } from './errors.ts';
+
+/** The caller, as proven by a verified token. */
+export interface AuthenticatedUser {
+  id: string;
+  username: string;
+}
+
+declare global {
+  // Passport types req.user as Express.User; this is what it holds here.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface User {
+      id: string;
+      username: string;
+    }
+  }
+}
+
+/** The one signing algorithm accepted; anything else (none, HS256, RS256...) is rejected. */
+export const tokenAlgorithm = 'ES256';
+
+/** The claims every token carries and every verifier checks; shared by issuer and verifiers. */
+export const tokenClaimsConfigSchema = z.object({
+  JWT_ISSUER: configFields.nonEmpty().default('platform-auth'),
+  JWT_AUDIENCE: configFields.nonEmpty().default('platform'),
+});
+
+/** Configuration of a service that verifies tokens. */
+export const jwtVerificationConfigSchema = tokenClaimsConfigSchema.extend({
+  /** Where the auth service publishes its public keys. */
+  JWKS_URL: configFields.httpUrl(),
+  /** Time limit for fetching the key set. */
+  JWKS_TIMEOUT_MS: configFields.milliseconds(2_000),
+  /** How long a fetched key is trusted before it is fetched again. */
+  JWKS_CACHE_MS: configFields.milliseconds(600_000),
+});
+
+export type JwtVerificationConfig = z.infer<typeof jwtVerificationConfigSchema>;
+
+/** Key-set fetch failures caused by the auth service being unreachable, not by the token. */
+class KeySetUnavailableError extends Error {
+  override name = 'KeySetUnavailableError';
+}
+
+/**
+ * Bearer-token authentication with keys from the auth service's JWKS, cached by `kid`: no network
+ * hop per request, and a new `kid` (key rotation) is fetched once when first seen. Algorithm,
+ * issuer, audience and expiry are all checked.
+ */
+/** Returns middleware that sets req.user from a valid bearer token, or answers 401 (503 if keys cannot be fetched). */
+export function createJwtAuthentication(config: JwtVerificationConfig): RequestHandler {
+  const keySet = jwksRsa({
+    jwksUri: config.JWKS_URL,
+    timeout: config.JWKS_TIMEOUT_MS,
+    cache: true,
+    cacheMaxAge: config.JWKS_CACHE_MS,
+    // Keep verifying with known keys through a short auth-service outage.
+    cacheMaxAgeFallback: config.JWKS_CACHE_MS,
+    // Tokens with made-up kids must not turn into a flood of key-set fetches.
+    rateLimit: true,
+    jwksRequestsPerMinute: 30,
+  });
+
+  const keyProvider: SecretOrKeyProvider = (_req, rawToken, done) => {
+    let kid: unknown;
+    try {
+      kid = decodeProtectedHeader(String(rawToken)).kid;
+    } catch (error) {
+      done(error);
+      return;
+    }
+    if (typeof kid !== 'string') {
+      done(new Error('token has no kid'));
+      return;
+    }
+    keySet.getSigningKey(kid).then(
+      (key) => { done(null, key.getPublicKey()); },
+      (error: unknown) => {
+        const unavailable = (error as { isEndpointUnavailable?: boolean }).isEndpointUnavailable === true;
+        done(unavailable ? new KeySetUnavailableError('the key set cannot be fetched', { cause: error }) : error);
+      },
+    );
+  };
+
+  const passport = new Passport();
+  passport.use(
+    'jwt',
+    new JwtStrategy(
+      {
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        secretOrKeyProvider: keyProvider,
+        algorithms: [tokenAlgorithm],
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+      },
+      (payload: { sub?: unknown; username?: unknown }, done: (error: null, user: AuthenticatedUser | false) => void) => {
+        const { sub, username } = payload;
+        done(null, typeof sub === 'string' && typeof username === 'string' ? { id: sub, username } : false);
+      },
+    ),
+  );
+
+  return (req, res, next) => {
+    const authenticate = passport.authenticate('jwt', { session: false }, (error: unknown, user: AuthenticatedUser | false, info: unknown) => {
+      if (error !== null && error !== undefined) {
+        next(error);
+        return;
+      }
+      if (info instanceof KeySetUnavailableError) {
+        next(serviceUnavailable('Tokens cannot be verified right now.', info));
+        return;
+      }
+      if (user === false) {
+        next(unauthorized());
+        return;
+      }
+      req.user = user;
+      next();
+    }) as RequestHandler;
+    authenticate(req, res, next);
+  };
+}
