@@ -1,0 +1,32 @@
+import { configFields, jwtVerificationConfigSchema, loadConfig, serverConfigSchema } from '@platform/runtime';
+import { z } from 'zod';
+
+const apiConfigSchema = z.object({
+  ...serverConfigSchema.shape,
+  ...jwtVerificationConfigSchema.shape,
+  PORT: configFields.port(3000),
+  /** The address clients use to reach this API; image URLs are built from it, never from the Host header. */
+  PUBLIC_BASE_URL: configFields.httpUrl().default('http://localhost:3000').transform((url) => url.replace(/\/+$/, '')),
+  AUTH_URL: configFields.httpUrl(),
+  IMAGE_URL: configFields.httpUrl(),
+  /**
+   * Which peers may set X-Forwarded-For/Proto: Express "trust proxy" addresses or presets
+   * (loopback, uniquelocal), a hop count, or false.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((value) => (/^\d+$/.test(value) ? Number(value) : value === 'false' ? (false as const) : value)),
+  /** Uploads declaring a larger Content-Length are refused before any byte is forwarded. */
+  MAX_UPLOAD_BYTES: configFields.positiveInt(1024 * 1024 * 1024),
+  UPSTREAM_CONNECT_TIMEOUT_MS: configFields.milliseconds(2_000),
+  /** Time for an upstream to start answering once the request is sent. */
+  UPSTREAM_HEADERS_TIMEOUT_MS: configFields.milliseconds(30_000),
+  /** Longest pause inside an upstream response body. */
+  UPSTREAM_BODY_TIMEOUT_MS: configFields.milliseconds(30_000),
+  UPSTREAM_CONNECTIONS: configFields.positiveInt(128),
+});
+
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
+export const loadApiConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => loadConfig(apiConfigSchema, env);

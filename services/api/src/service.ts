@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { createHttpApp, createJwtAuthentication, createLogger, Readiness, type ServiceDefinition } from '@platform/runtime';
+import { parse as parseYaml } from 'yaml';
+import type { ApiConfig } from './config.ts';
+import { mountApiRoutes } from './http/routes.ts';
+import { createAuthService } from './upstreams/auth-service.ts';
+import { createImageService } from './upstreams/image-service.ts';
+
+const openApiDocument = parseYaml(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')) as object;
+
+/**
+ * Wires the public gateway: tokens verified locally from the auth service's JWKS, credentials
+ * forwarded to auth, image bytes streamed to and from the image service.
+ *
+ * Readiness deliberately checks no upstream: if auth or image is down, this gateway still answers
+ * with a clear 503 problem, which beats being pulled out of the load balancer (an HTML 502/503
+ * from the ingress) for a fault that is not its own.
+ */
+export function createApiService(config: ApiConfig): Promise<ServiceDefinition> {
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const auth = createAuthService(config);
+  const images = createImageService(config);
+  const readiness = new Readiness([], config.READINESS_TIMEOUT_MS);
+  const routes = {
+    auth,
+    images,
+    requireUser: createJwtAuthentication(config),
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    openApiDocument,
+  };
+  return Promise.resolve({
+    name: 'api',
+    logger,
+    port: config.PORT,
+    server: config,
+    readiness,
+    app: createHttpApp({ logger, readiness, trustProxy: config.TRUST_PROXY, routes: (app) => { mountApiRoutes(app, routes); } }),
+    resources: [
+      { name: 'auth upstream', close: auth.close },
+      { name: 'image upstream', close: images.close },
+    ],
+  });
+}

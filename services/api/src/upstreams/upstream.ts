@@ -1,0 +1,55 @@
+import type { Readable } from 'node:stream';
+import { serviceUnavailable } from '@platform/runtime';
+import { Pool, type Dispatcher } from 'undici';
+import type { ApiConfig } from '../config.ts';
+
+export interface UpstreamRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
+  path: string;
+  headers: Record<string, string | undefined>;
+  body?: string | Readable;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Dispatcher.ResponseData['headers'];
+  /** A stream with .json()/.text() helpers; consume or dump it. */
+  body: Dispatcher.ResponseData['body'];
+}
+
+export interface Upstream {
+  request: (request: UpstreamRequest) => Promise<UpstreamResponse>;
+  close: () => Promise<void>;
+}
+
+/**
+ * A keep-alive connection pool to one internal service, with every wait bounded. A service that
+ * cannot be reached or does not answer in time becomes a 503 naming it. Requests are not retried:
+ * uploads are streams that cannot be replayed, and the client is the right place to retry.
+ */
+export function createUpstream(name: string, baseUrl: string, config: ApiConfig): Upstream {
+  const pool = new Pool(baseUrl, {
+    connections: config.UPSTREAM_CONNECTIONS,
+    connect: { timeout: config.UPSTREAM_CONNECT_TIMEOUT_MS },
+    headersTimeout: config.UPSTREAM_HEADERS_TIMEOUT_MS,
+    bodyTimeout: config.UPSTREAM_BODY_TIMEOUT_MS,
+  });
+  return {
+    request: async ({ method, path, headers, body }) => {
+      const definedHeaders = Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      try {
+        const response = await pool.request({ method, path, headers: definedHeaders, body: body ?? null });
+        return { status: response.statusCode, headers: response.headers, body: response.body };
+      } catch (error) {
+        if (isClientGone(body)) throw error;
+        throw serviceUnavailable(`The ${name} service is unavailable.`, error);
+      }
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** When the client's own upload stream broke, the upstream is not to blame. */
+function isClientGone(body: UpstreamRequest['body']): boolean {
+  return typeof body === 'object' && (body.destroyed || body.errored !== null);
+}

@@ -1,0 +1,63 @@
+import { invalidCredentials, jsonBody, validateBody } from '@platform/runtime';
+import type { Express, RequestHandler } from 'express';
+import { Passport } from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { z } from 'zod';
+import type { Account, Accounts } from '../domain/accounts.ts';
+import { newPasswordSchema, normaliseUsername, usernameSchema } from '../domain/credentials.ts';
+import type { TokenIssuer } from '../domain/token-issuer.ts';
+
+const registration = z.object({ username: usernameSchema, password: newPasswordSchema });
+
+/** Login checks shape only: a name that could never be registered simply fails to authenticate. */
+const login = z.object({
+  username: z.string().min(1, 'is required').max(256, 'is too long').transform(normaliseUsername),
+  password: z.string().min(1, 'is required').max(1024, 'is too long'),
+});
+
+export interface AuthRoutesDependencies {
+  accounts: Accounts;
+  tokens: TokenIssuer;
+}
+
+export function mountAuthRoutes(app: Express, { accounts, tokens }: AuthRoutesDependencies): void {
+  const credentialsBody = jsonBody('4kb');
+
+  app.post('/register', ...credentialsBody, validateBody(registration), async (req, res) => {
+    const { username, password } = req.body as z.infer<typeof registration>;
+    res.status(201).json(await accounts.register(username, password));
+  });
+
+  app.post('/login', ...credentialsBody, validateBody(login), passwordLogin(accounts), async (req, res) => {
+    res.json(await tokens.issue(req.user as Account));
+  });
+
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(tokens.keySet);
+  });
+}
+
+/** passport-local over the account service: sets req.user, or answers 401 whatever the reason. */
+function passwordLogin(accounts: Accounts): RequestHandler {
+  const passport = new Passport();
+  passport.use(
+    new LocalStrategy({ session: false }, (username, password, done) => {
+      accounts.authenticate(username, password).then((account) => { done(null, account ?? false); }, done);
+    }),
+  );
+  return (req, res, next) => {
+    const authenticate = passport.authenticate('local', { session: false }, (error: unknown, account: Account | false) => {
+      if (error !== null && error !== undefined) {
+        next(error);
+        return;
+      }
+      if (account === false) {
+        next(invalidCredentials());
+        return;
+      }
+      req.user = account;
+      next();
+    }) as RequestHandler;
+    authenticate(req, res, next);
+  };
+}

@@ -1,0 +1,31 @@
+import { createDatabase, pingDatabase } from '@platform/database';
+import { createHttpApp, createLogger, Readiness, type ServiceDefinition } from '@platform/runtime';
+import type { AuthConfig } from './config.ts';
+import { createUserRepository } from './data-access/user-repository.ts';
+import { createAccounts } from './domain/accounts.ts';
+import { createPasswordHasher } from './domain/password-hasher.ts';
+import { createTokenIssuer } from './domain/token-issuer.ts';
+import { mountAuthRoutes } from './http/routes.ts';
+
+/** Wires the auth service: users in PostgreSQL, argon2id passwords, ES256 tokens, a JWKS. */
+export async function createAuthService(config: AuthConfig): Promise<ServiceDefinition> {
+  const logger = createLogger('auth', config.LOG_LEVEL);
+  const tokens = await createTokenIssuer({
+    signingKeyPem: config.JWT_SIGNING_KEY,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.JWT_TTL_SECONDS,
+  });
+  const database = createDatabase(config);
+  const accounts = createAccounts(createUserRepository(database), await createPasswordHasher());
+  const readiness = new Readiness([{ name: 'postgres', check: () => pingDatabase(database) }], config.READINESS_TIMEOUT_MS);
+  return {
+    name: 'auth',
+    logger,
+    port: config.PORT,
+    server: config,
+    readiness,
+    app: createHttpApp({ logger, readiness, routes: (app) => { mountAuthRoutes(app, { accounts, tokens }); } }),
+    resources: [{ name: 'postgres', close: () => database.$disconnect() }],
+  };
+}

@@ -1,0 +1,33 @@
+import { databaseConfigSchema } from '@platform/database';
+import { configFields, jwtVerificationConfigSchema, loadConfig, serverConfigSchema } from '@platform/runtime';
+import { z } from 'zod';
+
+const mebibyte = 1024 * 1024;
+
+const imageConfigSchema = z.object({
+  ...serverConfigSchema.shape,
+  ...databaseConfigSchema.shape,
+  ...jwtVerificationConfigSchema.shape,
+  PORT: configFields.port(3002),
+  /** Omit for AWS S3; set for MinIO or any other S3-compatible store. */
+  S3_ENDPOINT: configFields.httpUrl().optional(),
+  S3_REGION: configFields.nonEmpty().default('us-east-1'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name').default('images'),
+  S3_ACCESS_KEY_ID: configFields.nonEmpty(),
+  S3_SECRET_ACCESS_KEY: configFields.nonEmpty(),
+  /** Path-style addressing (http://endpoint/bucket/key), which MinIO and most non-AWS stores need. */
+  S3_FORCE_PATH_STYLE: configFields.flag(true),
+  S3_CONNECT_TIMEOUT_MS: configFields.milliseconds(2_000),
+  /** Longest silence on an S3 socket before the request is abandoned. */
+  S3_SOCKET_TIMEOUT_MS: configFields.milliseconds(30_000),
+  /** Attempts per S3 request (the SDK retries retryable failures with jittered backoff). */
+  S3_MAX_ATTEMPTS: configFields.positiveInt(3),
+  /** Multipart part size: memory per upload is about S3_PART_SIZE_BYTES x S3_UPLOAD_QUEUE_SIZE. */
+  S3_PART_SIZE_BYTES: z.coerce.number().int().min(5 * mebibyte).default(8 * mebibyte),
+  S3_UPLOAD_QUEUE_SIZE: configFields.positiveInt(2),
+  MAX_UPLOAD_BYTES: configFields.positiveInt(1024 * mebibyte),
+});
+
+export type ImageConfig = z.infer<typeof imageConfigSchema>;
+
+export const loadImageConfig = (env: NodeJS.ProcessEnv = process.env): ImageConfig => loadConfig(imageConfigSchema, env);

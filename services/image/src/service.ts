@@ -1,0 +1,51 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDatabase, pingDatabase } from '@platform/database';
+import { createHttpApp, createJwtAuthentication, createLogger, Readiness, type Logger, type ServiceDefinition } from '@platform/runtime';
+import type { ImageConfig } from './config.ts';
+import { createImageRepository } from './data-access/image-repository.ts';
+import { createObjectStore, type ObjectStore } from './data-access/object-store.ts';
+import { createImages } from './domain/images.ts';
+import { mountImageRoutes } from './http/routes.ts';
+
+/** Wires the image service: bytes in S3, metadata in PostgreSQL, owners from verified tokens. */
+export function createImageService(config: ImageConfig): Promise<ServiceDefinition> {
+  const logger = createLogger('image', config.LOG_LEVEL);
+  const database = createDatabase(config);
+  const objects = createObjectStore(config);
+  const images = createImages({ objects, repository: createImageRepository(database), maxBytes: config.MAX_UPLOAD_BYTES, logger });
+  const requireUser = createJwtAuthentication(config);
+  const readiness = new Readiness(
+    [
+      { name: 'postgres', check: () => pingDatabase(database) },
+      { name: 's3', check: (signal) => objects.ping(signal) },
+    ],
+    config.READINESS_TIMEOUT_MS,
+  );
+  const stopBucketSetup = new AbortController();
+  void ensureBucketWhenReachable(objects, logger, stopBucketSetup.signal);
+  return Promise.resolve({
+    name: 'image',
+    logger,
+    port: config.PORT,
+    server: config,
+    readiness,
+    app: createHttpApp({ logger, readiness, routes: (app) => { mountImageRoutes(app, { images, requireUser, logger }); } }),
+    resources: [
+      { name: 'postgres', close: () => database.$disconnect() },
+      { name: 's3', close: () => { stopBucketSetup.abort(); objects.close(); return Promise.resolve(); } },
+    ],
+  });
+}
+
+/** Creates the bucket once S3 answers; until then the service starts and reports not ready. */
+async function ensureBucketWhenReachable(objects: ObjectStore, logger: Logger, signal: AbortSignal): Promise<void> {
+  for (let attempt = 1; !signal.aborted; attempt += 1) {
+    try {
+      await objects.ensureBucket();
+      return;
+    } catch (error) {
+      if (attempt === 1) logger.warn({ err: error }, 'bucket not reachable yet; retrying every 2 s');
+      await sleep(2_000, undefined, { signal }).catch(() => undefined);
+    }
+  }
+}
