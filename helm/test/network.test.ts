@@ -1,0 +1,96 @@
+// Reachability computed from the rendered NetworkPolicies and pod labels, compared with the intended matrix.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { NetworkModel, type Workload } from './lib/network-policy.ts';
+import { environments, podTemplate, readYaml, renderEnvironment } from './lib/repo.ts';
+
+const podCIDR = readYaml<{ apiServer: { podCIDR: string } }>('helm/charts/platform/values.yaml').apiServer.podCIDR;
+
+// Pods that upstream charts run (ingress-nginx, kube-prometheus-stack) or the cluster does (CoreDNS), with the
+// labels those charts give them (helm/addons/*.values.yaml pins the ingress controller's), and "world": anything
+// outside the pod network (internet clients, the Kubernetes API server).
+const external: Workload[] = [
+  { name: 'ingress-nginx', namespace: 'ingress-ns', labels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ports: [80, 443, 8443].map((port) => ({ port, protocol: 'TCP' })) },
+  { name: 'prometheus', namespace: 'monitoring-ns', labels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ port: 9090, protocol: 'TCP' }] },
+  { name: 'grafana', namespace: 'monitoring-ns', labels: { 'app.kubernetes.io/name': 'grafana' }, ports: [{ port: 3000, protocol: 'TCP' }] },
+  { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+  { name: 'world', namespace: '', labels: {}, ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }], world: true },
+];
+
+const dns = (name: string): string[] => [`${name} -> kube-dns:53/TCP`, `${name} -> kube-dns:53/UDP`];
+
+/** The intended matrix (issue 6), plus two edges the design needs, each named and explained. */
+const intended = [
+  'ingress-nginx -> api:3000/TCP',
+  'api -> auth:3001/TCP',
+  'api -> image:3002/TCP',
+  'auth -> postgres:5432/TCP',
+  'image -> postgres:5432/TCP',
+  'image -> minio:9000/TCP',
+  'prometheus -> api:9464/TCP',
+  'prometheus -> auth:9464/TCP',
+  'prometheus -> image:9464/TCP',
+  // Needed by design, beyond the issue's list (helm/README.md, "Network policy"):
+  'image -> auth:3001/TCP', // the image service verifies tokens locally with auth's JWKS (PLATFORM.md)
+  'migrate -> postgres:5432/TCP', // the migration Job runs prisma migrate deploy
+  // kube-prometheus-stack's own components talk to each other inside monitoring-ns:
+  'grafana -> prometheus:9090/TCP',
+  'prometheus -> grafana:3000/TCP',
+  // Outside the cluster: clients reach the ingress (80/443; 8443 is its admission webhook, called by the API server),
+  // and the controllers that watch the Kubernetes API reach it.
+  'world -> ingress-nginx:443/TCP',
+  'world -> ingress-nginx:80/TCP',
+  'world -> ingress-nginx:8443/TCP',
+  'ingress-nginx -> world:6443/TCP',
+  'prometheus -> world:6443/TCP',
+  'grafana -> world:6443/TCP',
+  ...['ingress-nginx', 'api', 'auth', 'image', 'postgres', 'minio', 'migrate', 'prometheus', 'grafana'].flatMap(dns),
+].sort();
+
+for (const env of environments) {
+  describe(`network reachability (${env})`, () => {
+    const objects = renderEnvironment(env);
+    const model = new NetworkModel(objects, podCIDR);
+    const workloads: Workload[] = [
+      ...objects.flatMap((o) => {
+        const pod = podTemplate(o);
+        if (!pod) return [];
+        const ports = pod.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => ({ port: p.containerPort, name: p.name, protocol: p.protocol ?? 'TCP' })));
+        return [{ name: o.metadata.name, namespace: o.metadata.namespace!, labels: pod.metadata.labels, ports }];
+      }),
+      ...external,
+    ];
+    // kube-system is not the platform's to police: CoreDNS appears only as a destination.
+    const matrix = model.matrix(workloads).filter((e) => !e.startsWith('kube-dns -> ') && !e.startsWith('world -> kube-dns:'));
+
+    test('the computed matrix equals the intended one', () => {
+      const unexpected = matrix.filter((e) => !intended.includes(e));
+      const missing = intended.filter((e) => !matrix.includes(e));
+      assert.deepEqual({ unexpected, missing }, { unexpected: [], missing: [] });
+    });
+
+    test('the API cannot reach PostgreSQL or MinIO', () => {
+      assert.equal(matrix.filter((e) => /^api -> (postgres|minio):/.test(e)).length, 0);
+    });
+
+    test('nothing but the API reaches image, and only image reaches MinIO', () => {
+      assert.deepEqual(matrix.filter((e) => / -> image:3002\//.test(e)), ['api -> image:3002/TCP']);
+      assert.deepEqual(matrix.filter((e) => / -> minio:/.test(e)), ['image -> minio:9000/TCP']);
+    });
+
+    test('from outside the cluster, only the ingress controller is reachable', () => {
+      assert.deepEqual([...new Set(matrix.filter((e) => e.startsWith('world -> ')).map((e) => e.split(' -> ')[1]!.split(':')[0]))], ['ingress-nginx']);
+    });
+
+    test('the evaluator itself: removing the default deny would open the API to PostgreSQL', () => {
+      const open = new NetworkModel(objects.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.namespace === 'api-ns')), podCIDR);
+      const api = workloads.find((w) => w.name === 'api')!;
+      const postgres = workloads.find((w) => w.name === 'postgres')!;
+      assert.equal(model.canConnect(api, postgres, postgres.ports[0]!), false);
+      // Egress from api-ns is then unrestricted, but postgres's ingress still only admits its clients.
+      assert.equal(open.canConnect(api, postgres, postgres.ports[0]!), false);
+      const anything: Workload = { name: 'debug', namespace: 'api-ns', labels: { 'app.kubernetes.io/name': 'auth' }, ports: [] };
+      assert.equal(open.canConnect(anything, postgres, postgres.ports[0]!), false, 'namespace is part of the peer');
+    });
+  });
+}

@@ -1,0 +1,154 @@
+// Policy over the rendered output of every environment: what a reviewer would otherwise check by eye.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { environments, podTemplate, readYaml, renderEnvironment, type K8sObject } from './lib/repo.ts';
+
+const platformNamespaces = ['ingress-ns', 'api-ns', 'auth-ns', 'image-ns', 'data-ns', 'monitoring-ns'];
+
+for (const env of environments) {
+  describe(`policy (${env})`, () => {
+    const objects = renderEnvironment(env);
+    const workloads = objects.filter((o) => podTemplate(o) !== undefined);
+    const find = (kind: string, namespace: string | undefined, name: string): K8sObject | undefined =>
+      objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
+
+    test('renders the expected workloads', () => {
+      const names = workloads.map((w) => `${w.metadata.namespace}/${w.kind}/${w.metadata.name}`).sort();
+      assert.deepEqual(names, [
+        'api-ns/Deployment/api', 'auth-ns/Deployment/auth', 'data-ns/Job/migrate',
+        'data-ns/StatefulSet/minio', 'data-ns/StatefulSet/postgres', 'image-ns/Deployment/image',
+      ]);
+    });
+
+    for (const workload of workloads) {
+      const id = `${workload.metadata.namespace}/${workload.kind}/${workload.metadata.name}`;
+      const pod = podTemplate(workload)!;
+      test(`${id}: securityContext at the restricted Pod Security level`, () => {
+        const podContext = pod.spec.securityContext ?? {};
+        assert.equal(podContext['runAsNonRoot'], true, 'pod runAsNonRoot');
+        assert.equal(podContext['seccompProfile']?.type, 'RuntimeDefault', 'pod seccompProfile');
+        for (const key of ['hostNetwork', 'hostPID', 'hostIPC']) assert.notEqual(pod.spec[key], true, key);
+        for (const container of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]) {
+          const sc = container.securityContext ?? {};
+          assert.equal(sc['allowPrivilegeEscalation'], false, `${container.name}: allowPrivilegeEscalation`);
+          assert.equal(sc['readOnlyRootFilesystem'], true, `${container.name}: readOnlyRootFilesystem`);
+          assert.deepEqual(sc['capabilities']?.drop, ['ALL'], `${container.name}: drops ALL capabilities`);
+          assert.equal(sc['capabilities']?.add, undefined, `${container.name}: adds no capability`);
+          assert.notEqual(sc['privileged'], true, `${container.name}: privileged`);
+          assert.notEqual(sc['runAsUser'], 0, `${container.name}: runs as root`);
+        }
+        assert.ok(((pod.spec['volumes'] as { hostPath?: unknown }[] | undefined) ?? []).every((v) => v.hostPath === undefined), 'no hostPath volumes');
+      });
+
+      test(`${id}: resources requested and memory limited`, () => {
+        for (const container of pod.spec.containers) {
+          assert.ok(container.resources?.requests?.['cpu'], `${container.name}: cpu request`);
+          assert.ok(container.resources?.requests?.['memory'], `${container.name}: memory request`);
+          assert.ok(container.resources?.limits?.['memory'], `${container.name}: memory limit`);
+        }
+      });
+
+      test(`${id}: image pinned (no latest, no untagged)`, () => {
+        for (const container of pod.spec.containers) {
+          const tag = /^[^@]+:([^/:@]+)$/.exec(container.image)?.[1];
+          assert.ok(tag !== undefined || container.image.includes('@sha256:'), `${container.image} has a tag or digest`);
+          assert.notEqual(tag, 'latest', `${container.image} must not be latest`);
+        }
+      });
+
+      if (workload.kind !== 'Job') {
+        test(`${id}: liveness, readiness and startup probes`, () => {
+          for (const container of pod.spec.containers) {
+            assert.ok(container.livenessProbe, `${container.name}: livenessProbe`);
+            assert.ok(container.readinessProbe, `${container.name}: readinessProbe`);
+            assert.ok(container.startupProbe, `${container.name}: startupProbe`);
+          }
+        });
+
+        test(`${id}: a PodDisruptionBudget when it runs more than one replica`, () => {
+          const spec = workload['spec'] as { replicas?: number };
+          const hpa = find('HorizontalPodAutoscaler', workload.metadata.namespace, workload.metadata.name);
+          const replicas = hpa ? (hpa['spec'] as { minReplicas: number }).minReplicas : (spec.replicas ?? 1);
+          const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget' && o.metadata.namespace === workload.metadata.namespace &&
+            Object.entries((o['spec'] as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels)
+              .every(([k, v]) => pod.metadata.labels[k] === v));
+          if (replicas > 1) assert.ok(pdb, `${replicas} replicas need a PodDisruptionBudget`);
+        });
+      }
+    }
+
+    for (const name of ['api', 'auth', 'image']) {
+      const namespace = `${name}-ns`;
+      test(`${name}: probes on /healthz and /readyz, graceful termination covers the drain`, () => {
+        const deployment = find('Deployment', namespace, name)!;
+        const pod = podTemplate(deployment)!;
+        const container = pod.spec.containers[0]!;
+        const path = (probe: unknown): string => (probe as { httpGet: { path: string } }).httpGet.path;
+        assert.equal(path(container.livenessProbe), '/healthz');
+        assert.equal(path(container.startupProbe), '/healthz');
+        assert.equal(path(container.readinessProbe), '/readyz');
+        const envOf = (key: string): number => Number(container.env!.find((e) => e.name === key)!.value);
+        const drainSeconds = (envOf('SHUTDOWN_DELAY_MS') + envOf('SHUTDOWN_GRACE_MS')) / 1000;
+        assert.ok(pod.spec.terminationGracePeriodSeconds! > drainSeconds,
+          `terminationGracePeriodSeconds ${pod.spec.terminationGracePeriodSeconds} must exceed the drain time ${drainSeconds}s`);
+        assert.equal(container.env!.find((e) => e.name === 'HOST')?.value, '0.0.0.0');
+        assert.deepEqual(container.ports!.map((p) => p.name), ['http', 'metrics']);
+      });
+
+      test(`${name}: metrics port scraped through a ServiceMonitor`, () => {
+        const monitor = find('ServiceMonitor', namespace, name);
+        assert.ok(monitor, 'ServiceMonitor');
+        const endpoints = (monitor['spec'] as { endpoints: { port: string }[] }).endpoints;
+        assert.deepEqual(endpoints.map((e) => e.port), ['metrics']);
+        const service = find('Service', namespace, name)!;
+        const ports = (service['spec'] as { ports: { name: string; port: number }[] }).ports;
+        assert.equal(ports.find((p) => p.name === 'metrics')?.port, 9464);
+      });
+
+      test(`${name}: spread across nodes and zones`, () => {
+        const pod = podTemplate(find('Deployment', namespace, name)!)!;
+        const keys = (pod.spec['topologySpreadConstraints'] as { topologyKey: string }[]).map((t) => t.topologyKey);
+        assert.deepEqual(keys, ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+      });
+    }
+
+    test('every platform namespace exists, enforces a Pod Security level, and denies all traffic by default', () => {
+      for (const namespace of platformNamespaces) {
+        const ns = find('Namespace', undefined, namespace);
+        assert.ok(ns, `Namespace ${namespace}`);
+        assert.ok(ns.metadata.labels?.['pod-security.kubernetes.io/enforce'], `${namespace} enforces a Pod Security level`);
+        const deny = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === namespace &&
+          JSON.stringify((o['spec'] as { podSelector: unknown }).podSelector) === '{}' &&
+          JSON.stringify((o['spec'] as { policyTypes: string[] }).policyTypes) === '["Ingress","Egress"]' &&
+          (o['spec'] as { ingress?: unknown[] }).ingress === undefined && (o['spec'] as { egress?: unknown[] }).egress === undefined);
+        assert.ok(deny, `${namespace} has a default-deny (ingress and egress) NetworkPolicy`);
+      }
+    });
+
+    test('namespaces of restricted workloads enforce the restricted level', () => {
+      for (const namespace of ['api-ns', 'auth-ns', 'image-ns', 'data-ns']) {
+        assert.equal(find('Namespace', undefined, namespace)!.metadata.labels!['pod-security.kubernetes.io/enforce'], 'restricted');
+      }
+    });
+
+    test('the API is exposed through a TLS Ingress issued by cert-manager, and nothing else is', () => {
+      const ingresses = objects.filter((o) => o.kind === 'Ingress');
+      assert.deepEqual(ingresses.map((i) => `${i.metadata.namespace}/${i.metadata.name}`), ['api-ns/api']);
+      const ingress = ingresses[0]!;
+      assert.ok(ingress.metadata.annotations?.['cert-manager.io/cluster-issuer']);
+      assert.equal((ingress['spec'] as { tls: unknown[] }).tls.length, 1);
+      const services = objects.filter((o) => o.kind === 'Service');
+      for (const s of services) assert.equal((s['spec'] as { type?: string }).type ?? 'ClusterIP', 'ClusterIP', `${s.metadata.name} is internal`);
+    });
+  });
+}
+
+test('prod runs every service with at least 3 replicas under an HPA', () => {
+  const objects = renderEnvironment('prod');
+  for (const name of ['api', 'auth', 'image']) {
+    const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === name);
+    assert.ok(hpa, `${name} HPA`);
+    assert.ok((hpa['spec'] as { minReplicas: number }).minReplicas >= 3);
+  }
+  assert.ok(readYaml('helm/env/prod/api.yaml'));
+});
