@@ -1,0 +1,33 @@
+// Validation of custom resources (cert-manager, prometheus-operator, ArgoCD) with the compiled schema validators
+// that the kubernetes-models packages ship. These check required fields, types and enums of each CRD's OpenAPI
+// schema; unlike kubeconform -strict for the built-in kinds they do NOT reject unknown fields (the CRD schemas
+// they are generated from do not forbid them).
+import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
+import { ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer';
+import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
+import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import type { K8sObject } from './repo.ts';
+
+type Model = new (data: never) => { validate(): void };
+
+export const customResourceModels: Record<string, Model> = {
+  'cert-manager.io/v1/Certificate': Certificate as unknown as Model,
+  'cert-manager.io/v1/ClusterIssuer': ClusterIssuer as unknown as Model,
+  'argoproj.io/v1alpha1/AppProject': AppProject as unknown as Model,
+  'argoproj.io/v1alpha1/Application': Application as unknown as Model,
+  'argoproj.io/v1alpha1/ApplicationSet': ApplicationSet as unknown as Model,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule as unknown as Model,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor as unknown as Model,
+};
+
+export const customResourceKinds = Object.keys(customResourceModels).map((key) => key.split('/').at(-1)!);
+
+/** Throws with the validator's message when the object does not match its CRD schema. */
+export function validateCustomResource(object: K8sObject): void {
+  const Model = customResourceModels[`${object.apiVersion}/${object.kind}`];
+  if (!Model) throw new Error(`no schema for custom resource ${object.apiVersion} ${object.kind}`);
+  new Model(structuredClone(object) as never).validate();
+}
