@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { safeName, storedFilename, storedFilenamePattern } from '../../src/domain/filenames.ts';
+
+describe('stored file names', () => {
+  it('are <uuid>_<safe name> and match the stored-name pattern', () => {
+    const name = storedFilename('image.png', '7c393cab-f916-48de-9ce3-480c6c2c158d');
+    assert.equal(name, '7c393cab-f916-48de-9ce3-480c6c2c158d_image.png');
+    assert.match(name, storedFilenamePattern);
+  });
+
+  it('neutralise hostile names', () => {
+    assert.equal(safeName('../../etc/passwd'), 'passwd');
+    assert.equal(safeName('..\\..\\windows\\win.ini'), 'win.ini');
+    assert.equal(safeName('a\u0000b\u202Egnp.exe'), 'a_b_gnp.exe');
+    assert.equal(safeName('my photo (1).png'), 'my_photo_1_.png');
+    assert.equal(safeName('...'), 'image');
+    assert.equal(safeName('日本.png'), 'png');
+    assert.equal(safeName('x'.repeat(500)).length, 100);
+  });
+
+  it('always produce names the pattern accepts', () => {
+    for (const original of ['', '/', '..', 'ｉｍａｇｅ.png', '\u202E', 'a'.repeat(300)]) {
+      assert.match(storedFilename(original, '7c393cab-f916-48de-9ce3-480c6c2c158d'), storedFilenamePattern, original);
+    }
+  });
+});
