@@ -52,6 +52,10 @@ spec:
         - name: {{ $name }}
           image: {{ include "platform-lib.image" . }}
           imagePullPolicy: {{ .Values.image.pullPolicy }}
+          {{- if .Values.liveUpdate.enabled }}
+          # Tilt live update: restart on source changes that Tilt syncs into the container.
+          command: ["node", "--watch", "src/main.ts"]
+          {{- end }}
           ports:
             - name: http
               containerPort: {{ .Values.port }}
@@ -102,6 +106,7 @@ spec:
             {{- toYaml .Values.resources | nindent 12 }}
           securityContext:
             {{- include "platform-lib.containerSecurityContext" . | nindent 12 }}
+
           volumeMounts:
             - name: tmp
               mountPath: /tmp

@@ -34,7 +34,8 @@ seccompProfile:
 
 {{- define "platform-lib.containerSecurityContext" -}}
 allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
+{{- /* Only Tilt's live update (liveUpdate.enabled) needs a writable root filesystem. */}}
+readOnlyRootFilesystem: {{ not .Values.liveUpdate.enabled }}
 runAsNonRoot: true
 capabilities:
   drop: ["ALL"]

@@ -1,0 +1,96 @@
+// The Tiltfile, evaluated. Tilt itself is not served by the Go module proxy here, so it is executed by the reference
+// Starlark interpreter (go.starlark.net, the language Tilt embeds) with recording stand-ins for Tilt's built-ins
+// (tiltfile/tilt-stubs.star). That proves it parses and runs, and shows what it declares: images, charts, resources,
+// dependencies and port forwards, which are then checked against the repository.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { podTemplate, readText, renderEnvironment, repoRoot, toolsBin } from './lib/repo.ts';
+
+type Call = { kind: string; [field: string]: unknown };
+
+function evaluate(args: Record<string, string>): Call[] {
+  const program = [
+    readText('helm/test/tiltfile/tilt-stubs.star'),
+    `ARGS.update(json.decode(${JSON.stringify(JSON.stringify(args))}))`,
+    readText('Tiltfile').replaceAll('config.', 'config_'),
+    'print(json.encode(CALLS))',
+  ].join('\n');
+  const file = join(mkdtempSync(join(tmpdir(), 'tiltfile-')), 'Tiltfile.star');
+  writeFileSync(file, program);
+  // -globalreassign: Tilt allows top-level if/for statements, as this flag does. print() writes to stderr.
+  const run = spawnSync(join(toolsBin, 'starlark'), ['-globalreassign', file], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`starlark failed (${run.status}): ${run.stderr}`);
+  return JSON.parse(run.stderr.trim().split('\n').at(-1)!) as Call[];
+}
+
+describe('Tiltfile (cluster mode)', () => {
+  const calls = evaluate({});
+  const of = (kind: string): Call[] => calls.filter((c) => c.kind === kind);
+  const resources = of('k8s_resource');
+  const byName = (name: string): Call => resources.find((r) => r['workload'] === name || r['new_name'] === name)!;
+
+  test('only ever talks to the kind cluster', () => {
+    assert.deepEqual(of('allow_k8s_contexts').map((c) => c['contexts']), ['kind-platform']);
+  });
+
+  test('deploys every chart the dev environment deploys, with the dev values', () => {
+    const helm = of('helm');
+    assert.deepEqual(helm.map((h) => h['name']).sort(), ['api', 'auth', 'image', 'migrations', 'minio', 'platform', 'postgres', 'secrets']);
+    for (const h of helm) {
+      assert.ok(existsSync(join(repoRoot, String(h['path']), 'Chart.yaml')), String(h['path']));
+      for (const values of h['values'] as string[]) {
+        if (values.startsWith('.dev/')) continue; // written by the Tiltfile's own sops step
+        assert.ok(existsSync(join(repoRoot, values)), values);
+        assert.match(values, /^helm\/env\/dev\//);
+      }
+    }
+    assert.ok(of('local').some((c) => /sops decrypt helm\/env\/dev\/secrets\.yaml/.test(String(c['command']))), 'decrypts the dev secrets with sops');
+  });
+
+  test('builds each service image from its Dockerfile with live update syncing sources', () => {
+    const builds = of('docker_build');
+    assert.deepEqual(builds.map((b) => b['ref']).sort(), ['platform/api', 'platform/auth', 'platform/image', 'platform/migrate']);
+    for (const service of ['api', 'auth', 'image']) {
+      const build = builds.find((b) => b['ref'] === `platform/${service}`)!;
+      assert.ok(existsSync(join(repoRoot, String(build['dockerfile']))));
+      const syncs = (build['live_update'] as { step: string; local?: string; remote?: string }[]).filter((s) => s.step === 'sync');
+      assert.ok(syncs.some((s) => s.local === `services/${service}/src` && s.remote === `/app/services/${service}/src`));
+      for (const s of syncs) assert.ok(existsSync(join(repoRoot, s.local!)), s.local);
+    }
+    const helm = of('helm').filter((h) => ['api', 'auth', 'image'].includes(String(h['name'])));
+    for (const h of helm) assert.ok((h['set'] as string[]).includes('liveUpdate.enabled=true'), `${h['name']} restarts on synced changes`);
+  });
+
+  test('every image it builds is one the dev charts use', () => {
+    const images = renderEnvironment('dev').flatMap((o) => podTemplate(o)?.spec.containers.map((c) => c.image.split(':')[0]) ?? []);
+    for (const build of of('docker_build')) assert.ok(images.includes(String(build['ref'])), `${build['ref']} is deployed`);
+  });
+
+  test('resources are the dev workloads, labelled, with dependencies in start-up order', () => {
+    const workloads = renderEnvironment('dev').filter((o) => podTemplate(o)).map((o) => o.metadata.name).sort();
+    assert.deepEqual(resources.filter((r) => r['workload']).map((r) => r['workload']).sort(), workloads);
+    for (const r of resources) assert.ok((r['labels'] as string[]).length > 0, `${r['workload'] || r['new_name']} has a label`);
+    const names = new Set(resources.map((r) => (r['workload'] || r['new_name']) as string));
+    for (const r of resources) for (const dep of r['resource_deps'] as string[]) assert.ok(names.has(dep), `${dep} exists`);
+    assert.deepEqual(byName('migrate')['resource_deps'], ['postgres']);
+    assert.ok((byName('auth')['resource_deps'] as string[]).includes('migrate'));
+    assert.ok((byName('api')['resource_deps'] as string[]).includes('auth'));
+  });
+
+  test('port-forwards the services and data stores to their usual local ports', () => {
+    assert.ok((byName('api')['port_forwards'] as string[]).includes('3000:3000'));
+    assert.ok((byName('auth')['port_forwards'] as string[]).includes('3001:3001'));
+    assert.ok((byName('image')['port_forwards'] as string[]).includes('3002:3002'));
+    assert.ok((byName('postgres')['port_forwards'] as string[]).includes('5432:5432'));
+  });
+});
+
+test('Tiltfile (local mode) runs the no-cluster local stack and nothing on a cluster', () => {
+  const calls = evaluate({ mode: 'local' });
+  assert.deepEqual(calls.filter((c) => c.kind !== 'config.define_string').map((c) => `${c.kind}:${c['name'] ?? ''}`), ['local_resource:local-stack']);
+  assert.equal(calls.find((c) => c.kind === 'local_resource')!['serve_cmd'], 'npm run dev');
+});
