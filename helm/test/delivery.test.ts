@@ -1,0 +1,73 @@
+// Dockerfiles, the .dockerignore, the delivery scripts and the promotion helper.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { readText, repoRoot, toolsBin } from './lib/repo.ts';
+
+describe('Dockerfiles', () => {
+  for (const service of ['api', 'auth', 'image']) {
+    const text = readText(`services/${service}/Dockerfile`);
+    const instructions = text.split('\n').filter((line) => /^[A-Z]+\s/.test(line));
+    test(`${service}: Node 24 slim base pinned to an exact version, multi-stage`, () => {
+      assert.match(text, /^ARG NODE_IMAGE=node:24\.\d+\.\d+-\w+-slim(@sha256:[0-9a-f]{64})?$/m);
+      assert.ok(instructions.filter((l) => l.startsWith('FROM ')).length >= 2, 'multi-stage');
+      assert.ok(instructions.filter((l) => l.startsWith('FROM ')).every((l) => l.startsWith('FROM ${NODE_IMAGE} AS ')), 'every stage uses the pinned base');
+    });
+    test(`${service}: production dependencies only, no install scripts, runs as a numeric non-root user`, () => {
+      assert.match(text, /npm ci --omit=dev --ignore-scripts[^\n]*--workspace @platform\/\w+/);
+      const runtime = text.slice(text.lastIndexOf('AS runtime'));
+      assert.match(runtime, /^USER 1000:1000$/m);
+      assert.match(runtime, /^CMD \["node", "src\/main\.ts"\]$/m, 'exec form: node is PID 1 and gets SIGTERM');
+      assert.doesNotMatch(runtime, /COPY --from=build \/app\/node_modules/, 'no dev dependencies in the runtime image');
+      assert.match(runtime, /HOST=0\.0\.0\.0/);
+    });
+  }
+
+  test('auth and image generate the Prisma client in a build stage', () => {
+    for (const service of ['auth', 'image']) assert.match(readText(`services/${service}/Dockerfile`), /RUN npx prisma generate[\s\S]*COPY --from=build \/app\/packages\/database\/src\/generated/);
+  });
+
+  test('.dockerignore keeps node_modules, git, generated code and secrets out of the build context', () => {
+    const ignore = readText('.dockerignore').split('\n');
+    for (const pattern of ['**/node_modules', '.git', '**/generated', '**/*.pem', 'helm', '.dev']) assert.ok(ignore.includes(pattern), pattern);
+  });
+});
+
+describe('scripts', () => {
+  test('setup-kind.sh, bootstrap-argocd.sh and promote are valid bash', () => {
+    for (const script of ['scripts/setup-kind.sh', 'scripts/bootstrap-argocd.sh', 'scripts/promote']) execFileSync('bash', ['-n', join(repoRoot, script)]);
+  });
+
+  test('setup-kind.sh installs the add-ons at the versions the ArgoCD Applications pin', () => {
+    const script = readText('scripts/setup-kind.sh');
+    for (const addon of ['cert-manager', 'ingress-nginx', 'kube-prometheus-stack']) {
+      assert.ok(script.includes(`addon_version ${addon}`), addon);
+      assert.match(readText(`argocd/addons/${addon}.yaml`), /^ {6}targetRevision: v?\d+\.\d+\.\d+$/m);
+    }
+    assert.match(script, /disableDefaultCNI: true/, 'Calico, not kindnet, so NetworkPolicies are enforced');
+    const podCIDR = /POD_CIDR=(\S+)/.exec(script)![1];
+    assert.ok(readText('helm/charts/platform/values.yaml').includes(`podCIDR: ${podCIDR}`), 'the policies know the pod CIDR');
+  });
+
+  test('promote changes exactly one line per file and commits it on a branch', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'promote-'));
+    mkdirSync(join(dir, 'scripts'));
+    cpSync(join(repoRoot, 'scripts/promote'), join(dir, 'scripts/promote'));
+    cpSync(join(repoRoot, 'helm'), join(dir, 'helm'), { recursive: true, filter: (src) => !src.includes('/charts/') || !/\/charts\/[^/]+\/charts(\/|$)/.test(src) });
+    const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd: dir, encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    execFileSync('bash', ['scripts/promote', 'auth', '1.2.3'], {
+      cwd: dir, encoding: 'utf8', stdio: 'pipe',
+      env: { ...process.env, PATH: `${toolsBin}:${process.env['PATH']}`, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' },
+    });
+    assert.equal(git('branch', '--show-current').trim(), 'promote/auth-1.2.3');
+    assert.equal(git('diff', '--numstat', 'main', 'HEAD').trim(), '1\t1\thelm/env/prod/auth.yaml\n1\t1\thelm/env/prod/migrations.yaml');
+    assert.match(git('show', 'HEAD:helm/env/prod/auth.yaml'), /^ {2}tag: "1\.2\.3"$/m);
+    assert.throws(() => execFileSync('bash', ['scripts/promote', 'api', 'latest'], { cwd: dir, stdio: 'pipe' }), 'refuses a non-version');
+  });
+});
