@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Generates everything derived from the SLO specs (slo/specs/*.yml), with Sloth itself:
+#   slo/rules/        production rules (Sloth's default 30-day windows)
+#   slo/rules-drill/  the drill variant: the same specs over the compressed windows of
+#                     slo/windows/drill-30d.yaml, evaluated every 10 s, labelled slo_variant="drill"
+#   slo/tests/*.test.yml  the promtool unit tests (slo/tests/generate.ts)
+#
+#   bash slo/generate.sh          regenerate in place (npm run slo:generate)
+#   bash slo/generate.sh --check  regenerate into a scratch directory and fail on any difference
+#                                 from the committed files (drift)
+set -euo pipefail
+
+slo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_dir="$(dirname "$slo_dir")"
+export PATH="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}/bin:$repo_dir/node_modules/.bin:$PATH"
+check=false
+[ "${1:-}" = "--check" ] && check=true
+
+bash "$slo_dir/tools/build-sloth.sh"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/rules" "$work/rules-drill"
+
+# Sloth logs progress to stderr: keep it, and show it only when Sloth fails.
+sloth_generate() {
+  local out="$1"; shift
+  if ! sloth generate --input "$slo_dir/specs" --out "$work/$out" "$@" 2>"$work/sloth.log"; then
+    cat "$work/sloth.log" >&2
+    echo "slo: sloth generate failed ($out)" >&2
+    exit 1
+  fi
+}
+sloth_generate rules
+sloth_generate rules-drill \
+  --slo-period-windows-path "$slo_dir/windows" \
+  --extra-labels slo_variant=drill \
+  --slo-plugins '{"id":"sloth.dev/contrib/rule_intervals/v1","priority":0,"config":{"interval":{"default":"10s"}}}'
+
+# Say where each generated file comes from, above Sloth's own "DO NOT EDIT" header.
+for file in "$work"/rules/*.yml "$work"/rules-drill/*.yml; do
+  variant="$(basename "$(dirname "$file")")"
+  {
+    echo "# Generated from slo/specs/$(basename "$file") by \`npm run slo:generate\` (slo/generate.sh, $variant). Never edit by hand."
+    cat "$file"
+  } >"$file.tmp"
+  mv "$file.tmp" "$file"
+done
+
+if ! $check; then
+  rm -f "$slo_dir"/rules/*.yml "$slo_dir"/rules-drill/*.yml
+  cp "$work"/rules/*.yml "$slo_dir/rules/"
+  cp "$work"/rules-drill/*.yml "$slo_dir/rules-drill/"
+  node "$slo_dir/tests/generate.ts"
+  echo "slo: generated $(ls "$slo_dir"/rules/*.yml "$slo_dir"/rules-drill/*.yml | sed "s|$repo_dir/||" | tr '\n' ' ')and the promtool tests"
+  exit 0
+fi
+
+drift=false
+for variant in rules rules-drill; do
+  if ! diff -r -u "$slo_dir/$variant" "$work/$variant" >"$work/diff" 2>&1; then
+    echo "slo: drift: slo/$variant/ is not what the specs generate; run npm run slo:generate" >&2
+    head -40 "$work/diff" >&2
+    drift=true
+  fi
+done
+node "$slo_dir/tests/generate.ts" --check || drift=true
+$drift && exit 1
+echo "slo: generated rules and promtool tests match the specs (no drift)"

@@ -1,0 +1,457 @@
+// Writes the promtool unit tests for the generated SLO rules: slo/tests/api.<variant>.test.yml.
+//
+//   node slo/tests/generate.ts          write the test files
+//   node slo/tests/generate.ts --check  exit 1 if a committed test file differs from what this writes
+//
+// The expectations here are written independently of the specs and of Sloth (objectives, windows,
+// burn factors, labels, annotations are all restated), so a change to a spec or to Sloth's output
+// that alters alerting shows up as a failing test, not as a silently regenerated one.
+//
+// Alert tests feed the SLI recording series (slo:sli_error:ratio_rate<window>) directly, which lets
+// every window be set on its own: for each SLO and each of the four multi-window conditions
+// (page 14.4x 1h+5m, page 6x 6h+30m, ticket 3x 1d+2h, ticket 1x 3d+6h) the alert
+//   - stays quiet while only the short window burns (just above the factor),
+//   - stays quiet while only the long window burns,
+//   - stays quiet while both windows are just below the factor (0.99x),
+//   - fires while both windows are just above the factor (1.01x),
+//   - resolves when the short window recovers.
+// Recording-rule tests feed raw http_server_request_duration_seconds counters and check every SLI
+// window, the metadata rules and the burn rates against ratios computed by hand; one end-to-end test
+// drives a real 15x burn through the recording rules into the page and ticket alerts.
+import { readFile, writeFile } from 'node:fs/promises';
+
+type Severity = 'page' | 'ticket';
+
+interface Condition {
+  name: string;
+  severity: Severity;
+  factor: number;
+  short: string;
+  long: string;
+}
+
+interface Variant {
+  name: 'prod' | 'drill';
+  rulesFile: string;
+  /** Extra labels the variant's rules carry (sloth --extra-labels). */
+  labels: Record<string, string>;
+  conditions: Condition[];
+  /** Every SLI window the variant records, shortest first. */
+  windows: string[];
+}
+
+interface Slo {
+  id: string;
+  slo: string;
+  objective: number;
+  alertname: string;
+  category: string;
+  summary: string;
+  runbook: string;
+}
+
+const SERVICE = 'api';
+const SERVICE_LABELS = { team: 'platform' };
+
+const SLOS: Slo[] = [
+  {
+    id: 'api-availability',
+    slo: 'availability',
+    objective: 99.9,
+    alertname: 'ApiAvailabilityBudgetBurn',
+    category: 'availability',
+    summary:
+      'The API is answering too many requests with a 5xx: the 30-day availability error budget (99.9%) is burning too fast.',
+    runbook: 'slo/RUNBOOK.md#api-availability',
+  },
+  {
+    id: 'api-latency',
+    slo: 'latency',
+    objective: 99,
+    alertname: 'ApiLatencyBudgetBurn',
+    category: 'latency',
+    summary:
+      'Too many API requests take 300 ms or more: the 30-day latency error budget (99% under 300 ms) is burning too fast.',
+    runbook: 'slo/RUNBOOK.md#api-latency',
+  },
+  {
+    id: 'api-upload-success',
+    slo: 'upload-success',
+    objective: 99.5,
+    alertname: 'ApiUploadSuccessBudgetBurn',
+    category: 'availability',
+    summary: 'Too many uploads fail with a 5xx: the 30-day upload success error budget (99.5%) is burning too fast.',
+    runbook: 'slo/RUNBOOK.md#api-upload-success',
+  },
+  {
+    id: 'api-login-availability',
+    slo: 'login-availability',
+    objective: 99.9,
+    alertname: 'ApiLoginAvailabilityBudgetBurn',
+    category: 'availability',
+    summary: 'Too many logins fail with a 5xx: the 30-day login availability error budget (99.9%) is burning too fast.',
+    runbook: 'slo/RUNBOOK.md#api-login-availability',
+  },
+];
+
+const VARIANTS: Variant[] = [
+  {
+    name: 'prod',
+    rulesFile: '../rules/api.yml',
+    labels: {},
+    conditions: [
+      { name: 'page quick', severity: 'page', factor: 14.4, short: '5m', long: '1h' },
+      { name: 'page slow', severity: 'page', factor: 6, short: '30m', long: '6h' },
+      { name: 'ticket quick', severity: 'ticket', factor: 3, short: '2h', long: '1d' },
+      { name: 'ticket slow', severity: 'ticket', factor: 1, short: '6h', long: '3d' },
+    ],
+    windows: ['5m', '30m', '1h', '2h', '6h', '1d', '3d'],
+  },
+  {
+    // slo/windows/drill-30d.yaml: the same factors over windows ten times shorter.
+    name: 'drill',
+    rulesFile: '../rules-drill/api.yml',
+    labels: { slo_variant: 'drill' },
+    conditions: [
+      { name: 'page quick', severity: 'page', factor: 14.4, short: '1m', long: '6m' },
+      { name: 'page slow', severity: 'page', factor: 6, short: '3m', long: '36m' },
+      { name: 'ticket quick', severity: 'ticket', factor: 3, short: '12m', long: '2h24m' },
+      { name: 'ticket slow', severity: 'ticket', factor: 1, short: '36m', long: '7h12m' },
+    ],
+    windows: ['1m', '3m', '6m', '12m', '36m', '2h24m', '7h12m'],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// A minimal YAML writer: strings are written as JSON strings, which YAML reads as they are.
+
+type Yaml = string | number | boolean | Yaml[] | { [key: string]: Yaml | undefined };
+
+function yaml(value: Yaml, indent = ''): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return value
+      .map((item) => {
+        const text = yaml(item, indent + '  ');
+        return `\n${indent}- ${isBlock(item) ? text.trimStart() : text}`;
+      })
+      .join('');
+  }
+  const entries = Object.entries(value).filter((entry): entry is [string, Yaml] => entry[1] !== undefined);
+  if (entries.length === 0) return '{}';
+  return entries
+    .map(([key, item]) => {
+      const text = yaml(item, indent + '  ');
+      return `\n${indent}${key}:${isBlock(item) ? text : ` ${text}`}`;
+    })
+    .join('');
+}
+
+function isBlock(value: Yaml): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  return typeof value === 'object' && Object.keys(value).length > 0;
+}
+
+function comment(text: string, indent = ''): string {
+  return text
+    .split('\n')
+    .map((line) => `${indent}#${line === '' ? '' : ` ${line}`}`)
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** 1 - objective, as Prometheus computes it (Sloth writes the objective as a ratio, 0.999). */
+function budget(slo: Slo): number {
+  return 1 - slo.objective / 100;
+}
+
+function matchers(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((key) => `${key}="${labels[key] ?? ''}"`)
+    .join(', ');
+}
+
+function selector(name: string, labels: Record<string, string>): string {
+  return `${name}{${matchers(labels)}}`;
+}
+
+function sloLabels(slo: Slo, variant: Variant): Record<string, string> {
+  return { ...SERVICE_LABELS, ...variant.labels, sloth_id: slo.id, sloth_service: SERVICE, sloth_slo: slo.slo };
+}
+
+/** A value written with a precision that keeps "just above" above and "just below" below. */
+function value(ratio: number): string {
+  return String(Number(ratio.toPrecision(8)));
+}
+
+const SEGMENT = 10; // minutes per phase of an alert scenario (interval 1m)
+
+interface Phase {
+  description: string;
+  short: number;
+  long: number;
+  fires: boolean;
+}
+
+function alertScenario(slo: Slo, variant: Variant, condition: Condition): string {
+  const threshold = condition.factor * budget(slo);
+  const above = threshold * 1.01;
+  const below = threshold * 0.99;
+  const phases: Phase[] = [
+    { description: 'no errors', short: 0, long: 0, fires: false },
+    { description: `only the short window (${condition.short}) burns`, short: above, long: 0, fires: false },
+    { description: `only the long window (${condition.long}) burns`, short: 0, long: above, fires: false },
+    { description: `both windows just below ${String(condition.factor)}x (0.99x)`, short: below, long: below, fires: false },
+    { description: `both windows just above ${String(condition.factor)}x (1.01x): fires`, short: above, long: above, fires: true },
+    { description: 'the short window recovers: resolved', short: 0, long: above, fires: false },
+  ];
+  const labels = sloLabels(slo, variant);
+  const seriesFor = (window: string): string => {
+    const values = phases.map((phase) => {
+      const ratio = window === condition.short ? phase.short : window === condition.long ? phase.long : 0;
+      return `${value(ratio)}+0x${String(SEGMENT - 1)}`;
+    });
+    return values.join(' ');
+  };
+  const input = variant.windows.map((window) => ({
+    series: selector(`slo:sli_error:ratio_rate${window}`, { ...labels, sloth_window: window }),
+    values: seriesFor(window),
+  }));
+  const alertLabels: Record<string, string> = {
+    ...labels,
+    category: slo.category,
+    severity: condition.severity,
+    sloth_severity: condition.severity,
+  };
+  const annotations = {
+    runbook: slo.runbook,
+    summary: slo.summary,
+    title: `(${condition.severity}) ${SERVICE} ${slo.slo} SLO error budget burn rate is too fast.`,
+  };
+  const alertTests: Yaml[] = [];
+  phases.forEach((phase, index) => {
+    const at = `${String(index * SEGMENT + SEGMENT / 2)}m`;
+    // Page and ticket alerts share the alertname, so each check also proves that the alert of the
+    // other severity stays quiet.
+    alertTests.push({
+      eval_time: at,
+      alertname: slo.alertname,
+      exp_alerts: phase.fires ? [{ exp_labels: alertLabels, exp_annotations: annotations }] : [],
+    });
+  });
+  const description = phases.map((phase, index) => `${String(index * SEGMENT)}m: ${phase.description}`).join('; ');
+  return (
+    `\n${comment(`${slo.id}, ${condition.name} (${String(condition.factor)}x over ${condition.long} and ${condition.short}): ${description}`, '  ')}` +
+    yaml([{ name: `${slo.id} ${condition.name} ${String(condition.factor)}x ${condition.long}+${condition.short}`, interval: '1m', input_series: input, alert_rule_test: alertTests }], '  ')
+  );
+}
+
+// Raw traffic for the recording-rule tests, per minute (one sample every 30 seconds, so /2).
+// job="api" unless said otherwise.
+//   route             method code  count/min  under 0.3 s
+//   /login            POST   200      96          90
+//   /login            POST   500       4           4
+//   /upload           POST   201     195           0   (uploads are outside the latency SLO)
+//   /upload           POST   503       5           0
+//   /images/:filename GET    200     100          94
+//   unmatched         GET    404     100         100
+//   /healthz          GET    503    1000           0   (health checks are outside every SLO)
+//   /login (job=auth) POST   500    1000           0   (another service)
+// availability: 5xx 4+5 of 96+4+195+5+100+100 = 9/500 = 0.018
+// latency:      non-upload 96+4+100+100 = 300, under 0.3 s 90+4+94+100 = 288: 12/300 = 0.04
+// upload:       5/200 = 0.025
+// login:        4/100 = 0.04
+interface Traffic {
+  job: string;
+  route: string;
+  method: string;
+  code: string;
+  perMinute: number;
+  fast: number;
+}
+const TRAFFIC: Traffic[] = [
+  { job: 'api', route: '/login', method: 'POST', code: '200', perMinute: 96, fast: 90 },
+  { job: 'api', route: '/login', method: 'POST', code: '500', perMinute: 4, fast: 4 },
+  { job: 'api', route: '/upload', method: 'POST', code: '201', perMinute: 195, fast: 0 },
+  { job: 'api', route: '/upload', method: 'POST', code: '503', perMinute: 5, fast: 0 },
+  { job: 'api', route: '/images/:filename', method: 'GET', code: '200', perMinute: 100, fast: 94 },
+  { job: 'api', route: 'unmatched', method: 'GET', code: '404', perMinute: 100, fast: 100 },
+  { job: 'api', route: '/healthz', method: 'GET', code: '503', perMinute: 1000, fast: 0 },
+  { job: 'auth', route: '/login', method: 'POST', code: '500', perMinute: 1000, fast: 0 },
+];
+const EXPECTED_ERROR_RATIO: Record<string, number> = {
+  'api-availability': 0.018,
+  'api-latency': 0.04,
+  'api-upload-success': 0.025,
+  'api-login-availability': 0.04,
+};
+
+const SCALE = 1e6; // ratios are compared as round(ratio * 1e6): exact integers, no float noise
+
+function recordingTest(variant: Variant): string {
+  // 2h10m of traffic, one sample every 30 s, checked at 2h. The longer windows (up to 3d) see less
+  // data than they span; every series starts at the same time, so rate() extrapolates numerator and
+  // denominator alike and the ratio is still exact. (3 days of traffic would make promtool take
+  // minutes for no extra assurance.)
+  const steps = 260;
+  const evalMinutes = 120;
+  const input: Yaml[] = [];
+  for (const traffic of TRAFFIC) {
+    const labels = {
+      job: traffic.job,
+      http_route: traffic.route,
+      http_request_method: traffic.method,
+      http_response_status_code: traffic.code,
+    };
+    input.push({
+      series: selector('http_server_request_duration_seconds_count', labels),
+      values: `0+${String(traffic.perMinute / 2)}x${String(steps)}`,
+    });
+    input.push({
+      series: selector('http_server_request_duration_seconds_bucket', { ...labels, le: '0.3' }),
+      values: `0+${String(traffic.fast / 2)}x${String(steps)}`,
+    });
+    // A wider bucket, all requests: an SLI that read the wrong bucket would see no errors.
+    input.push({
+      series: selector('http_server_request_duration_seconds_bucket', { ...labels, le: '0.5' }),
+      values: `0+${String(traffic.perMinute / 2)}x${String(steps)}`,
+    });
+  }
+  const tests: Yaml[] = [];
+  for (const slo of SLOS) {
+    const labels = sloLabels(slo, variant);
+    const ratio = EXPECTED_ERROR_RATIO[slo.id] ?? Number.NaN;
+    const sel = (name: string): string => selector(name, labels);
+    const at = `${String(evalMinutes)}m`;
+    tests.push({
+      expr: `round({__name__=~"slo:sli_error:ratio_rate.+", ${matchers(labels)}} * ${String(SCALE)})`,
+      eval_time: at,
+      exp_samples: [...variant.windows, '30d'].map((window) => ({
+        labels: selector('', { ...labels, sloth_window: window }),
+        value: Math.round(ratio * SCALE),
+      })),
+    });
+    const burn = ratio / budget(slo);
+    // The burn rates keep the window they were computed over: the current one is the shortest SLI
+    // window, the period one the 30-day SLI.
+    const shortest = variant.windows[0] ?? '';
+    const meta: [string, number, Record<string, string>][] = [
+      ['slo:objective:ratio', slo.objective / 100, {}],
+      ['slo:error_budget:ratio', budget(slo), {}],
+      ['slo:time_period:days', 30, {}],
+      ['slo:current_burn_rate:ratio', burn, { sloth_window: shortest }],
+      ['slo:period_burn_rate:ratio', burn, { sloth_window: '30d' }],
+      ['slo:period_error_budget_remaining:ratio', 1 - burn, { sloth_window: '30d' }],
+    ];
+    for (const [name, expected, extra] of meta) {
+      tests.push({
+        expr: `round(${sel(name)} * ${String(SCALE)})`,
+        eval_time: at,
+        exp_samples: [{ labels: selector('', { ...labels, ...extra }), value: Math.round(expected * SCALE) }],
+      });
+    }
+    tests.push({
+      expr: `sloth_slo_info{sloth_id="${slo.id}"}`,
+      eval_time: at,
+      exp_samples: [
+        {
+          labels: selector('sloth_slo_info', {
+            ...labels,
+            sloth_mode: 'cli-gen-prom',
+            sloth_objective: String(slo.objective),
+            sloth_spec: 'prometheus/v1',
+            sloth_version: SLOTH_VERSION,
+          }),
+          value: 1,
+        },
+      ],
+    });
+  }
+  return (
+    `\n${comment('Recording rules: every SLI window, the 30-day SLI, metadata and burn rates, from raw counters.', '  ')}` +
+    `\n${comment('Traffic (per minute): see slo/tests/generate.ts. Expected error ratios: availability 0.018,', '  ')}` +
+    `\n${comment('latency 0.04, upload 0.025, login 0.04; compared as round(ratio * 1e6).', '  ')}` +
+    yaml([{ name: `${variant.name}: recording rules from raw traffic`, interval: '30s', input_series: input, promql_expr_test: tests }], '  ')
+  );
+}
+
+/** A real burn through the whole pipeline: 1.5% of API requests fail (15x the 0.1% budget) for 2 hours. */
+function endToEndTest(variant: Variant): string {
+  if (variant.name !== 'prod') return '';
+  const slo = SLOS[0];
+  if (slo === undefined) return '';
+  const base = { job: 'api', http_route: '/login', http_request_method: 'POST' };
+  // Per minute: 1000 good for 30m; 985 good and 15 errors for 2h (30m-150m); then 1000 good again.
+  const ok = `0+1000x30 30985+985x119 148200+1000x120`;
+  const errors = `0+0x30 15+15x119 1800+0x120`;
+  const labels = sloLabels(slo, variant);
+  const alert = (severity: Severity): Yaml => ({
+    exp_labels: { ...labels, category: slo.category, severity, sloth_severity: severity },
+    exp_annotations: {
+      runbook: slo.runbook,
+      summary: slo.summary,
+      title: `(${severity}) ${SERVICE} ${slo.slo} SLO error budget burn rate is too fast.`,
+    },
+  });
+  return (
+    `\n${comment('End to end: 1.5% of API requests fail (15x the 0.1% budget) from 30m to 150m, then none.', '  ')}` +
+    `\n${comment('Both the page (5m/1h over 14.4x) and the ticket (2h/1d over 3x) fire; Alertmanager inhibits the', '  ')}` +
+    `\n${comment('ticket while the page fires. 45 minutes after recovery the page has resolved and the ticket has not.', '  ')}` +
+    yaml(
+      [
+        {
+          name: 'prod: availability, a real 15x burn fires the page and the ticket, and the page resolves',
+          interval: '1m',
+          input_series: [
+            { series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '200' }), values: ok },
+            { series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '500' }), values: errors },
+          ],
+          alert_rule_test: [
+            { eval_time: '29m', alertname: slo.alertname, exp_alerts: [] },
+            { eval_time: '149m', alertname: slo.alertname, exp_alerts: [alert('page'), alert('ticket')] },
+            { eval_time: '195m', alertname: slo.alertname, exp_alerts: [alert('ticket')] },
+          ],
+        },
+      ],
+      '  ',
+    )
+  );
+}
+
+const SLOTH_VERSION = 'v0.16.0';
+
+function testFile(variant: Variant): string {
+  const header = [
+    'Code generated by slo/tests/generate.ts (npm run slo:generate). DO NOT EDIT.',
+    `promtool unit tests for the ${variant.name === 'prod' ? 'production' : 'drill'} SLO rules (${variant.rulesFile.replace('../', 'slo/')}).`,
+    'Run: promtool test rules slo/tests/*.test.yml (part of npm run test:slo:static).',
+  ];
+  let text = `${comment(header.join('\n'))}\nrule_files:\n  - ${JSON.stringify(variant.rulesFile)}\nevaluation_interval: 1m\ntests:`;
+  for (const slo of SLOS) {
+    for (const condition of variant.conditions) text += alertScenario(slo, variant, condition);
+  }
+  text += recordingTest(variant);
+  text += endToEndTest(variant);
+  return text + '\n';
+}
+
+const check = process.argv.includes('--check');
+let drift = false;
+for (const variant of VARIANTS) {
+  const path = new URL(`./api.${variant.name}.test.yml`, import.meta.url);
+  const text = testFile(variant);
+  if (check) {
+    const current = await readFile(path, 'utf8').catch(() => '');
+    if (current !== text) {
+      process.stderr.write(`drift: ${path.pathname} is not what slo/tests/generate.ts writes; run npm run slo:generate\n`);
+      drift = true;
+    }
+  } else {
+    await writeFile(path, text);
+  }
+}
+if (drift) process.exit(1);
