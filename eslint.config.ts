@@ -23,4 +23,9 @@ export default defineConfig(
     files: ['scripts/**', 'e2e/**', '**/test/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // node:test's describe() and it() return promises the runner itself awaits.
+    files: ['**/test/**'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
 );

@@ -59,8 +59,14 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
           // A failed multipart upload is aborted, so no parts are left billed and invisible.
           leavePartsOnError: false,
         });
-        const { ETag } = await upload.done();
-        return { etag: ETag ?? '' };
+        try {
+          const { ETag } = await upload.done();
+          return { etag: ETag ?? '' };
+        } catch (error) {
+          // When the body itself failed (over the size limit, client gone), that is the cause to
+          // report, not whatever the clean-up of the multipart upload ran into.
+          throw Body.errored ?? error;
+        }
       }),
     get: (Key) =>
       unavailableOnFailure(async () => {
