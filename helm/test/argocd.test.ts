@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { validateCustomResource } from './lib/crd.ts';
 import { mergePatch, renderTemplate, renderValue } from './lib/gotemplate.ts';
-import { applicationSet, environments, parseDocuments, readText, repoRoot, type K8sObject } from './lib/repo.ts';
+import { applicationSet, environments, type K8sObject, must, parseDocuments, readText, repoRoot } from './lib/repo.ts';
 
 type Application = K8sObject & {
   spec: {
@@ -49,7 +49,9 @@ describe('ArgoCD ApplicationSet', () => {
 
   for (const app of apps) {
     describe(app.metadata.name, () => {
-      test('is a valid Application', () => validateCustomResource(app));
+      test('is a valid Application', () => {
+        validateCustomResource(app);
+      });
 
       test('points at a chart and values files that exist', () => {
         const chart = join(repoRoot, app.spec.source.path);
@@ -70,7 +72,7 @@ describe('ArgoCD ApplicationSet', () => {
       });
 
       test('syncs as its environment should', () => {
-        const env = app.metadata.labels!['platform/env'];
+        const env = must(app.metadata.labels)['platform/env'];
         if (env === 'dev') assert.deepEqual(app.spec.syncPolicy?.automated, { prune: true, selfHeal: true });
         else assert.equal(app.spec.syncPolicy?.automated, undefined, 'prod is synced after a reviewed change, not automatically');
         assert.ok(app.spec.syncPolicy?.retry, 'retries with backoff');
@@ -80,7 +82,7 @@ describe('ArgoCD ApplicationSet', () => {
   }
 
   test('sync waves order secrets and namespaces, data, migrations, services', () => {
-    const wave = (component: string): number => Number(apps.find((a) => a.metadata.labels?.['platform/component'] === component)!.metadata.annotations!['argocd.argoproj.io/sync-wave']);
+    const wave = (component: string): number => Number(must(must(apps.find((a) => a.metadata.labels?.['platform/component'] === component)).metadata.annotations)['argocd.argoproj.io/sync-wave']);
     assert.ok(wave('platform') < wave('postgres') && wave('secrets') < wave('postgres'));
     assert.ok(wave('postgres') < wave('migrations') && wave('minio') < wave('migrations'));
     for (const service of ['auth', 'image', 'api']) assert.ok(wave('migrations') < wave(service));
@@ -94,7 +96,7 @@ describe('ArgoCD ApplicationSet', () => {
   });
 
   test('the AppProject for the platform allows only the platform namespaces and the kinds the charts render', () => {
-    const platform = projects.find((p) => p.metadata.name === 'platform')!;
+    const platform = must(projects.find((p) => p.metadata.name === 'platform'));
     const namespaces = new Set(platform.spec.destinations.map((d) => d.namespace));
     assert.deepEqual([...namespaces].sort(), ['api-ns', 'auth-ns', 'cert-manager', 'data-ns', 'image-ns', 'ingress-ns', 'monitoring-ns']);
     assert.ok(!JSON.stringify(platform.spec).includes('"*"'), 'no wildcards');
@@ -105,9 +107,9 @@ describe('ArgoCD add-ons', () => {
   for (const file of readdirSync(join(repoRoot, 'argocd/addons'))) {
     test(`${file}: upstream chart pinned, values file from this repository exists`, () => {
       const [app] = parseDocuments(readText(`argocd/addons/${file}`)) as unknown as { spec: { sources: { chart?: string; targetRevision: string; helm?: { valueFiles: string[] } }[] } }[];
-      const chart = app!.spec.sources.find((s) => s.chart)!;
+      const chart = must(must(app).spec.sources.find((s) => s.chart));
       assert.match(chart.targetRevision, /^v?\d+\.\d+\.\d+$/);
-      for (const file of chart.helm!.valueFiles) assert.ok(existsSync(join(repoRoot, file.replace(/^\$values\//, ''))), file);
+      for (const file of must(chart.helm).valueFiles) assert.ok(existsSync(join(repoRoot, file.replace(/^\$values\//, ''))), file);
     });
   }
 });

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { readText, repoRoot, toolsBin } from './lib/repo.ts';
+import { must, readText, repoRoot, toolsBin } from './lib/repo.ts';
 
 describe('Dockerfiles', () => {
   for (const service of ['api', 'auth', 'image']) {
@@ -48,7 +48,7 @@ describe('scripts', () => {
       assert.match(readText(`argocd/addons/${addon}.yaml`), /^ {6}targetRevision: v?\d+\.\d+\.\d+$/m);
     }
     assert.match(script, /disableDefaultCNI: true/, 'Calico, not kindnet, so NetworkPolicies are enforced');
-    const podCIDR = /POD_CIDR=(\S+)/.exec(script)![1];
+    const podCIDR = must(/POD_CIDR=(\S+)/.exec(script))[1];
     assert.ok(readText('helm/charts/platform/values.yaml').includes(`podCIDR: ${podCIDR}`), 'the policies know the pod CIDR');
   });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { NetworkModel, type Workload } from './lib/network-policy.ts';
-import { environments, podTemplate, readYaml, renderEnvironment } from './lib/repo.ts';
+import { environments, must, podTemplate, readYaml, renderEnvironment } from './lib/repo.ts';
 
 const podCIDR = readYaml<{ apiServer: { podCIDR: string } }>('helm/charts/platform/values.yaml').apiServer.podCIDR;
 
@@ -56,7 +56,7 @@ for (const env of environments) {
         const pod = podTemplate(o);
         if (!pod) return [];
         const ports = pod.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => ({ port: p.containerPort, name: p.name, protocol: p.protocol ?? 'TCP' })));
-        return [{ name: o.metadata.name, namespace: o.metadata.namespace!, labels: pod.metadata.labels, ports }];
+        return [{ name: o.metadata.name, namespace: must(o.metadata.namespace), labels: pod.metadata.labels, ports }];
       }),
       ...external,
     ];
@@ -79,18 +79,18 @@ for (const env of environments) {
     });
 
     test('from outside the cluster, only the ingress controller is reachable', () => {
-      assert.deepEqual([...new Set(matrix.filter((e) => e.startsWith('world -> ')).map((e) => e.split(' -> ')[1]!.split(':')[0]))], ['ingress-nginx']);
+      assert.deepEqual([...new Set(matrix.filter((e) => e.startsWith('world -> ')).map((e) => must(e.split(' -> ')[1]).split(':')[0]))], ['ingress-nginx']);
     });
 
     test('the evaluator itself: removing the default deny would open the API to PostgreSQL', () => {
       const open = new NetworkModel(objects.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.namespace === 'api-ns')), podCIDR);
-      const api = workloads.find((w) => w.name === 'api')!;
-      const postgres = workloads.find((w) => w.name === 'postgres')!;
-      assert.equal(model.canConnect(api, postgres, postgres.ports[0]!), false);
+      const api = must(workloads.find((w) => w.name === 'api'));
+      const postgres = must(workloads.find((w) => w.name === 'postgres'));
+      assert.equal(model.canConnect(api, postgres, must(postgres.ports[0])), false);
       // Egress from api-ns is then unrestricted, but postgres's ingress still only admits its clients.
-      assert.equal(open.canConnect(api, postgres, postgres.ports[0]!), false);
+      assert.equal(open.canConnect(api, postgres, must(postgres.ports[0])), false);
       const anything: Workload = { name: 'debug', namespace: 'api-ns', labels: { 'app.kubernetes.io/name': 'auth' }, ports: [] };
-      assert.equal(open.canConnect(anything, postgres, postgres.ports[0]!), false, 'namespace is part of the peer');
+      assert.equal(open.canConnect(anything, postgres, must(postgres.ports[0])), false, 'namespace is part of the peer');
     });
   });
 }

@@ -1,7 +1,7 @@
 // Policy over the rendered output of every environment: what a reviewer would otherwise check by eye.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { environments, podTemplate, readYaml, renderEnvironment, type K8sObject } from './lib/repo.ts';
+import { environments, type K8sObject, must, podTemplate, readYaml, renderEnvironment } from './lib/repo.ts';
 
 const platformNamespaces = ['ingress-ns', 'api-ns', 'auth-ns', 'image-ns', 'data-ns', 'monitoring-ns'];
 
@@ -22,7 +22,7 @@ for (const env of environments) {
 
     for (const workload of workloads) {
       const id = `${workload.metadata.namespace}/${workload.kind}/${workload.metadata.name}`;
-      const pod = podTemplate(workload)!;
+      const pod = must(podTemplate(workload));
       test(`${id}: securityContext at the restricted Pod Security level`, () => {
         const podContext = pod.spec.securityContext ?? {};
         assert.equal(podContext['runAsNonRoot'], true, 'pod runAsNonRoot');
@@ -32,8 +32,9 @@ for (const env of environments) {
           const sc = container.securityContext ?? {};
           assert.equal(sc['allowPrivilegeEscalation'], false, `${container.name}: allowPrivilegeEscalation`);
           assert.equal(sc['readOnlyRootFilesystem'], true, `${container.name}: readOnlyRootFilesystem`);
-          assert.deepEqual(sc['capabilities']?.drop, ['ALL'], `${container.name}: drops ALL capabilities`);
-          assert.equal(sc['capabilities']?.add, undefined, `${container.name}: adds no capability`);
+          const capabilities = sc.capabilities ?? {};
+          assert.deepEqual(capabilities.drop, ['ALL'], `${container.name}: drops ALL capabilities`);
+          assert.equal(capabilities.add, undefined, `${container.name}: adds no capability`);
           assert.notEqual(sc['privileged'], true, `${container.name}: privileged`);
           assert.notEqual(sc['runAsUser'], 0, `${container.name}: runs as root`);
         }
@@ -42,9 +43,10 @@ for (const env of environments) {
 
       test(`${id}: resources requested and memory limited`, () => {
         for (const container of pod.spec.containers) {
-          assert.ok(container.resources?.requests?.['cpu'], `${container.name}: cpu request`);
-          assert.ok(container.resources?.requests?.['memory'], `${container.name}: memory request`);
-          assert.ok(container.resources?.limits?.['memory'], `${container.name}: memory limit`);
+          const { requests = {}, limits = {} } = container.resources ?? {};
+          assert.ok(requests['cpu'], `${container.name}: cpu request`);
+          assert.ok(requests['memory'], `${container.name}: memory request`);
+          assert.ok(limits['memory'], `${container.name}: memory limit`);
         }
       });
 
@@ -80,19 +82,19 @@ for (const env of environments) {
     for (const name of ['api', 'auth', 'image']) {
       const namespace = `${name}-ns`;
       test(`${name}: probes on /healthz and /readyz, graceful termination covers the drain`, () => {
-        const deployment = find('Deployment', namespace, name)!;
-        const pod = podTemplate(deployment)!;
-        const container = pod.spec.containers[0]!;
+        const deployment = must(find('Deployment', namespace, name));
+        const pod = must(podTemplate(deployment));
+        const container = must(pod.spec.containers[0]);
         const path = (probe: unknown): string => (probe as { httpGet: { path: string } }).httpGet.path;
         assert.equal(path(container.livenessProbe), '/healthz');
         assert.equal(path(container.startupProbe), '/healthz');
         assert.equal(path(container.readinessProbe), '/readyz');
-        const envOf = (key: string): number => Number(container.env!.find((e) => e.name === key)!.value);
+        const envOf = (key: string): number => Number(must(must(container.env).find((e) => e.name === key)).value);
         const drainSeconds = (envOf('SHUTDOWN_DELAY_MS') + envOf('SHUTDOWN_GRACE_MS')) / 1000;
-        assert.ok(pod.spec.terminationGracePeriodSeconds! > drainSeconds,
+        assert.ok(must(pod.spec.terminationGracePeriodSeconds) > drainSeconds,
           `terminationGracePeriodSeconds ${pod.spec.terminationGracePeriodSeconds} must exceed the drain time ${drainSeconds}s`);
-        assert.equal(container.env!.find((e) => e.name === 'HOST')?.value, '0.0.0.0');
-        assert.deepEqual(container.ports!.map((p) => p.name), ['http', 'metrics']);
+        assert.equal(must(container.env).find((e) => e.name === 'HOST')?.value, '0.0.0.0');
+        assert.deepEqual(must(container.ports).map((p) => p.name), ['http', 'metrics']);
       });
 
       test(`${name}: metrics port scraped through a ServiceMonitor`, () => {
@@ -100,13 +102,13 @@ for (const env of environments) {
         assert.ok(monitor, 'ServiceMonitor');
         const endpoints = (monitor['spec'] as { endpoints: { port: string }[] }).endpoints;
         assert.deepEqual(endpoints.map((e) => e.port), ['metrics']);
-        const service = find('Service', namespace, name)!;
+        const service = must(find('Service', namespace, name));
         const ports = (service['spec'] as { ports: { name: string; port: number }[] }).ports;
         assert.equal(ports.find((p) => p.name === 'metrics')?.port, 9464);
       });
 
       test(`${name}: spread across nodes and zones`, () => {
-        const pod = podTemplate(find('Deployment', namespace, name)!)!;
+        const pod = must(podTemplate(must(find('Deployment', namespace, name))));
         const keys = (pod.spec['topologySpreadConstraints'] as { topologyKey: string }[]).map((t) => t.topologyKey);
         assert.deepEqual(keys, ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
       });
@@ -127,14 +129,14 @@ for (const env of environments) {
 
     test('namespaces of restricted workloads enforce the restricted level', () => {
       for (const namespace of ['api-ns', 'auth-ns', 'image-ns', 'data-ns']) {
-        assert.equal(find('Namespace', undefined, namespace)!.metadata.labels!['pod-security.kubernetes.io/enforce'], 'restricted');
+        assert.equal(must(must(find('Namespace', undefined, namespace)).metadata.labels)['pod-security.kubernetes.io/enforce'], 'restricted');
       }
     });
 
     test('the API is exposed through a TLS Ingress issued by cert-manager, and nothing else is', () => {
       const ingresses = objects.filter((o) => o.kind === 'Ingress');
       assert.deepEqual(ingresses.map((i) => `${i.metadata.namespace}/${i.metadata.name}`), ['api-ns/api']);
-      const ingress = ingresses[0]!;
+      const ingress = must(ingresses[0]);
       assert.ok(ingress.metadata.annotations?.['cert-manager.io/cluster-issuer']);
       assert.equal((ingress['spec'] as { tls: unknown[] }).tls.length, 1);
       const services = objects.filter((o) => o.kind === 'Service');

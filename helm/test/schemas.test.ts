@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { customResourceKinds, customResourceModels, validateCustomResource } from './lib/crd.ts';
-import { environments, parseDocuments, readText, renderEnvironment, repoRoot, tool, type K8sObject } from './lib/repo.ts';
+import { environments, type K8sObject, must, parseDocuments, readText, renderEnvironment, repoRoot, tool } from './lib/repo.ts';
 
 const schemaDir = execFileSync('bash', [join(repoRoot, 'helm/test/tools/k8s-schemas.sh')], { encoding: 'utf8' }).trim();
 const scratch = mkdtempSync(join(tmpdir(), 'kubeconform-'));
@@ -70,15 +70,17 @@ describe('schemas (argocd/)', () => {
 
 test('kubeconform -strict really rejects an unknown field (the schemas are the strict ones)', () => {
   const objects = renderEnvironment('dev');
-  const deployment = structuredClone(objects.find((o) => o.kind === 'Deployment')!);
+  const deployment = structuredClone(must(objects.find((o) => o.kind === 'Deployment')));
   (deployment['spec'] as Record<string, unknown>)['replicaz'] = 2;
   const report = kubeconform([deployment], 'negative');
   assert.equal(report.summary.invalid, 1);
-  assert.match(failures(report)[0]!, /replicaz/);
+  assert.match(must(failures(report)[0]), /replicaz/);
 });
 
 test('the CRD validators reject a wrongly typed field', () => {
-  const monitor = structuredClone(renderEnvironment('dev').find((o) => o.kind === 'ServiceMonitor')!);
+  const monitor = structuredClone(must(renderEnvironment('dev').find((o) => o.kind === 'ServiceMonitor')));
   (monitor['spec'] as Record<string, unknown>)['endpoints'] = 'metrics';
-  assert.throws(() => validateCustomResource(monitor));
+  assert.throws(() => {
+    validateCustomResource(monitor);
+  });
 });

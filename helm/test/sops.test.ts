@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { devAgeKeyFile, parseDocuments, readText, readYaml, repoRoot, secretValues } from './lib/repo.ts';
+import { devAgeKeyFile, must, parseDocuments, readText, readYaml, repoRoot, secretValues } from './lib/repo.ts';
 
 type Rule = { path_regex: string; encrypted_regex?: string; age?: string; kms?: string };
 const rules = readYaml<{ creation_rules: Rule[] }>('.sops.yaml').creation_rules;
 const sopsFiles = ['helm/env/dev/secrets.yaml', 'helm/env/prod/secrets.yaml'];
-const devRecipient = /public key: (age1\w+)/.exec(readText('helm/secrets/dev.agekey'))![1]!;
+const devRecipient = must(must(/public key: (age1\w+)/.exec(readText('helm/secrets/dev.agekey')))[1]);
 
 /** Files in git plus the ones this work tree adds (untracked, not ignored): what a commit would contain. */
 const repositoryFiles = (): string[] =>
@@ -29,38 +29,38 @@ function encryptedLeaves(value: unknown, encrypted: RegExp, path = '', inside = 
 describe('SOPS', () => {
   test('.sops.yaml has a rule for every secrets file, and prod never uses the dev key', () => {
     for (const file of sopsFiles) assert.ok(rules.some((r) => new RegExp(r.path_regex).test(file)), file);
-    const prod = rules.find((r) => new RegExp(r.path_regex).test('helm/env/prod/secrets.yaml'))!;
+    const prod = must(rules.find((r) => new RegExp(r.path_regex).test('helm/env/prod/secrets.yaml')));
     assert.ok(prod.kms, 'prod is encrypted with a KMS key');
     assert.ok(!prod.age?.includes(devRecipient), 'the dev age key must not open prod');
-    const dev = rules.find((r) => new RegExp(r.path_regex).test('helm/env/dev/secrets.yaml'))!;
+    const dev = must(rules.find((r) => new RegExp(r.path_regex).test('helm/env/dev/secrets.yaml')));
     assert.equal(dev.age, devRecipient);
   });
 
   for (const file of sopsFiles) {
     test(`${file}: every secret value is encrypted, to the recipients its rule names`, () => {
       const document = parse(readText(file)) as { secrets: unknown[]; sops: { age: { recipient: string }[]; encrypted_regex: string; mac: string } };
-      const rule = rules.find((r) => new RegExp(r.path_regex).test(file))!;
+      const rule = must(rules.find((r) => new RegExp(r.path_regex).test(file)));
       assert.equal(document.sops.encrypted_regex, rule.encrypted_regex);
       assert.match(document.sops.mac, /^ENC\[AES256_GCM,/);
-      const leaves = encryptedLeaves(document.secrets, new RegExp(rule.encrypted_regex!));
+      const leaves = encryptedLeaves(document.secrets, new RegExp(must(rule.encrypted_regex)));
       assert.ok(leaves.length >= 10, 'has secret values');
       for (const [path, value] of leaves) assert.match(String(value), /^ENC\[AES256_GCM,data:.+,type:str\]$/, `${path} is encrypted`);
       const recipients = document.sops.age.map((a) => a.recipient);
-      for (const recipient of rule.age!.split(',').map((s) => s.trim())) assert.ok(recipients.includes(recipient), `${recipient} can decrypt`);
-      assert.deepEqual(recipients.filter((r) => !rule.age!.includes(r)), [], 'no recipient beyond the rule');
+      for (const recipient of must(rule.age).split(',').map((s) => s.trim())) assert.ok(recipients.includes(recipient), `${recipient} can decrypt`);
+      assert.deepEqual(recipients.filter((r) => !must(rule.age).includes(r)), [], 'no recipient beyond the rule');
     });
   }
 
   test('dev secrets decrypt with the dev key into the Secrets the charts mount', () => {
     const secrets = (parse(secretValues('dev')) as { secrets: { name: string; namespace: string; data: Record<string, string> }[] }).secrets;
     const byName = new Map(secrets.map((s) => [`${s.namespace}/${s.name}`, s.data]));
-    assert.match(byName.get('auth-ns/auth-jwt-signing-key')!['private.pem']!, /^-----BEGIN PRIVATE KEY-----/);
-    assert.match(byName.get('auth-ns/auth-database')!['url']!, /^postgresql:\/\/.+@postgres\.data-ns\.svc\.cluster\.local:5432\//);
-    assert.match(byName.get('image-ns/image-database')!['url']!, /^postgresql:\/\//);
-    assert.ok(byName.get('image-ns/image-s3')!['secret-access-key']!.length >= 20);
-    assert.ok(byName.get('data-ns/postgres-credentials')!['password']!.length >= 20);
-    assert.ok(byName.get('data-ns/minio-credentials')!['root-password']!.length >= 20);
-    assert.equal(byName.get('image-ns/image-s3')!['access-key-id'], byName.get('data-ns/minio-credentials')!['root-user']);
+    assert.match(must(must(byName.get('auth-ns/auth-jwt-signing-key'))['private.pem']), /^-----BEGIN PRIVATE KEY-----/);
+    assert.match(must(must(byName.get('auth-ns/auth-database'))['url']), /^postgresql:\/\/.+@postgres\.data-ns\.svc\.cluster\.local:5432\//);
+    assert.match(must(must(byName.get('image-ns/image-database'))['url']), /^postgresql:\/\//);
+    assert.ok(must(must(byName.get('image-ns/image-s3'))['secret-access-key']).length >= 20);
+    assert.ok(must(must(byName.get('data-ns/postgres-credentials'))['password']).length >= 20);
+    assert.ok(must(must(byName.get('data-ns/minio-credentials'))['root-password']).length >= 20);
+    assert.equal(must(byName.get('image-ns/image-s3'))['access-key-id'], must(byName.get('data-ns/minio-credentials'))['root-user']);
   });
 
   test('every Secret a chart mounts is provided by the secrets file', () => {

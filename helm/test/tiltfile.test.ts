@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { podTemplate, readText, renderEnvironment, repoRoot, toolsBin } from './lib/repo.ts';
+import { must, podTemplate, readText, renderEnvironment, repoRoot, toolsBin } from './lib/repo.ts';
 
 type Call = { kind: string; [field: string]: unknown };
 
@@ -24,14 +24,14 @@ function evaluate(args: Record<string, string>): Call[] {
   // -globalreassign: Tilt allows top-level if/for statements, as this flag does. print() writes to stderr.
   const run = spawnSync(join(toolsBin, 'starlark'), ['-globalreassign', file], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`starlark failed (${run.status}): ${run.stderr}`);
-  return JSON.parse(run.stderr.trim().split('\n').at(-1)!) as Call[];
+  return JSON.parse(must(run.stderr.trim().split('\n').at(-1))) as Call[];
 }
 
 describe('Tiltfile (cluster mode)', () => {
   const calls = evaluate({});
   const of = (kind: string): Call[] => calls.filter((c) => c.kind === kind);
   const resources = of('k8s_resource');
-  const byName = (name: string): Call => resources.find((r) => r['workload'] === name || r['new_name'] === name)!;
+  const byName = (name: string): Call => must(resources.find((r) => r['workload'] === name || r['new_name'] === name));
 
   test('only ever talks to the kind cluster', () => {
     assert.deepEqual(of('allow_k8s_contexts').map((c) => c['contexts']), ['kind-platform']);
@@ -55,25 +55,25 @@ describe('Tiltfile (cluster mode)', () => {
     const builds = of('docker_build');
     assert.deepEqual(builds.map((b) => b['ref']).sort(), ['platform/api', 'platform/auth', 'platform/image', 'platform/migrate']);
     for (const service of ['api', 'auth', 'image']) {
-      const build = builds.find((b) => b['ref'] === `platform/${service}`)!;
+      const build = must(builds.find((b) => b['ref'] === `platform/${service}`));
       assert.ok(existsSync(join(repoRoot, String(build['dockerfile']))));
       const syncs = (build['live_update'] as { step: string; local?: string; remote?: string }[]).filter((s) => s.step === 'sync');
       assert.ok(syncs.some((s) => s.local === `services/${service}/src` && s.remote === `/app/services/${service}/src`));
-      for (const s of syncs) assert.ok(existsSync(join(repoRoot, s.local!)), s.local);
+      for (const s of syncs) assert.ok(existsSync(join(repoRoot, must(s.local))), s.local);
     }
     const helm = of('helm').filter((h) => ['api', 'auth', 'image'].includes(String(h['name'])));
-    for (const h of helm) assert.ok((h['set'] as string[]).includes('liveUpdate.enabled=true'), `${h['name']} restarts on synced changes`);
+    for (const h of helm) assert.ok((h['set'] as string[]).includes('liveUpdate.enabled=true'), `${String(h['name'])} restarts on synced changes`);
   });
 
   test('every image it builds is one the dev charts use', () => {
     const images = renderEnvironment('dev').flatMap((o) => podTemplate(o)?.spec.containers.map((c) => c.image.split(':')[0]) ?? []);
-    for (const build of of('docker_build')) assert.ok(images.includes(String(build['ref'])), `${build['ref']} is deployed`);
+    for (const build of of('docker_build')) assert.ok(images.includes(String(build['ref'])), `${String(build['ref'])} is deployed`);
   });
 
   test('resources are the dev workloads, labelled, with dependencies in start-up order', () => {
     const workloads = renderEnvironment('dev').filter((o) => podTemplate(o)).map((o) => o.metadata.name).sort();
     assert.deepEqual(resources.filter((r) => r['workload']).map((r) => r['workload']).sort(), workloads);
-    for (const r of resources) assert.ok((r['labels'] as string[]).length > 0, `${r['workload'] || r['new_name']} has a label`);
+    for (const r of resources) assert.ok((r['labels'] as string[]).length > 0, `${String(r['workload'] || r['new_name'])} has a label`);
     const names = new Set(resources.map((r) => (r['workload'] || r['new_name']) as string));
     for (const r of resources) for (const dep of r['resource_deps'] as string[]) assert.ok(names.has(dep), `${dep} exists`);
     assert.deepEqual(byName('migrate')['resource_deps'], ['postgres']);
@@ -91,6 +91,6 @@ describe('Tiltfile (cluster mode)', () => {
 
 test('Tiltfile (local mode) runs the no-cluster local stack and nothing on a cluster', () => {
   const calls = evaluate({ mode: 'local' });
-  assert.deepEqual(calls.filter((c) => c.kind !== 'config.define_string').map((c) => `${c.kind}:${c['name'] ?? ''}`), ['local_resource:local-stack']);
-  assert.equal(calls.find((c) => c.kind === 'local_resource')!['serve_cmd'], 'npm run dev');
+  assert.deepEqual(calls.filter((c) => c.kind !== 'config.define_string').map((c) => `${c.kind}:${typeof c['name'] === 'string' ? c['name'] : ''}`), ['local_resource:local-stack']);
+  assert.equal(must(calls.find((c) => c.kind === 'local_resource'))['serve_cmd'], 'npm run dev');
 });

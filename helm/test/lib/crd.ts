@@ -9,21 +9,21 @@ import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/App
 import { ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import type { K8sObject } from './repo.ts';
+import { must, type K8sObject } from './repo.ts';
 
 type Model = new (data: never) => { validate(): void };
 
 export const customResourceModels: Record<string, Model> = {
-  'cert-manager.io/v1/Certificate': Certificate as unknown as Model,
-  'cert-manager.io/v1/ClusterIssuer': ClusterIssuer as unknown as Model,
-  'argoproj.io/v1alpha1/AppProject': AppProject as unknown as Model,
-  'argoproj.io/v1alpha1/Application': Application as unknown as Model,
-  'argoproj.io/v1alpha1/ApplicationSet': ApplicationSet as unknown as Model,
-  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule as unknown as Model,
-  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor as unknown as Model,
+  'cert-manager.io/v1/Certificate': Certificate,
+  'cert-manager.io/v1/ClusterIssuer': ClusterIssuer,
+  'argoproj.io/v1alpha1/AppProject': AppProject,
+  'argoproj.io/v1alpha1/Application': Application,
+  'argoproj.io/v1alpha1/ApplicationSet': ApplicationSet,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
 };
 
-export const customResourceKinds = Object.keys(customResourceModels).map((key) => key.split('/').at(-1)!);
+export const customResourceKinds = Object.keys(customResourceModels).map((key) => must(key.split('/').at(-1)));
 
 /** Throws with the validator's message when the object does not match its CRD schema. */
 export function validateCustomResource(object: K8sObject): void {

@@ -2,6 +2,8 @@
 // {{- end }}, with trim markers), so the tests can expand the ApplicationSet exactly as its controller would.
 // Anything else in a template is an error here, so the file cannot silently drift beyond what is checked.
 
+import { must } from './repo.ts';
+
 type Params = Record<string, unknown>;
 
 function lookup(params: Params, path: string): unknown {
@@ -18,18 +20,18 @@ export function renderTemplate(template: string, params: Params): string {
   const tokens = template.split(/(\{\{-?\s*[^}]*?\s*-?\}\})/);
   // Apply trim markers: "{{-" trims whitespace before, "-}}" after.
   for (let i = 1; i < tokens.length; i += 2) {
-    if (/^\{\{-/.test(tokens[i]!)) tokens[i - 1] = tokens[i - 1]!.replace(/\s+$/, '');
-    if (/-\}\}$/.test(tokens[i]!)) tokens[i + 1] = tokens[i + 1]!.replace(/^\s+/, '');
+    if (/^\{\{-/.test(must(tokens[i]))) tokens[i - 1] = must(tokens[i - 1]).replace(/\s+$/, '');
+    if (/-\}\}$/.test(must(tokens[i]))) tokens[i + 1] = must(tokens[i + 1]).replace(/^\s+/, '');
   }
   let out = '';
   const stack: { active: boolean; parentActive: boolean }[] = [];
   const active = (): boolean => stack.every((s) => s.active);
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
+    const token = must(tokens[i]);
     if (i % 2 === 0) { if (active()) out += token; continue; }
     const action = token.replace(/^\{\{-?\s*/, '').replace(/\s*-?\}\}$/, '');
     let m: RegExpExecArray | null;
-    if ((m = /^if (\.[\w.]+)$/.exec(action))) stack.push({ active: Boolean(lookup(params, m[1]!)), parentActive: active() });
+    if ((m = /^if (\.[\w.]+)$/.exec(action))) stack.push({ active: Boolean(lookup(params, must(m[1]))), parentActive: active() });
     else if (action === 'else') { const top = stack.at(-1); if (!top) throw new Error('else without if'); top.active = !top.active; }
     else if (action === 'end') { if (!stack.pop()) throw new Error('end without if'); }
     else if (/^\.[\w.]+$/.test(action)) { if (active()) out += String(lookup(params, action)); }
@@ -42,7 +44,7 @@ export function renderTemplate(template: string, params: Params): string {
 /** Deep-renders every string in a value. */
 export function renderValue<T>(value: T, params: Params): T {
   if (typeof value === 'string') return renderTemplate(value, params) as T;
-  if (Array.isArray(value)) return value.map((v) => renderValue(v, params)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => renderValue(v, params)) as T;
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [renderTemplate(k, params), renderValue(v, params)])) as T;
   return value;
 }

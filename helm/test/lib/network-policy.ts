@@ -1,7 +1,7 @@
 // A small NetworkPolicy evaluator (networking.k8s.io/v1 semantics) over rendered objects: which workload
 // may open a connection to which port of which other workload. Pods live in the pod CIDR; "world" stands
 // for everything outside the pod network (clients, the API server, the internet).
-import type { K8sObject } from './repo.ts';
+import { must, type K8sObject } from './repo.ts';
 
 export type Workload = {
   name: string;
@@ -21,7 +21,7 @@ export function selects(selector: LabelSelector, labels: Record<string, string>)
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
   for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
     const has = key in labels;
-    const ok = operator === 'In' ? has && values.includes(labels[key]!) : operator === 'NotIn' ? !has || !values.includes(labels[key]!)
+    const ok = operator === 'In' ? has && values.includes(must(labels[key])) : operator === 'NotIn' ? !has || !values.includes(must(labels[key]))
       : operator === 'Exists' ? has : operator === 'DoesNotExist' ? !has : undefined;
     if (ok === undefined) throw new Error(`unsupported selector operator ${operator}`);
     if (!ok) return false;
@@ -37,9 +37,9 @@ export class NetworkModel {
   constructor(objects: K8sObject[], podCIDR: string) {
     this.podCIDR = podCIDR;
     this.policies = objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => {
-      const spec = o['spec'] as Omit<Policy, 'namespace' | 'name'>;
+      const spec = o['spec'] as Omit<Policy, 'namespace' | 'name' | 'policyTypes'> & { policyTypes?: string[] };
       const policyTypes = spec.policyTypes ?? (spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
-      return { ...spec, policyTypes, namespace: o.metadata.namespace!, name: o.metadata.name };
+      return { ...spec, policyTypes, namespace: must(o.metadata.namespace), name: o.metadata.name };
     });
   }
 

@@ -49,6 +49,7 @@ export function toolFails(name: string, args: string[]): string {
 }
 
 export const readText = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape it expects
 export const readYaml = <T = unknown>(path: string): T => parse(readText(path)) as T;
 
 export function parseDocuments(text: string): K8sObject[] {
@@ -125,9 +126,10 @@ export const renderEnvironment = (env: Environment): K8sObject[] => components()
 
 /** Pod template of a workload, or undefined for other kinds. */
 export function podTemplate(object: K8sObject): { metadata: { labels: Record<string, string> }; spec: PodSpec } | undefined {
-  const spec = object['spec'] as Record<string, any> | undefined;
-  if (['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(object.kind)) return spec?.['template'];
-  if (object.kind === 'CronJob') return spec?.['jobTemplate']?.spec?.template;
+  type Template = { metadata: { labels: Record<string, string> }; spec: PodSpec };
+  const spec = object['spec'] as { template?: Template; jobTemplate?: { spec: { template: Template } } } | undefined;
+  if (['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(object.kind)) return spec?.template;
+  if (object.kind === 'CronJob') return spec?.jobTemplate?.spec.template;
   return undefined;
 }
 
@@ -136,10 +138,25 @@ export type Container = {
   image: string;
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext?: Record<string, any>;
+  securityContext?: SecurityContext;
   livenessProbe?: unknown;
   readinessProbe?: unknown;
   startupProbe?: unknown;
   env?: { name: string; value?: string }[];
 };
-export type PodSpec = { containers: Container[]; initContainers?: Container[]; securityContext?: Record<string, any>; terminationGracePeriodSeconds?: number; [k: string]: unknown };
+export type SecurityContext = {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  privileged?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+  seccompProfile?: { type: string };
+};
+export type PodSpec = { containers: Container[]; initContainers?: Container[]; securityContext?: SecurityContext; terminationGracePeriodSeconds?: number; [k: string]: unknown };
+
+/** The value, or a failure naming what was missing (instead of a non-null assertion). */
+export function must<T>(value: T | null | undefined, what = 'a value'): T {
+  if (value === undefined || value === null) throw new Error(`expected ${what}, found none`);
+  return value;
+}
