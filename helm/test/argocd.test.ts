@@ -42,9 +42,9 @@ const projects = parseDocuments(readText('argocd/projects.yaml')) as Project[];
 
 describe('ArgoCD ApplicationSet', () => {
   test('generates one Application per component and environment', () => {
-    assert.equal(apps.length, 16);
+    assert.equal(apps.length, 18);
     assert.equal(new Set(apps.map((a) => a.metadata.name)).size, apps.length, 'names are unique');
-    for (const env of environments) assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 8);
+    for (const env of environments) assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 9);
   });
 
   for (const app of apps) {
@@ -81,11 +81,11 @@ describe('ArgoCD ApplicationSet', () => {
     });
   }
 
-  test('sync waves order secrets and namespaces, data, migrations, services', () => {
+  test('sync waves order secrets and namespaces, data, migrations, services, SLO rules', () => {
     const wave = (component: string): number => Number(must(must(apps.find((a) => a.metadata.labels?.['platform/component'] === component)).metadata.annotations)['argocd.argoproj.io/sync-wave']);
     assert.ok(wave('platform') < wave('postgres') && wave('secrets') < wave('postgres'));
     assert.ok(wave('postgres') < wave('migrations') && wave('minio') < wave('migrations'));
-    for (const service of ['auth', 'image', 'api']) assert.ok(wave('migrations') < wave(service));
+    for (const service of ['auth', 'image', 'api']) assert.ok(wave('migrations') < wave(service) && wave(service) < wave('slo'));
   });
 
   test('prod runs the image tags pinned in helm/env/prod (no floating tags)', () => {

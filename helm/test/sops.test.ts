@@ -65,7 +65,7 @@ describe('SOPS', () => {
 
   test('every Secret a chart mounts is provided by the secrets file', () => {
     const provided = new Set((parse(secretValues('dev')) as { secrets: { name: string }[] }).secrets.map((s) => s.name));
-    const wanted = ['postgres-credentials', 'minio-credentials', 'migrate-database', 'auth-database', 'auth-jwt-signing-key', 'image-database', 'image-s3'];
+    const wanted = ['postgres-credentials', 'minio-credentials', 'migrate-database', 'auth-database', 'auth-jwt-signing-key', 'image-database', 'image-s3', 'alertmanager-receivers'];
     assert.deepEqual([...provided].sort(), wanted.sort());
   });
 

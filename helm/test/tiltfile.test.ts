@@ -39,7 +39,7 @@ describe('Tiltfile (cluster mode)', () => {
 
   test('deploys every chart the dev environment deploys, with the dev values', () => {
     const helm = of('helm');
-    assert.deepEqual(helm.map((h) => h['name']).sort(), ['api', 'auth', 'image', 'migrations', 'minio', 'platform', 'postgres', 'secrets']);
+    assert.deepEqual(helm.map((h) => h['name']).sort(), ['api', 'auth', 'image', 'migrations', 'minio', 'platform', 'postgres', 'secrets', 'slo']);
     for (const h of helm) {
       assert.ok(existsSync(join(repoRoot, String(h['path']), 'Chart.yaml')), String(h['path']));
       for (const values of h['values'] as string[]) {
@@ -79,6 +79,16 @@ describe('Tiltfile (cluster mode)', () => {
     assert.deepEqual(byName('migrate')['resource_deps'], ['postgres']);
     assert.ok((byName('auth')['resource_deps'] as string[]).includes('migrate'));
     assert.ok((byName('api')['resource_deps'] as string[]).includes('auth'));
+  });
+
+  test('grouped objects (name:kind[:namespace]) name objects the dev charts render', () => {
+    const objects = renderEnvironment('dev');
+    const grouped = resources.flatMap((r) => r['objects'] as string[]);
+    assert.ok(grouped.length > 0);
+    for (const selector of grouped) {
+      const [name, kind, namespace] = selector.split(':');
+      assert.ok(objects.some((o) => o.metadata.name === name && o.kind.toLowerCase() === kind && (namespace === undefined || o.metadata.namespace === namespace)), selector);
+    }
   });
 
   test('port-forwards the services and data stores to their usual local ports', () => {
