@@ -16,7 +16,7 @@ export PATH="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}/bin:$repo_dir/no
 cd "$repo_dir"
 
 missing=()
-for tool in promtool amtool prometheus-alertmanager go node; do
+for tool in promtool amtool prometheus-alertmanager node; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
