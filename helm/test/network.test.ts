@@ -10,11 +10,12 @@ const podCIDR = readYaml<{ apiServer: { podCIDR: string } }>('helm/charts/platfo
 // labels those charts give them (helm/addons/*.values.yaml pins the ingress controller's), and "world": anything
 // outside the pod network (internet clients, the Kubernetes API server).
 const external: Workload[] = [
-  { name: 'ingress-nginx', namespace: 'ingress-ns', labels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ports: [80, 443, 8443].map((port) => ({ port, protocol: 'TCP' })) },
+  { name: 'ingress-nginx', namespace: 'ingress-ns', labels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ports: [80, 443, 8443, 10254].map((port) => ({ port, protocol: 'TCP' })) },
   { name: 'prometheus', namespace: 'monitoring-ns', labels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ port: 9090, protocol: 'TCP' }] },
+  { name: 'alertmanager', namespace: 'monitoring-ns', labels: { 'app.kubernetes.io/name': 'alertmanager' }, ports: [{ port: 9093, protocol: 'TCP' }] },
   { name: 'grafana', namespace: 'monitoring-ns', labels: { 'app.kubernetes.io/name': 'grafana' }, ports: [{ port: 3000, protocol: 'TCP' }] },
   { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
-  { name: 'world', namespace: '', labels: {}, ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }], world: true },
+  { name: 'world', namespace: '', labels: {}, ports: [443, 6443, 9100, 10250].map((port) => ({ port, protocol: 'TCP' })), world: true },
 ];
 
 const dns = (name: string): string[] => [`${name} -> kube-dns:53/TCP`, `${name} -> kube-dns:53/UDP`];
@@ -30,12 +31,13 @@ const intended = [
   'prometheus -> api:9464/TCP',
   'prometheus -> auth:9464/TCP',
   'prometheus -> image:9464/TCP',
+  'prometheus -> ingress-nginx:10254/TCP',
   // Needed by design, beyond the issue's list (helm/README.md, "Network policy"):
   'image -> auth:3001/TCP', // the image service verifies tokens locally with auth's JWKS (PLATFORM.md)
   'migrate -> postgres:5432/TCP', // the migration Job runs prisma migrate deploy
   // kube-prometheus-stack's own components talk to each other inside monitoring-ns:
-  'grafana -> prometheus:9090/TCP',
-  'prometheus -> grafana:3000/TCP',
+  ...['alertmanager', 'grafana', 'prometheus'].flatMap((from) => ['alertmanager:9093', 'grafana:3000', 'prometheus:9090']
+    .filter((to) => !to.startsWith(`${from}:`)).map((to) => `${from} -> ${to}/TCP`)),
   // Outside the cluster: clients reach the ingress (80/443; 8443 is its admission webhook, called by the API server),
   // and the controllers that watch the Kubernetes API reach it.
   'world -> ingress-nginx:443/TCP',
@@ -44,7 +46,11 @@ const intended = [
   'ingress-nginx -> world:6443/TCP',
   'prometheus -> world:6443/TCP',
   'grafana -> world:6443/TCP',
-  ...['ingress-nginx', 'api', 'auth', 'image', 'postgres', 'minio', 'migrate', 'prometheus', 'grafana'].flatMap(dns),
+  'alertmanager -> world:6443/TCP',
+  'prometheus -> world:9100/TCP', // node-exporter (host network)
+  'prometheus -> world:10250/TCP', // kubelet and cAdvisor metrics
+  'alertmanager -> world:443/TCP', // notifications to Slack and PagerDuty
+  ...['ingress-nginx', 'api', 'auth', 'image', 'postgres', 'minio', 'migrate', 'prometheus', 'alertmanager', 'grafana'].flatMap(dns),
 ].sort();
 
 for (const env of environments) {
