@@ -28,6 +28,11 @@ export async function relayStream(res: Response, response: UpstreamResponse, hea
     const value = response.headers[name];
     if (value !== undefined) res.setHeader(name, value);
   }
+  if (response.status === 304) {
+    await response.body.dump();
+    res.end();
+    return;
+  }
   try {
     await pipeline(response.body, res);
   } catch (error) {

@@ -53,6 +53,9 @@ export function mountImageRoutes(app: Express, { images, requireUser, logger }: 
       'Cache-Control': 'private, no-cache',
     });
     if (req.fresh) {
+      // A 304 has no body, so it must not announce the length or type of one.
+      res.removeHeader('Content-Length');
+      res.removeHeader('Content-Type');
       res.status(304).end();
       return;
     }
