@@ -66,7 +66,7 @@ test('an upload 8x larger than the services\' heap limit streams through and bac
       headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(upload.length) },
       body: Readable.toWeb(upload.body),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(uploaded.status, await uploaded.clone().text()).toBe(201);
     const { filename, size } = (await uploaded.json()) as { filename: string; size: number };
     expect(size).toBe(uploadBytes + 41);
