@@ -1,7 +1,7 @@
 // Dockerfiles, the .dockerignore, the delivery scripts and the promotion helper.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -25,6 +25,19 @@ describe('Dockerfiles', () => {
       assert.match(runtime, /HOST=0\.0\.0\.0/);
     });
   }
+
+  test('every Dockerfile copies every workspace manifest, so npm ci sees the whole lockfile', () => {
+    const workspaces = (JSON.parse(readText('package.json')) as { workspaces: string[] }).workspaces;
+    const manifests = workspaces.flatMap((pattern) => {
+      if (!pattern.endsWith('/*')) return [`${pattern}/package.json`];
+      const dir = pattern.slice(0, -2);
+      return readdirSync(join(repoRoot, dir)).filter((name) => existsSync(join(repoRoot, dir, name, 'package.json'))).map((name) => `${dir}/${name}/package.json`);
+    });
+    for (const service of ['api', 'auth', 'image']) {
+      const text = readText(`services/${service}/Dockerfile`);
+      for (const manifest of manifests) assert.ok(text.includes(`COPY ${manifest} ${manifest.replace(/package\.json$/, '')}`), `${service} Dockerfile copies ${manifest}`);
+    }
+  });
 
   test('auth and image generate the Prisma client in a build stage', () => {
     for (const service of ['auth', 'image']) assert.match(readText(`services/${service}/Dockerfile`), /RUN npx prisma generate[\s\S]*COPY --from=build \/app\/packages\/database\/src\/generated/);
