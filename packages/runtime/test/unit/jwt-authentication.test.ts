@@ -48,9 +48,9 @@ function sign(overrides: TokenOverrides = {}): Promise<string> {
 /** Runs the middleware on a bare request and reports what it decided. */
 function authenticate(authorization: string | undefined, url = jwksUrl): Promise<{ user?: Express.User; error?: AppError }> {
   const requireUser = createJwtAuthentication({ ...claims, JWKS_URL: url, JWKS_TIMEOUT_MS: 500, JWKS_CACHE_MS: 60_000 });
-  const req = { headers: authorization === undefined ? {} : { authorization } } as Request;
+  const req = { headers: authorization === undefined ? {} : { authorization } } as unknown as Request;
   return new Promise((resolve) => {
-    requireUser(req, {} as Response, (error?: unknown) => {
+    requireUser(req, {} as unknown as Response, (error?: unknown) => {
       resolve(error === undefined ? { user: req.user as Express.User } : { error: error as AppError });
     });
   });
@@ -90,7 +90,7 @@ describe('JWT authentication', () => {
       'tampered claims',
       async () => {
         const [header, payload, signature] = (await sign()).split('.') as [string, string, string];
-        const forged = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'someone-else' };
+        const forged = { ...(JSON.parse(Buffer.from(payload, 'base64url').toString()) as object), sub: 'someone-else' };
         return `Bearer ${header}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`;
       },
     ],

@@ -5,7 +5,7 @@ import { ConfigError } from '@platform/runtime';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { createTokenIssuer } from '../../src/domain/token-issuer.ts';
 
-const pem = (curve: string) => generateKeyPairSync('ec', { namedCurve: curve }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+const pem = (curve: string) => generateKeyPairSync('ec', { namedCurve: curve }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const options = { issuer: 'platform-auth', audience: 'platform', ttlSeconds: 900 };
 
 describe('token issuer', () => {
