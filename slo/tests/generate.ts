@@ -254,18 +254,21 @@ function alertScenario(slo: Slo, variant: Variant, condition: Condition): string
 // Raw traffic for the recording-rule tests, per minute (one sample every 30 seconds, so /2).
 // job="api" unless said otherwise.
 //   route             method code  count/min  under 0.3 s
-//   /login            POST   200      96          90
+//   /login            POST   200      86          80
+//   /login            POST   401      10          10   (a 4xx is not an error)
 //   /login            POST   500       4           4
 //   /upload           POST   201     195           0   (uploads are outside the latency SLO)
 //   /upload           POST   503       5           0
 //   /images/:filename GET    200     100          94
 //   unmatched         GET    404     100         100
 //   /healthz          GET    503    1000           0   (health checks are outside every SLO)
-//   /login (job=auth) POST   500    1000           0   (another service)
-// availability: 5xx 4+5 of 96+4+195+5+100+100 = 9/500 = 0.018
-// latency:      non-upload 96+4+100+100 = 300, under 0.3 s 90+4+94+100 = 288: 12/300 = 0.04
+//   /readyz           GET    503    1000           0
+//   /login (job=auth) POST   500    1000           0   (other services)
+//   /upload (job=image) POST 500    1000           0
+// availability: 5xx 4+5 of 86+10+4+195+5+100+100 = 9/500 = 0.018
+// latency:      non-upload 86+10+4+100+100 = 300, under 0.3 s 80+10+4+94+100 = 288: 12/300 = 0.04
 // upload:       5/200 = 0.025
-// login:        4/100 = 0.04
+// login:        4/(86+10+4) = 0.04
 interface Traffic {
   job: string;
   route: string;
@@ -275,14 +278,17 @@ interface Traffic {
   fast: number;
 }
 const TRAFFIC: Traffic[] = [
-  { job: 'api', route: '/login', method: 'POST', code: '200', perMinute: 96, fast: 90 },
+  { job: 'api', route: '/login', method: 'POST', code: '200', perMinute: 86, fast: 80 },
+  { job: 'api', route: '/login', method: 'POST', code: '401', perMinute: 10, fast: 10 },
   { job: 'api', route: '/login', method: 'POST', code: '500', perMinute: 4, fast: 4 },
   { job: 'api', route: '/upload', method: 'POST', code: '201', perMinute: 195, fast: 0 },
   { job: 'api', route: '/upload', method: 'POST', code: '503', perMinute: 5, fast: 0 },
   { job: 'api', route: '/images/:filename', method: 'GET', code: '200', perMinute: 100, fast: 94 },
   { job: 'api', route: 'unmatched', method: 'GET', code: '404', perMinute: 100, fast: 100 },
   { job: 'api', route: '/healthz', method: 'GET', code: '503', perMinute: 1000, fast: 0 },
+  { job: 'api', route: '/readyz', method: 'GET', code: '503', perMinute: 1000, fast: 0 },
   { job: 'auth', route: '/login', method: 'POST', code: '500', perMinute: 1000, fast: 0 },
+  { job: 'image', route: '/upload', method: 'POST', code: '500', perMinute: 1000, fast: 0 },
 ];
 const EXPECTED_ERROR_RATIO: Record<string, number> = {
   'api-availability': 0.018,
@@ -380,6 +386,60 @@ function recordingTest(variant: Variant): string {
   );
 }
 
+/** Minutes in a Prometheus duration such as 5m, 2h24m, 1d. */
+function minutes(duration: string): number {
+  const units: Record<string, number> = { m: 1, h: 60, d: 1440 };
+  let total = 0;
+  for (const [, amount, unit] of duration.matchAll(/(\d+)([mhd])/g)) total += Number(amount) * (units[unit ?? ''] ?? Number.NaN);
+  return total;
+}
+
+/**
+ * Each SLI window covers what its name says: constant traffic for 2h10m whose last 10 minutes fail
+ * at 10%, so every window sees a different error ratio (errors over min(window, 10m), traffic over
+ * min(window, 2h10m): the windows longer than the data see all of it).
+ */
+function windowLengthTest(variant: Variant): string {
+  const slo = SLOS[0];
+  if (slo === undefined) return '';
+  const labels = sloLabels(slo, variant);
+  const base = { job: 'api', http_route: '/login', http_request_method: 'POST' };
+  // One sample every 30 s: 1200 requests a minute; from 120m to 130m, 120 of them are 500s.
+  const ok = '0+600x240 144540+540x19';
+  const errors = '0+0x240 60+60x19';
+  const expected = (window: string): number => {
+    const length = minutes(window);
+    return Math.round(((Math.min(length, 10) * 120) / (Math.min(length, 130) * 1200)) * SCALE);
+  };
+  return (
+    `\n${comment('SLI windows: 2h10m of traffic whose last 10 minutes fail at 10%; each window sees errors over', '  ')}` +
+    `\n${comment('min(window, 10m) and traffic over min(window, 2h10m), so a window of the wrong length shows.', '  ')}` +
+    yaml(
+      [
+        {
+          name: `${variant.name}: every SLI window covers its own length`,
+          interval: '30s',
+          input_series: [
+            { series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '200' }), values: ok },
+            { series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '500' }), values: errors },
+          ],
+          promql_expr_test: [
+            {
+              expr: `round({__name__=~"slo:sli_error:ratio_rate.+", sloth_window!="30d", ${matchers(labels)}} * ${String(SCALE)})`,
+              eval_time: '130m',
+              exp_samples: variant.windows.map((window) => ({
+                labels: selector('', { ...labels, sloth_window: window }),
+                value: expected(window),
+              })),
+            },
+          ],
+        },
+      ],
+      '  ',
+    )
+  );
+}
+
 /** A real burn through the whole pipeline: 1.5% of API requests fail (15x the 0.1% budget) for 2 hours. */
 function endToEndTest(variant: Variant): string {
   if (variant.name !== 'prod') return '';
@@ -436,6 +496,7 @@ function testFile(variant: Variant): string {
     for (const condition of variant.conditions) text += alertScenario(slo, variant, condition);
   }
   text += recordingTest(variant);
+  text += windowLengthTest(variant);
   text += endToEndTest(variant);
   return text + '\n';
 }
