@@ -23,6 +23,7 @@ if (runningStackPid(devStack.lockFile) !== undefined && existsSync(devStack.stac
     watch: false,
     embeddedS3: process.env['E2E_EMBEDDED_S3'] === '1',
     ingress: true,
+    monitoring: true,
     onProgress: (message) => { console.log(`e2e: ${message}`); },
   });
   stackFile = stack.layout.stackFile;

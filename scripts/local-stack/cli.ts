@@ -10,7 +10,8 @@ const usage = `Usage: npm run dev -- [options]
 
 Starts PostgreSQL (embedded, unless DATABASE_URL is set), S3 (MinIO if its binary is on PATH or
 in ~/.cache/platform-tools/bin, else an embedded S3 server), applies migrations, runs the auth,
-image and API services with live reload, and the TLS ingress when nginx is installed.
+image and API services with live reload, the TLS ingress when nginx is installed, and
+Prometheus + Alertmanager (with the SLO rules and a webhook receiver) when they are installed.
 Writes .dev/stack.json describing every endpoint. Ctrl-C stops everything.
 
 Options:
@@ -18,6 +19,7 @@ Options:
   --no-watch       do not restart services when their sources change
   --embedded-s3    use the embedded S3 server even if MinIO is available
   --no-ingress     do not start the nginx TLS ingress
+  --no-monitoring  do not start Prometheus, Alertmanager and the alert receiver
   --quiet          do not echo service logs (they are always in .dev/logs/)
   --state-dir DIR  keep state in DIR instead of .dev
   -h, --help       show this help`;
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     'no-watch': { type: 'boolean', default: false },
     'embedded-s3': { type: 'boolean', default: false },
     'no-ingress': { type: 'boolean', default: false },
+    'no-monitoring': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     'state-dir': { type: 'string', default: '.dev' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -85,6 +88,7 @@ try {
     databaseUrl: process.env['DATABASE_URL'],
     embeddedS3: values['embedded-s3'],
     ingress: !values['no-ingress'],
+    monitoring: !values['no-monitoring'],
     onProgress: (message) => { console.log(`- ${message}`); },
     onServiceLine: values.quiet ? undefined : (service, line) => { console.log(`[${service}] ${line}`); },
   });

@@ -2,9 +2,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { ensureLocalTls } from './certificates.ts';
 import { migrateDatabase } from './migrations.ts';
+import { monitoringAvailable, startMonitoring, type LocalMonitoring } from './monitoring.ts';
 import { nginxAvailable, startIngress, type LocalIngress } from './nginx.ts';
 import { startObjectStore, type LocalObjectStore } from './object-store.ts';
-import { stateLayout, type StateLayout } from './paths.ts';
+import { repoRoot, stateLayout, type StateLayout } from './paths.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './postgres.ts';
 import { startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.ts';
 import { ensureSigningKey } from './signing-key.ts';
@@ -22,6 +23,9 @@ export const ports = {
   s3: 9000,
   s3Console: 9001,
   ingress: 8443,
+  prometheus: 9090,
+  alertmanager: 9093,
+  alertReceiver: 9095,
 } as const;
 
 const mebibyte = 1024 * 1024;
@@ -41,6 +45,8 @@ export interface StackOptions {
   embeddedS3: boolean;
   /** Run the TLS ingress when nginx is installed. */
   ingress: boolean;
+  /** Run Prometheus, Alertmanager and the alert receiver when their binaries are installed. */
+  monitoring: boolean;
   onProgress: (message: string) => void;
   onServiceLine?: (service: ServiceName, line: string) => void;
 }
@@ -67,6 +73,7 @@ export interface StackDescription {
   s3: { kind: 'minio' | 's3rver'; endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   prometheus: { url: string } | null;
   alertmanager: { url: string } | null;
+  alertReceiver: { url: string; notificationsFile: string } | null;
 }
 
 export interface RunningStack {
@@ -158,6 +165,24 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       progress('nginx is not installed: no TLS ingress (apt-get install nginx-light to get one)');
     }
 
+    let monitoring: LocalMonitoring | undefined;
+    if (options.monitoring && monitoringAvailable()) {
+      progress('starting Prometheus, Alertmanager and the alert receiver');
+      monitoring = await startMonitoring({
+        dir: `${layout.root}/monitoring`,
+        logsDir: layout.logsDir,
+        prometheusPort: ports.prometheus,
+        alertmanagerPort: ports.alertmanager,
+        receiverPort: ports.alertReceiver,
+        targets: Object.fromEntries(serviceNames.map((name) => [name, `127.0.0.1:${ports.metrics[name]}`])),
+        rulesDir: `${repoRoot}/slo/rules`,
+        intervalSeconds: 5,
+      });
+      stoppers.push({ name: 'monitoring', stop: monitoring.stop });
+    } else if (options.monitoring) {
+      progress('Prometheus/Alertmanager are not installed: no monitoring (apt-get install prometheus prometheus-alertmanager)');
+    }
+
     const description: StackDescription = {
       pid: process.pid,
       startedAt: new Date().toISOString(),
@@ -179,8 +204,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ingress: ingress === undefined ? null : { url: ingress.url, caCertificate },
       postgres: { kind: postgres === undefined ? 'external' : 'embedded', url: databaseUrl },
       s3: { kind: objectStore.kind, endpoint: objectStore.endpoint, bucket, accessKeyId: objectStore.accessKeyId, secretAccessKey: objectStore.secretAccessKey },
-      prometheus: null,
-      alertmanager: null,
+      prometheus: monitoring?.prometheus ?? null,
+      alertmanager: monitoring?.alertmanager ?? null,
+      alertReceiver: monitoring?.receiver ?? null,
     };
     writeFileSync(layout.stackFile, `${JSON.stringify(description, null, 2)}\n`);
     return {
@@ -246,6 +272,10 @@ async function assertPortsFree(options: StackOptions): Promise<void> {
     ['S3', ports.s3],
     ...(options.databaseUrl === undefined ? [['PostgreSQL', ports.postgres] as [string, number]] : []),
     ...(options.ingress ? [['ingress', ports.ingress] as [string, number]] : []),
+    ...serviceNames.map((name) => [`${name} metrics`, ports.metrics[name]] as [string, number]),
+    ...(options.monitoring
+      ? ([['Prometheus', ports.prometheus], ['Alertmanager', ports.alertmanager], ['alert receiver', ports.alertReceiver]] as Array<[string, number]>)
+      : []),
   ];
   const taken: string[] = [];
   for (const [name, port] of wanted) if (!(await portIsFree(port))) taken.push(`${port} (${name})`);

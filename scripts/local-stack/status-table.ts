@@ -3,12 +3,13 @@ import type { StackDescription } from './stack.ts';
 /** A plain-text table of what runs where, for the terminal. */
 export function statusTable(stack: StackDescription): string {
   const rows: string[][] = [['component', 'url', 'state']];
-  for (const [name, service] of Object.entries(stack.services)) rows.push([name, service.url, `ready (health ${service.health})`]);
+  for (const [name, service] of Object.entries(stack.services)) rows.push([name, service.url, `ready (metrics ${service.metrics})`]);
   if (stack.ingress !== null) rows.push(['ingress', stack.ingress.url, `TLS, CA ${stack.ingress.caCertificate}`]);
   rows.push(['postgres', stack.postgres.url.replace(/:[^:@/]+@/, ':***@'), stack.postgres.kind]);
   rows.push(['s3', stack.s3.endpoint, `${stack.s3.kind}, bucket ${stack.s3.bucket}`]);
   if (stack.prometheus !== null) rows.push(['prometheus', stack.prometheus.url, 'running']);
   if (stack.alertmanager !== null) rows.push(['alertmanager', stack.alertmanager.url, 'running']);
+  if (stack.alertReceiver !== null) rows.push(['alert receiver', stack.alertReceiver.url, `notifications in ${stack.alertReceiver.notificationsFile}`]);
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   return [line(rows[0] ?? []), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');

@@ -63,6 +63,8 @@ export const serverConfigSchema = z.object({
   /** Time allowed for a whole request, body included: bounds slow uploads. 0 disables it. */
   REQUEST_TIMEOUT_MS: configFields.milliseconds(600_000),
   KEEP_ALIVE_TIMEOUT_MS: configFields.milliseconds(65_000),
+  /** Where Prometheus scrapes the service's metrics (GET /metrics), apart from the public port. */
+  METRICS_PORT: configFields.port(9464),
   /** Per-check time limit for /readyz. */
   READINESS_TIMEOUT_MS: configFields.milliseconds(1_000),
 });

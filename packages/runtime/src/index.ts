@@ -32,3 +32,5 @@ export {
 export { launch } from './launch.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { startService, type ManagedResource, type RunningService, type ServiceDefinition } from './server.ts';
+export { latencyBuckets, metricCatalog } from './telemetry/catalog.ts';
+export { platformMetrics, secondsSince, startTelemetry, type Telemetry } from './telemetry/metrics.ts';

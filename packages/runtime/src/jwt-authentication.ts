@@ -6,6 +6,7 @@ import { ExtractJwt, Strategy as JwtStrategy, type SecretOrKeyProvider } from 'p
 import { z } from 'zod';
 import { configFields } from './config.ts';
 import { serviceUnavailable, unauthorized } from './errors.ts';
+import { platformMetrics } from './telemetry/metrics.ts';
 
 /** The caller, as proven by a verified token. */
 export interface AuthenticatedUser {
@@ -57,9 +58,21 @@ class KeySetUnavailableError extends Error {
  */
 /** Returns middleware that sets req.user from a valid bearer token, or answers 401 (503 if keys cannot be fetched). */
 export function createJwtAuthentication(config: JwtVerificationConfig): RequestHandler {
+  const { jwksFetches, tokenRejections } = platformMetrics();
   const keySet = jwksRsa({
     jwksUri: config.JWKS_URL,
-    timeout: config.JWKS_TIMEOUT_MS,
+    fetcher: async (uri) => {
+      try {
+        const response = await fetch(uri, { signal: AbortSignal.timeout(config.JWKS_TIMEOUT_MS) });
+        if (!response.ok) throw new Error(`the key set answered ${response.status}`);
+        const body = (await response.json()) as { keys: unknown };
+        jwksFetches.add(1, { outcome: 'success' });
+        return body;
+      } catch (error) {
+        jwksFetches.add(1, { outcome: 'failure' });
+        throw error;
+      }
+    },
     cache: true,
     cacheMaxAge: config.JWKS_CACHE_MS,
     // Keep verifying with known keys through a short auth-service outage.
@@ -115,10 +128,12 @@ export function createJwtAuthentication(config: JwtVerificationConfig): RequestH
         return;
       }
       if (info instanceof KeySetUnavailableError) {
+        tokenRejections.add(1, { reason: 'key_set_unavailable' });
         next(serviceUnavailable('Tokens cannot be verified right now.', info));
         return;
       }
       if (user === false) {
+        tokenRejections.add(1, { reason: rejectionReason(info) });
         next(unauthorized());
         return;
       }
@@ -127,4 +142,17 @@ export function createJwtAuthentication(config: JwtVerificationConfig): RequestH
     }) as RequestHandler;
     authenticate(req, res, next);
   };
+}
+
+/** Why passport-jwt refused a token, as one of a few fixed words (a metric label). */
+function rejectionReason(info: unknown): string {
+  if (!(info instanceof Error)) return 'invalid_claims';
+  if (info.name === 'TokenExpiredError') return 'expired';
+  if (info.name === 'SigningKeyNotFoundError') return 'unknown_kid';
+  if (info.message === 'No auth token') return 'missing';
+  if (/issuer/.test(info.message)) return 'issuer';
+  if (/audience/.test(info.message)) return 'audience';
+  if (/signature/.test(info.message)) return 'signature';
+  if (/algorithm/.test(info.message)) return 'algorithm';
+  return 'malformed';
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createHttpApp, createJwtAuthentication, createLogger, Readiness, type ServiceDefinition } from '@platform/runtime';
+import { createHttpApp, createJwtAuthentication, createLogger, Readiness, startTelemetry, type ServiceDefinition } from '@platform/runtime';
 import { parse as parseYaml } from 'yaml';
 import type { ApiConfig } from './config.ts';
 import { mountApiRoutes } from './http/routes.ts';
@@ -16,7 +16,8 @@ const openApiDocument = parseYaml(readFileSync(new URL('../openapi.yaml', import
  * with a clear 503 problem, which beats being pulled out of the load balancer (an HTML 502/503
  * from the ingress) for a fault that is not its own.
  */
-export function createApiService(config: ApiConfig): Promise<ServiceDefinition> {
+export async function createApiService(config: ApiConfig): Promise<ServiceDefinition> {
+  const telemetry = await startTelemetry({ service: 'api', host: config.HOST, port: config.METRICS_PORT });
   const logger = createLogger('api', config.LOG_LEVEL);
   const auth = createAuthService(config);
   const images = createImageService(config);
@@ -29,7 +30,7 @@ export function createApiService(config: ApiConfig): Promise<ServiceDefinition> 
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     openApiDocument,
   };
-  return Promise.resolve({
+  return {
     name: 'api',
     logger,
     port: config.PORT,
@@ -37,8 +38,9 @@ export function createApiService(config: ApiConfig): Promise<ServiceDefinition> 
     readiness,
     app: createHttpApp({ logger, readiness, trustProxy: config.TRUST_PROXY, routes: (app) => { mountApiRoutes(app, routes); } }),
     resources: [
+      { name: 'telemetry', close: telemetry.close },
       { name: 'auth upstream', close: auth.close },
       { name: 'image upstream', close: images.close },
     ],
-  });
+  };
 }

@@ -1,5 +1,5 @@
 import { createDatabase, pingDatabase } from '@platform/database';
-import { createHttpApp, createLogger, Readiness, type ServiceDefinition } from '@platform/runtime';
+import { createHttpApp, createLogger, Readiness, startTelemetry, type ServiceDefinition } from '@platform/runtime';
 import type { AuthConfig } from './config.ts';
 import { createUserRepository } from './data-access/user-repository.ts';
 import { createAccounts } from './domain/accounts.ts';
@@ -9,6 +9,7 @@ import { mountAuthRoutes } from './http/routes.ts';
 
 /** Wires the auth service: users in PostgreSQL, argon2id passwords, ES256 tokens, a JWKS. */
 export async function createAuthService(config: AuthConfig): Promise<ServiceDefinition> {
+  const telemetry = await startTelemetry({ service: 'auth', host: config.HOST, port: config.METRICS_PORT });
   const logger = createLogger('auth', config.LOG_LEVEL);
   const tokens = await createTokenIssuer({
     signingKeyPem: config.JWT_SIGNING_KEY,
@@ -26,6 +27,9 @@ export async function createAuthService(config: AuthConfig): Promise<ServiceDefi
     server: config,
     readiness,
     app: createHttpApp({ logger, readiness, routes: (app) => { mountAuthRoutes(app, { accounts, tokens }); } }),
-    resources: [{ name: 'postgres', close: () => database.$disconnect() }],
+    resources: [
+      { name: 'telemetry', close: telemetry.close },
+      { name: 'postgres', close: () => database.$disconnect() },
+    ],
   };
 }

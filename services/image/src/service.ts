@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDatabase, pingDatabase } from '@platform/database';
-import { createHttpApp, createJwtAuthentication, createLogger, Readiness, type Logger, type ServiceDefinition } from '@platform/runtime';
+import { createHttpApp, createJwtAuthentication, createLogger, Readiness, startTelemetry, type Logger, type ServiceDefinition } from '@platform/runtime';
 import type { ImageConfig } from './config.ts';
 import { createImageRepository } from './data-access/image-repository.ts';
 import { createObjectStore, type ObjectStore } from './data-access/object-store.ts';
@@ -8,7 +8,8 @@ import { createImages } from './domain/images.ts';
 import { mountImageRoutes } from './http/routes.ts';
 
 /** Wires the image service: bytes in S3, metadata in PostgreSQL, owners from verified tokens. */
-export function createImageService(config: ImageConfig): Promise<ServiceDefinition> {
+export async function createImageService(config: ImageConfig): Promise<ServiceDefinition> {
+  const telemetry = await startTelemetry({ service: 'image', host: config.HOST, port: config.METRICS_PORT });
   const logger = createLogger('image', config.LOG_LEVEL);
   const database = createDatabase(config);
   const objects = createObjectStore(config);
@@ -23,7 +24,7 @@ export function createImageService(config: ImageConfig): Promise<ServiceDefiniti
   );
   const stopBucketSetup = new AbortController();
   void ensureBucketWhenReachable(objects, logger, stopBucketSetup.signal);
-  return Promise.resolve({
+  return {
     name: 'image',
     logger,
     port: config.PORT,
@@ -31,10 +32,11 @@ export function createImageService(config: ImageConfig): Promise<ServiceDefiniti
     readiness,
     app: createHttpApp({ logger, readiness, routes: (app) => { mountImageRoutes(app, { images, requireUser, logger }); } }),
     resources: [
+      { name: 'telemetry', close: telemetry.close },
       { name: 'postgres', close: () => database.$disconnect() },
       { name: 's3', close: () => { stopBucketSetup.abort(); objects.close(); return Promise.resolve(); } },
     ],
-  });
+  };
 }
 
 /** Creates the bucket once S3 answers; until then the service starts and reports not ready. */

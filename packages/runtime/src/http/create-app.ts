@@ -4,6 +4,7 @@ import { mountHealthRoutes, type Readiness } from '../health.ts';
 import type { Logger } from '../logger.ts';
 import { notFoundHandler, problemErrorHandler } from './problem-responses.ts';
 import { requestLogging } from './request-logging.ts';
+import { requestMetrics } from './request-metrics.ts';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -15,7 +16,7 @@ export interface HttpAppOptions {
 }
 
 /**
- * The Express application every service starts from: request logging, security headers, health
+ * The Express application every service starts from: request logging and metrics, security headers, health
  * routes, then the service's routes, then JSON 404s and the central error handler.
  */
 export function createHttpApp({ logger, readiness, routes, trustProxy = false }: HttpAppOptions): Express {
@@ -26,6 +27,7 @@ export function createHttpApp({ logger, readiness, routes, trustProxy = false }:
   // Weak ETags of JSON bodies help no client here; image downloads carry the object's real ETag.
   app.set('etag', false);
   app.use(requestLogging(logger));
+  app.use(requestMetrics());
   app.use(helmet());
   mountHealthRoutes(app, readiness);
   routes(app);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { serviceUnavailable } from '@platform/runtime';
+import { platformMetrics, secondsSince, serviceUnavailable } from '@platform/runtime';
 import { Pool, type Dispatcher } from 'undici';
 import type { ApiConfig } from '../config.ts';
 
@@ -34,14 +34,20 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig)
     headersTimeout: config.UPSTREAM_HEADERS_TIMEOUT_MS,
     bodyTimeout: config.UPSTREAM_BODY_TIMEOUT_MS,
   });
+  const { httpClientDuration } = platformMetrics();
   return {
     request: async ({ method, path, headers, body }) => {
       const definedHeaders = Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      const start = performance.now();
+      const attributes = { 'http.request.method': method, 'server.address': name };
       try {
         const response = await pool.request({ method, path, headers: definedHeaders, body: body ?? null });
+        httpClientDuration.record(secondsSince(start), { ...attributes, 'http.response.status_code': response.statusCode });
         return { status: response.statusCode, headers: response.headers, body: response.body };
       } catch (error) {
-        if (isClientGone(body)) throw error;
+        const clientGone = isClientGone(body);
+        httpClientDuration.record(secondsSince(start), { ...attributes, 'error.type': clientGone ? 'client_aborted' : ((error as { code?: string }).code ?? 'unavailable') });
+        if (clientGone) throw error;
         throw serviceUnavailable(`The ${name} service is unavailable.`, error);
       }
     },

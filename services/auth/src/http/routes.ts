@@ -1,4 +1,4 @@
-import { invalidCredentials, jsonBody, validateBody } from '@platform/runtime';
+import { invalidCredentials, jsonBody, platformMetrics, validateBody } from '@platform/runtime';
 import type { Express, RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -39,6 +39,7 @@ export function mountAuthRoutes(app: Express, { accounts, tokens }: AuthRoutesDe
 
 /** passport-local over the account service: sets req.user, or answers 401 whatever the reason. */
 function passwordLogin(accounts: Accounts): RequestHandler {
+  const { loginAttempts } = platformMetrics();
   const passport = new Passport();
   passport.use(
     new LocalStrategy({ session: false }, (username, password, done) => {
@@ -52,9 +53,11 @@ function passwordLogin(accounts: Accounts): RequestHandler {
         return;
       }
       if (account === false) {
+        loginAttempts.add(1, { outcome: 'bad_credentials' });
         next(invalidCredentials());
         return;
       }
+      loginAttempts.add(1, { outcome: 'success' });
       req.user = account;
       next();
     }) as RequestHandler;

@@ -10,7 +10,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { serviceUnavailable } from '@platform/runtime';
+import { AppError, platformMetrics, secondsSince, serviceUnavailable } from '@platform/runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ImageConfig } from '../config.ts';
 
@@ -47,10 +47,23 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
     }),
   });
   const Bucket = config.S3_BUCKET;
+  const { s3ClientDuration } = platformMetrics();
+  /** Times an S3 operation and turns unreachability into a 503. */
+  const operation = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      const result = await unavailableOnFailure(run);
+      s3ClientDuration.record(secondsSince(start), { 's3.operation': name, outcome: 'success' });
+      return result;
+    } catch (error) {
+      s3ClientDuration.record(secondsSince(start), { 's3.operation': name, outcome: error instanceof AppError && error.status === 503 ? 'unavailable' : 'error' });
+      throw error;
+    }
+  };
 
   return {
     put: (Key, Body, ContentType) =>
-      unavailableOnFailure(async () => {
+      operation('PutObject', async () => {
         const upload = new Upload({
           client,
           params: { Bucket, Key, Body, ContentType },
@@ -69,11 +82,11 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
         }
       }),
     get: (Key) =>
-      unavailableOnFailure(async () => {
+      operation('GetObject', async () => {
         const { Body } = await client.send(new GetObjectCommand({ Bucket, Key }));
         return Body as Readable;
       }),
-    remove: (Key) => unavailableOnFailure(async () => { await client.send(new DeleteObjectCommand({ Bucket, Key })); }),
+    remove: (Key) => operation('DeleteObject', async () => { await client.send(new DeleteObjectCommand({ Bucket, Key })); }),
     ensureBucket: async () => {
       try {
         await client.send(new HeadBucketCommand({ Bucket }));
@@ -82,7 +95,7 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
         await client.send(new CreateBucketCommand({ Bucket }));
       }
     },
-    ping: async (abortSignal) => { await client.send(new HeadBucketCommand({ Bucket }), { abortSignal }); },
+    ping: (abortSignal) => operation('HeadBucket', async () => { await client.send(new HeadBucketCommand({ Bucket }), { abortSignal }); }),
     close: () => { client.destroy(); },
   };
 }

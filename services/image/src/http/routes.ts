@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { badRequest, notFound, type Logger } from '@platform/runtime';
+import { badRequest, notFound, platformMetrics, type Logger } from '@platform/runtime';
 import type { Express, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { storedFilenamePattern } from '../domain/filenames.ts';
@@ -23,6 +23,7 @@ const imageView = ({ id, filename, contentType, size, createdAt }: StoredImage) 
 const userId = (req: { user?: Express.User }) => (req.user as Express.User).id;
 
 export function mountImageRoutes(app: Express, { images, requireUser, logger }: ImageRoutesDependencies): void {
+  const { imageUploadSize, imageDownloadSize } = platformMetrics();
   /** Names that cannot be stored names are answered 404 without a database round trip. */
   const knownFilename: RequestHandler = (req, _res, next) => {
     next(storedFilenamePattern.test(String(req.params['filename'])) ? undefined : notFound('No such image.'));
@@ -30,6 +31,7 @@ export function mountImageRoutes(app: Express, { images, requireUser, logger }: 
 
   app.post('/images', requireUser, uploadImage(images), (req, res) => {
     const image = storedImageOf(req);
+    imageUploadSize.add(image.size, { 'image.content_type': image.contentType });
     res.status(201).location(`/images/${image.filename}`).json(imageView(image));
   });
 
@@ -64,6 +66,7 @@ export function mountImageRoutes(app: Express, { images, requireUser, logger }: 
       return;
     }
     await sendStream(res, await images.read(image), logger);
+    imageDownloadSize.add(image.size, { 'image.content_type': image.contentType });
   });
 
   app.delete('/images/:filename', requireUser, knownFilename, async (req, res) => {
