@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { configFields, platformMetrics, secondsSince, serviceUnavailable } from '@platform/runtime';
+import { configFields, inSpan, platformMetrics, secondsSince, serviceUnavailable, SpanKind } from '@platform/runtime';
 import { z } from 'zod';
 import { Prisma, PrismaClient } from './generated/client.ts';
 import { isDatabaseUnavailable } from './unavailability.ts';
@@ -22,7 +22,7 @@ export const databaseConfigSchema = z.object({
 export type DatabaseConfig = z.infer<typeof databaseConfigSchema>;
 
 /**
- * A Prisma client over node-postgres with every wait bounded and every operation timed
+ * A Prisma client over node-postgres with every wait bounded and every operation traced and timed
  * (db.client.operation.duration). Any query that fails because
  * PostgreSQL is unreachable or too slow rejects with a 503 AppError, so services answer
  * "unavailable, retry" instead of a 500, and recover as soon as the database is back (the pool
@@ -40,18 +40,20 @@ export function createDatabase(config: DatabaseConfig) {
   const { dbClientDuration } = platformMetrics();
   return new PrismaClient({ adapter }).$extends({
     query: {
-      async $allOperations({ model, operation, args, query }) {
-        const start = performance.now();
+      $allOperations({ model, operation, args, query }) {
         const attributes = { 'db.system.name': 'postgresql', 'db.operation.name': `${model ?? 'raw'}.${operation}` };
-        try {
-          const result: unknown = await query(args);
-          dbClientDuration.record(secondsSince(start), { ...attributes, outcome: 'success' });
-          return result;
-        } catch (error) {
-          const unavailable = isDatabaseUnavailable(error);
-          dbClientDuration.record(secondsSince(start), { ...attributes, outcome: unavailable ? 'unavailable' : 'error' });
-          throw unavailable ? serviceUnavailable('The database is unavailable.', error) : error;
-        }
+        return inSpan('database', `prisma ${attributes['db.operation.name']}`, SpanKind.CLIENT, attributes, async () => {
+          const start = performance.now();
+          try {
+            const result: unknown = await query(args);
+            dbClientDuration.record(secondsSince(start), { ...attributes, outcome: 'success' });
+            return result;
+          } catch (error) {
+            const unavailable = isDatabaseUnavailable(error);
+            dbClientDuration.record(secondsSince(start), { ...attributes, outcome: unavailable ? 'unavailable' : 'error' });
+            throw unavailable ? serviceUnavailable('The database is unavailable.', error) : error;
+          }
+        });
       },
     },
   });

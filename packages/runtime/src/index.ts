@@ -34,3 +34,5 @@ export { createLogger, type Logger } from './logger.ts';
 export { startService, type ManagedResource, type RunningService, type ServiceDefinition } from './server.ts';
 export { latencyBuckets, metricCatalog } from './telemetry/catalog.ts';
 export { platformMetrics, secondsSince, startTelemetry, type Telemetry } from './telemetry/metrics.ts';
+export { inSpan, SpanKind, withTraceHeaders } from './telemetry/tracing.ts';
+export { inRequestContext } from './http/request-tracing.ts';

@@ -36,7 +36,7 @@ export async function createApiService(config: ApiConfig): Promise<ServiceDefini
     port: config.PORT,
     server: config,
     readiness,
-    app: createHttpApp({ logger, readiness, trustProxy: config.TRUST_PROXY, routes: (app) => { mountApiRoutes(app, routes); } }),
+    app: createHttpApp({ service: 'api', logger, readiness, trustProxy: config.TRUST_PROXY, routes: (app) => { mountApiRoutes(app, routes); } }),
     resources: [
       { name: 'telemetry', close: telemetry.close },
       { name: 'auth upstream', close: auth.close },

@@ -30,7 +30,7 @@ export async function createImageService(config: ImageConfig): Promise<ServiceDe
     port: config.PORT,
     server: config,
     readiness,
-    app: createHttpApp({ logger, readiness, routes: (app) => { mountImageRoutes(app, { images, requireUser, logger }); } }),
+    app: createHttpApp({ service: 'image', logger, readiness, routes: (app) => { mountImageRoutes(app, { images, requireUser, logger }); } }),
     resources: [
       { name: 'telemetry', close: telemetry.close },
       { name: 'postgres', close: () => database.$disconnect() },

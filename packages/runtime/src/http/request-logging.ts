@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.ts';
+import { spanOf } from './request-tracing.ts';
 
 export const requestIdHeader = 'x-request-id';
 
@@ -25,7 +26,13 @@ export function routeOf(req: IncomingMessage): string {
   return typeof route?.path === 'string' ? ((req as Request).baseUrl || '') + route.path : 'unmatched';
 }
 
-/** One log line per request: id, method, route, status, duration. Health probes stay quiet. */
+/** The trace the request belongs to, so a log line leads to its trace and back. */
+function traceFields(req: IncomingMessage): { trace_id?: string; span_id?: string } {
+  const span = spanOf(req)?.spanContext();
+  return span === undefined ? {} : { trace_id: span.traceId, span_id: span.spanId };
+}
+
+/** One log line per request: id, trace id, method, route, status, duration. Health probes stay quiet. */
 export function requestLogging(logger: Logger): RequestHandler {
   return pinoHttp({
     logger,
@@ -35,8 +42,8 @@ export function requestLogging(logger: Logger): RequestHandler {
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',
     // The route is known only once routing is done, so it is added to the completion line.
-    customSuccessObject: (req, _res, line: object) => ({ ...line, route: routeOf(req) }),
-    customErrorObject: (req, _res, _error, line: object) => ({ ...line, err: undefined, route: routeOf(req) }),
+    customSuccessObject: (req, _res, line: object) => ({ ...line, route: routeOf(req), ...traceFields(req) }),
+    customErrorObject: (req, _res, _error, line: object) => ({ ...line, err: undefined, route: routeOf(req), ...traceFields(req) }),
     serializers: {
       req: (req: { id: unknown; method: unknown; url?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
       res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),

@@ -4,7 +4,9 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { latencyBuckets, metricCatalog, prometheusUnitSuffix, type MetricDefinition } from './catalog.ts';
+import { startTracing } from './tracing.ts';
 
 /** Node runtime metrics (event loop delay, heap, GC) from @opentelemetry/instrumentation-runtime-node. */
 const runtimeMetrics: Array<Pick<MetricDefinition, 'name' | 'unit'>> = [
@@ -40,10 +42,12 @@ export interface Telemetry {
 }
 
 /**
- * Starts the OpenTelemetry metrics SDK with a Prometheus exporter on its own port (never the
- * public one). Call it first in a service's start-up: instruments created before it are no-ops.
+ * Starts OpenTelemetry: metrics with a Prometheus exporter on their own port (never the public
+ * one), and tracing (see tracing.ts; `spanExporter` is for tests). Call it first in a service's
+ * start-up: instruments created before it are no-ops.
  */
-export async function startTelemetry(options: { service: string; host: string; port: number }): Promise<Telemetry> {
+export async function startTelemetry(options: { service: string; host: string; port: number; spanExporter?: SpanExporter }): Promise<Telemetry> {
+  const tracing = startTracing({ service: options.service, exporter: options.spanExporter });
   const exporter = new PrometheusExporter({ host: options.host, port: options.port, withoutScopeInfo: true, preventServerStart: true });
   const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': options.service }), readers: [exporter], views: views() });
   metrics.setGlobalMeterProvider(provider);
@@ -55,6 +59,7 @@ export async function startTelemetry(options: { service: string; host: string; p
       await provider.shutdown();
       await exporter.shutdown();
       metrics.disable();
+      await tracing.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { platformMetrics, secondsSince, serviceUnavailable } from '@platform/runtime';
+import { inSpan, platformMetrics, secondsSince, serviceUnavailable, SpanKind, withTraceHeaders } from '@platform/runtime';
 import { Pool, type Dispatcher } from 'undici';
 import type { ApiConfig } from '../config.ts';
 
@@ -36,13 +36,14 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig)
   });
   const { httpClientDuration } = platformMetrics();
   return {
-    request: async ({ method, path, headers, body }) => {
+    request: ({ method, path, headers, body }) => inSpan('api', `${method} ${name}`, SpanKind.CLIENT, { 'http.request.method': method, 'server.address': name }, async (span) => {
       const definedHeaders = Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined));
       const start = performance.now();
       const attributes = { 'http.request.method': method, 'server.address': name };
       try {
-        const response = await pool.request({ method, path, headers: definedHeaders, body: body ?? null });
+        const response = await pool.request({ method, path, headers: withTraceHeaders(definedHeaders), body: body ?? null });
         httpClientDuration.record(secondsSince(start), { ...attributes, 'http.response.status_code': response.statusCode });
+        span.setAttribute('http.response.status_code', response.statusCode);
         return { status: response.statusCode, headers: response.headers, body: response.body };
       } catch (error) {
         const clientGone = isClientGone(body);
@@ -50,7 +51,7 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig)
         if (clientGone) throw error;
         throw serviceUnavailable(`The ${name} service is unavailable.`, error);
       }
-    },
+    }),
     close: () => pool.close(),
   };
 }

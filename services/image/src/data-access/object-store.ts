@@ -10,7 +10,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { AppError, platformMetrics, secondsSince, serviceUnavailable } from '@platform/runtime';
+import { AppError, inSpan, platformMetrics, secondsSince, serviceUnavailable, SpanKind } from '@platform/runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ImageConfig } from '../config.ts';
 
@@ -48,18 +48,19 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
   });
   const Bucket = config.S3_BUCKET;
   const { s3ClientDuration } = platformMetrics();
-  /** Times an S3 operation and turns unreachability into a 503. */
-  const operation = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    try {
-      const result = await unavailableOnFailure(run);
-      s3ClientDuration.record(secondsSince(start), { 's3.operation': name, outcome: 'success' });
-      return result;
-    } catch (error) {
-      s3ClientDuration.record(secondsSince(start), { 's3.operation': name, outcome: error instanceof AppError && error.status === 503 ? 'unavailable' : 'error' });
-      throw error;
-    }
-  };
+  /** Traces and times an S3 operation, and turns unreachability into a 503. */
+  const operation = <T>(name: string, run: () => Promise<T>): Promise<T> =>
+    inSpan('image', `S3 ${name}`, SpanKind.CLIENT, { 'rpc.system': 'aws-api', 'rpc.service': 'S3', 'rpc.method': name, 'aws.s3.bucket': Bucket }, async () => {
+      const start = performance.now();
+      try {
+        const result = await unavailableOnFailure(run);
+        s3ClientDuration.record(secondsSince(start), { 's3.operation': name, outcome: 'success' });
+        return result;
+      } catch (error) {
+        s3ClientDuration.record(secondsSince(start), { 's3.operation': name, outcome: error instanceof AppError && error.status === 503 ? 'unavailable' : 'error' });
+        throw error;
+      }
+    });
 
   return {
     put: (Key, Body, ContentType) =>

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
-import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '@platform/runtime';
+import { AppError, badRequest, inRequestContext, payloadTooLarge, unsupportedMediaType } from '@platform/runtime';
 import type { Images, StoredImage } from '../domain/images.ts';
 
 export const uploadField = 'file';
@@ -14,7 +14,9 @@ class StorageFailure extends Error {
 function imageStorage(images: Images): StorageEngine {
   return {
     _handleFile: (req, file, callback) => {
-      images.store({ ownerId: (req.user as Express.User).id, originalName: file.originalname, content: file.stream }).then(
+      // Multipart parsing runs on stream events, outside the request's trace context: re-enter it.
+      const stored = inRequestContext(req, () => images.store({ ownerId: (req.user as Express.User).id, originalName: file.originalname, content: file.stream }));
+      stored.then(
         (image) => { callback(null, { size: image.size, stored: image } as Partial<Express.Multer.File>); },
         (error: unknown) => { callback(error instanceof AppError ? error : new StorageFailure('storing the upload failed', { cause: error })); },
       );

@@ -1,0 +1,39 @@
+import type { IncomingMessage } from 'node:http';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import type { RequestHandler } from 'express';
+import { routeOf } from './request-logging.ts';
+
+const requests = new WeakMap<IncomingMessage, { span: Span; context: Context }>();
+
+/** The server span of a request, for log correlation. */
+export const spanOf = (req: IncomingMessage): Span | undefined => requests.get(req)?.span;
+
+/**
+ * Runs `work` in the trace context of a request. Work started from stream events (multipart
+ * parsing) does not inherit it by itself, so such code re-enters it explicitly.
+ */
+export function inRequestContext<T>(req: IncomingMessage, work: () => T): T {
+  return context.with(requests.get(req)?.context ?? context.active(), work);
+}
+
+/**
+ * One SERVER span per request, continuing the caller's trace (W3C traceparent), named after the
+ * route template once routing is done, and the active context for everything the request does.
+ */
+export function requestTracing(service: string): RequestHandler {
+  const tracer = trace.getTracer(service);
+  return (req, res, next) => {
+    const parent = propagation.extract(context.active(), req.headers);
+    const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } }, parent);
+    const active = trace.setSpan(parent, span);
+    requests.set(req, { span, context: active });
+    res.once('close', () => {
+      const route = routeOf(req);
+      span.updateName(`${req.method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    context.with(active, next);
+  };
+}
