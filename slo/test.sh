@@ -60,6 +60,7 @@ routing_tests() {
 }
 
 step "drift check (slo/generate.sh --check)" bash slo/generate.sh --check
+step "dashboards drift check (slo/dashboards/generate.ts --check)" node slo/dashboards/generate.ts --check
 step "promtool check rules" promtool check rules slo/rules/*.yml slo/rules-drill/*.yml
 step "promtool test rules" promtool test rules slo/tests/*.test.yml
 step "amtool check-config" amtool check-config slo/alertmanager/alertmanager.local.yml slo/alertmanager/alertmanager.production.yml

@@ -1,0 +1,140 @@
+/**
+ * The dashboards, as data: each panel is a title, a unit and PromQL queries. generate.ts turns them
+ * into Grafana dashboard JSON; the e2e suite runs every query against a live Prometheus.
+ * `$__rate_interval` is Grafana's rate window.
+ */
+export interface PanelSpec {
+  title: string;
+  unit: 'reqps' | 'percentunit' | 's' | 'bytes' | 'Bps' | 'ops' | 'short';
+  queries: Array<{ expr: string; legend: string }>;
+}
+
+export interface DashboardSpec {
+  uid: string;
+  title: string;
+  panels: PanelSpec[];
+}
+
+const user = 'http_route!~"/healthz|/readyz"';
+const rate = (metric: string, selector: string) => `rate(${metric}{${selector}}[$__rate_interval])`;
+/** A ratio that is 0, not "no data", while the numerator has no series (no errors yet). */
+const ratio = (numerator: string, denominator: string, by: string) =>
+  `(sum by (${by}) (${numerator}) or sum by (${by}) (${denominator}) * 0) / sum by (${by}) (${denominator})`;
+
+const httpPanels = (selector: string, by: string): PanelSpec[] => [
+  {
+    title: 'Request rate',
+    unit: 'reqps',
+    queries: [{ expr: `sum by (${by}) (${rate('http_server_request_duration_seconds_count', `${selector},${user}`)})`, legend: `{{${by.split(', ').join('}} {{')}}}` }],
+  },
+  {
+    title: 'Error ratio (5xx)',
+    unit: 'percentunit',
+    queries: [
+      {
+        expr: ratio(
+          rate('http_server_request_duration_seconds_count', `${selector},${user},http_response_status_code=~"5.."`),
+          rate('http_server_request_duration_seconds_count', `${selector},${user}`),
+          by,
+        ),
+        legend: `{{${by.split(', ').join('}} {{')}}}`,
+      },
+    ],
+  },
+  {
+    title: 'Latency p50 / p99',
+    unit: 's',
+    queries: ['0.5', '0.99'].map((quantile) => ({
+      expr: `histogram_quantile(${quantile}, sum by (${by}, le) (${rate('http_server_request_duration_seconds_bucket', `${selector},${user}`)}))`,
+      legend: `p${Number(quantile) * 100} {{${by.split(', ').join('}} {{')}}}`,
+    })),
+  },
+];
+
+const runtimePanels = (selector: string): PanelSpec[] => [
+  { title: 'Event loop delay p99', unit: 's', queries: [{ expr: `max by (job) (nodejs_eventloop_delay_p99_seconds{${selector}})`, legend: '{{job}}' }] },
+  { title: 'Heap used', unit: 'bytes', queries: [{ expr: `sum by (job) (v8js_memory_heap_used_bytes{${selector}})`, legend: '{{job}}' }] },
+  { title: 'GC time per second', unit: 's', queries: [{ expr: `sum by (job) (rate(v8js_gc_duration_seconds_sum{${selector}}[$__rate_interval]))`, legend: '{{job}}' }] },
+];
+
+export const dashboards: DashboardSpec[] = [
+  {
+    uid: 'platform-overview',
+    title: 'Platform overview',
+    panels: [
+      { title: 'Targets up', unit: 'short', queries: [{ expr: 'up{job=~"api|auth|image"}', legend: '{{job}}' }] },
+      ...httpPanels('job=~"api|auth|image"', 'job'),
+      {
+        title: 'Calls between services',
+        unit: 'reqps',
+        queries: [{ expr: `sum by (server_address, http_response_status_code) (${rate('http_client_request_duration_seconds_count', 'job="api"')})`, legend: 'api -> {{server_address}} {{http_response_status_code}}' }],
+      },
+      {
+        title: 'PostgreSQL operations by outcome',
+        unit: 'ops',
+        queries: [{ expr: `sum by (job, outcome) (${rate('db_client_operation_duration_seconds_count', 'db_system_name="postgresql"')})`, legend: '{{job}} {{outcome}}' }],
+      },
+      {
+        title: 'S3 operations by outcome',
+        unit: 'ops',
+        queries: [{ expr: `sum by (s3_operation, outcome) (${rate('s3_client_operation_duration_seconds_count', 'job="image"')})`, legend: '{{s3_operation}} {{outcome}}' }],
+      },
+      ...runtimePanels('job=~"api|auth|image"'),
+    ],
+  },
+  {
+    uid: 'service-api',
+    title: 'Service: api (gateway)',
+    panels: [
+      ...httpPanels('job="api"', 'http_route'),
+      {
+        title: 'Upstream latency p99',
+        unit: 's',
+        queries: [{ expr: `histogram_quantile(0.99, sum by (server_address, le) (${rate('http_client_request_duration_seconds_bucket', 'job="api"')}))`, legend: '{{server_address}}' }],
+      },
+      { title: 'Tokens refused', unit: 'ops', queries: [{ expr: `sum by (reason) (rate(auth_token_rejections_total{job="api"}[$__rate_interval]))`, legend: '{{reason}}' }] },
+      { title: 'Key-set fetches', unit: 'short', queries: [{ expr: 'sum by (outcome) (auth_jwks_fetches_total{job="api"})', legend: '{{outcome}}' }] },
+      ...runtimePanels('job="api"'),
+    ],
+  },
+  {
+    uid: 'service-auth',
+    title: 'Service: auth',
+    panels: [
+      ...httpPanels('job="auth"', 'http_route'),
+      { title: 'Logins by outcome', unit: 'ops', queries: [{ expr: 'sum by (outcome) (rate(auth_login_attempts_total{job="auth"}[$__rate_interval]))', legend: '{{outcome}}' }] },
+      {
+        title: 'PostgreSQL latency p99',
+        unit: 's',
+        queries: [{ expr: `histogram_quantile(0.99, sum by (db_operation_name, le) (${rate('db_client_operation_duration_seconds_bucket', 'job="auth"')}))`, legend: '{{db_operation_name}}' }],
+      },
+      ...runtimePanels('job="auth"'),
+    ],
+  },
+  {
+    uid: 'service-image',
+    title: 'Service: image',
+    panels: [
+      ...httpPanels('job="image"', 'http_route'),
+      {
+        title: 'Bytes stored and served',
+        unit: 'Bps',
+        queries: [
+          { expr: 'sum(rate(image_upload_size_bytes_total{job="image"}[$__rate_interval]))', legend: 'uploaded' },
+          { expr: 'sum(rate(image_download_size_bytes_total{job="image"}[$__rate_interval]))', legend: 'downloaded' },
+        ],
+      },
+      {
+        title: 'S3 latency p99',
+        unit: 's',
+        queries: [{ expr: `histogram_quantile(0.99, sum by (s3_operation, le) (${rate('s3_client_operation_duration_seconds_bucket', 'job="image"')}))`, legend: '{{s3_operation}}' }],
+      },
+      {
+        title: 'PostgreSQL latency p99',
+        unit: 's',
+        queries: [{ expr: `histogram_quantile(0.99, sum by (db_operation_name, le) (${rate('db_client_operation_duration_seconds_bucket', 'job="image"')}))`, legend: '{{db_operation_name}}' }],
+      },
+      ...runtimePanels('job="image"'),
+    ],
+  },
+];
