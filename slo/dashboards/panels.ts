@@ -57,6 +57,14 @@ const runtimePanels = (selector: string): PanelSpec[] => [
   { title: 'GC time per second', unit: 's', queries: [{ expr: `sum by (job) (rate(v8js_gc_duration_seconds_sum{${selector}}[$__rate_interval]))`, legend: '{{job}}' }] },
 ];
 
+const p99Panel = (title: string, histogram: string, job: string, by: string): PanelSpec => ({
+  title,
+  unit: 's',
+  queries: [{ expr: `histogram_quantile(0.99, sum by (${by}, le) (${rate(histogram, `job="${job}"`)}))`, legend: `{{${by}}}` }],
+});
+
+const databaseLatencyPanel = (job: string) => p99Panel('PostgreSQL latency p99', 'db_client_operation_duration_seconds_bucket', job, 'db_operation_name');
+
 export const dashboards: DashboardSpec[] = [
   {
     uid: 'platform-overview',
@@ -87,11 +95,7 @@ export const dashboards: DashboardSpec[] = [
     title: 'Service: api (gateway)',
     panels: [
       ...httpPanels('job="api"', 'http_route'),
-      {
-        title: 'Upstream latency p99',
-        unit: 's',
-        queries: [{ expr: `histogram_quantile(0.99, sum by (server_address, le) (${rate('http_client_request_duration_seconds_bucket', 'job="api"')}))`, legend: '{{server_address}}' }],
-      },
+      p99Panel('Upstream latency p99', 'http_client_request_duration_seconds_bucket', 'api', 'server_address'),
       { title: 'Tokens refused', unit: 'ops', queries: [{ expr: `sum by (reason) (rate(auth_token_rejections_total{job="api"}[$__rate_interval]))`, legend: '{{reason}}' }] },
       { title: 'Key-set fetches', unit: 'short', queries: [{ expr: 'sum by (outcome) (auth_jwks_fetches_total{job="api"})', legend: '{{outcome}}' }] },
       ...runtimePanels('job="api"'),
@@ -103,11 +107,7 @@ export const dashboards: DashboardSpec[] = [
     panels: [
       ...httpPanels('job="auth"', 'http_route'),
       { title: 'Logins by outcome', unit: 'ops', queries: [{ expr: 'sum by (outcome) (rate(auth_login_attempts_total{job="auth"}[$__rate_interval]))', legend: '{{outcome}}' }] },
-      {
-        title: 'PostgreSQL latency p99',
-        unit: 's',
-        queries: [{ expr: `histogram_quantile(0.99, sum by (db_operation_name, le) (${rate('db_client_operation_duration_seconds_bucket', 'job="auth"')}))`, legend: '{{db_operation_name}}' }],
-      },
+      databaseLatencyPanel('auth'),
       ...runtimePanels('job="auth"'),
     ],
   },
@@ -124,16 +124,8 @@ export const dashboards: DashboardSpec[] = [
           { expr: 'sum(rate(image_download_size_bytes_total{job="image"}[$__rate_interval]))', legend: 'downloaded' },
         ],
       },
-      {
-        title: 'S3 latency p99',
-        unit: 's',
-        queries: [{ expr: `histogram_quantile(0.99, sum by (s3_operation, le) (${rate('s3_client_operation_duration_seconds_bucket', 'job="image"')}))`, legend: '{{s3_operation}}' }],
-      },
-      {
-        title: 'PostgreSQL latency p99',
-        unit: 's',
-        queries: [{ expr: `histogram_quantile(0.99, sum by (db_operation_name, le) (${rate('db_client_operation_duration_seconds_bucket', 'job="image"')}))`, legend: '{{db_operation_name}}' }],
-      },
+      p99Panel('S3 latency p99', 's3_client_operation_duration_seconds_bucket', 'image', 's3_operation'),
+      databaseLatencyPanel('image'),
       ...runtimePanels('job="image"'),
     ],
   },
