@@ -6,7 +6,6 @@ import { isDatabaseUnavailable } from './unavailability.ts';
 
 export { Prisma } from './generated/client.ts';
 export type { Image, User } from './generated/client.ts';
-export { isDatabaseUnavailable } from './unavailability.ts';
 
 /** Configuration of a service that uses PostgreSQL. */
 export const databaseConfigSchema = z.object({
@@ -19,7 +18,7 @@ export const databaseConfigSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: configFields.milliseconds(5_000),
 });
 
-export type DatabaseConfig = z.infer<typeof databaseConfigSchema>;
+type DatabaseConfig = z.infer<typeof databaseConfigSchema>;
 
 /**
  * A Prisma client over node-postgres with every wait bounded and every operation traced and timed

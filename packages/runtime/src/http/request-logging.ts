@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.ts';
 import { spanOf } from './request-tracing.ts';
 
-export const requestIdHeader = 'x-request-id';
+const requestIdHeader = 'x-request-id';
 
 /** A caller's request id is kept only if it is short and plain, so it cannot forge log content. */
 const acceptableRequestId = /^[\w.:-]{1,128}$/;
