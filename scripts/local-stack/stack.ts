@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { createServer } from 'node:net';
 import { ensureLocalTls } from './certificates.ts';
 import { migrateDatabase } from './migrations.ts';
@@ -47,6 +48,8 @@ export interface StackOptions {
   ingress: boolean;
   /** Run Prometheus, Alertmanager and the alert receiver when their binaries are installed. */
   monitoring: boolean;
+  /** Which generated SLO rules Prometheus loads: the real ones, or the drill's compressed windows. */
+  sloRules?: 'production' | 'drill';
   onProgress: (message: string) => void;
   onServiceLine?: (service: ServiceName, line: string) => void;
 }
@@ -90,9 +93,12 @@ export interface RunningStack {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const layout = stateLayout(options.stateDir);
   const progress = options.onProgress;
-  if (options.reset) {
+  if (options.reset && existsSync(layout.root)) {
     progress(`wiping ${layout.root}`);
-    rmSync(layout.root, { recursive: true, force: true });
+    // Everything but the lock, which the caller holds while this stack runs.
+    for (const entry of readdirSync(layout.root)) {
+      if (entry !== basename(layout.lockFile)) rmSync(join(layout.root, entry), { recursive: true, force: true });
+    }
   }
   for (const dir of [layout.root, layout.logsDir, layout.objectsDir, layout.keysDir]) mkdirSync(dir, { recursive: true });
   await assertPortsFree(options);
@@ -175,7 +181,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         alertmanagerPort: ports.alertmanager,
         receiverPort: ports.alertReceiver,
         targets: Object.fromEntries(serviceNames.map((name) => [name, `127.0.0.1:${ports.metrics[name]}`])),
-        rulesDir: `${repoRoot}/slo/rules`,
+        rulesDir: `${repoRoot}/slo/${options.sloRules === 'drill' ? 'rules-drill' : 'rules'}`,
         intervalSeconds: 5,
       });
       stoppers.push({ name: 'monitoring', stop: monitoring.stop });
