@@ -65,7 +65,38 @@ const p99Panel = (title: string, histogram: string, job: string, by: string): Pa
 
 const databaseLatencyPanel = (job: string) => p99Panel('PostgreSQL latency p99', 'db_client_operation_duration_seconds_bucket', job, 'db_operation_name');
 
+/** Reads the Sloth recording rules (slo/rules), per SLO (`sloth_slo`). */
+const sloPanels: PanelSpec[] = [
+  {
+    title: 'SLI over 5m and 1h',
+    unit: 'percentunit',
+    queries: ['5m', '1h'].map((window) => ({ expr: `1 - max by (sloth_slo) (slo:sli_error:ratio_rate${window}{sloth_service="api"})`, legend: `{{sloth_slo}} ${window}` })),
+  },
+  {
+    title: 'Error budget remaining (30 days)',
+    unit: 'percentunit',
+    queries: [{ expr: 'max by (sloth_slo) (slo:period_error_budget_remaining:ratio{sloth_service="api"})', legend: '{{sloth_slo}}' }],
+  },
+  {
+    title: 'Burn rate (5m)',
+    unit: 'short',
+    queries: [{ expr: 'max by (sloth_slo) (slo:current_burn_rate:ratio{sloth_service="api"})', legend: '{{sloth_slo}}' }],
+  },
+  {
+    title: 'Objective',
+    unit: 'percentunit',
+    queries: [{ expr: 'max by (sloth_slo) (slo:objective:ratio{sloth_service="api"})', legend: '{{sloth_slo}}' }],
+  },
+  {
+    title: 'Firing SLO alerts',
+    unit: 'short',
+    // 0 rather than "no data" when nothing fires.
+    queries: [{ expr: 'count by (severity) (ALERTS{alertstate="firing",sloth_service="api"}) or on() vector(0)', legend: '{{severity}}' }],
+  },
+];
+
 export const dashboards: DashboardSpec[] = [
+  { uid: 'slo-api', title: 'SLOs: api', panels: sloPanels },
   {
     uid: 'platform-overview',
     title: 'Platform overview',

@@ -1,0 +1,54 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect, test } from '@playwright/test';
+import type { RunningStack } from '../../scripts/local-stack/stack.ts';
+import { eventually, login, promQuery, sloId, sloSpec, startSloStack, upload } from './support.ts';
+
+let stack: RunningStack;
+test.beforeAll(async () => { stack = await startSloStack('.dev/slo', 'production'); });
+test.afterAll(async () => { await stack.stop(); });
+
+/** A bounded mix of the user journey and reads: a few workers, for `seconds`. */
+async function driveTraffic(api: string, seconds: number): Promise<number> {
+  let requests = 0;
+  const until = Date.now() + seconds * 1_000;
+  const worker = async (id: number) => {
+    const username = `sli-${id}-${Date.now()}`;
+    while (Date.now() < until) {
+      // The journey: log in (again), upload, read back; then the reads that dominate real traffic.
+      const token = await login(api, username);
+      const auth = { authorization: `Bearer ${token}` };
+      const { filename } = (await (await upload(api, token)).json()) as { filename: string };
+      for (let read = 0; read < 3; read += 1) await (await fetch(`${api}/images/${filename}`, { headers: auth })).arrayBuffer();
+      await (await fetch(`${api}/images?limit=10`, { headers: auth })).arrayBuffer();
+      requests += 7;
+      await sleep(50);
+    }
+  };
+  await Promise.all([0, 1, 2, 3].map(worker));
+  return requests;
+}
+
+test('under normal load every SLI meets its objective and nothing pages', async () => {
+  const prometheus = stack.description.prometheus;
+  expect(prometheus, 'Prometheus must be installed (scripts/tools/install.sh)').not.toBeNull();
+  if (prometheus === null) return;
+  const requests = await driveTraffic(stack.description.services.api.url, 60);
+
+  const lines: string[] = [];
+  for (const slo of sloSpec.slos) {
+    const selector = `{sloth_id="${sloId(slo.name)}"}`;
+    const [sample] = await eventually(`the ${slo.name} SLI`, 60_000, async () => {
+      const result = await promQuery(prometheus.url, `slo:sli_error:ratio_rate5m${selector}`);
+      return result.length > 0 && result[0]?.value[1] !== 'NaN' ? result : undefined;
+    });
+    const errorRatio = Number(sample?.value[1]);
+    const budget = Number(((100 - slo.objective) / 100).toFixed(6));
+    lines.push(`${slo.name.padEnd(20)} SLI ${((1 - errorRatio) * 100).toFixed(3)}%  objective ${slo.objective}%  error ratio ${errorRatio.toFixed(5)} <= ${budget.toFixed(4)}`);
+    expect(errorRatio, `${slo.name}: error ratio over 5m`).toBeLessThanOrEqual(budget);
+  }
+  console.log(`SLIs after ${requests} requests in 60 s:\n  ${lines.join('\n  ')}`);
+  test.info().annotations.push({ type: 'SLIs', description: lines.join('; ') });
+
+  const paging = await promQuery(prometheus.url, 'ALERTS{alertstate="firing",severity="page"}');
+  expect(paging.map((alert) => alert.metric['alertname'])).toEqual([]);
+});

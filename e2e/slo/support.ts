@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'yaml';
+import { startStack, type RunningStack } from '../../scripts/local-stack/stack.ts';
+
+/** The SLOs as the Sloth spec declares them: the suite reads its thresholds from the same source. */
+export const sloSpec = parse(readFileSync(new URL('../../slo/specs/api.yml', import.meta.url), 'utf8')) as {
+  service: string;
+  slos: Array<{ name: string; objective: number }>;
+};
+
+export const sloId = (name: string) => `${sloSpec.service}-${name}`;
+
+/** A fresh stack with monitoring, for one SLO suite file. */
+export function startSloStack(stateDir: string, sloRules: 'production' | 'drill'): Promise<RunningStack> {
+  return startStack({ stateDir, reset: true, watch: false, embeddedS3: false, ingress: false, monitoring: true, sloRules, onProgress: () => undefined });
+}
+
+export async function promQuery(prometheus: string, expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const response = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await response.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+  if (body.status !== 'success') throw new Error(`${expr}: ${body.error ?? body.status}`);
+  return body.data.result;
+}
+
+/** Polls until `probe` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(2_000);
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+}
+
+export const png = readFileSync(new URL('../fixtures/image.png', import.meta.url));
+
+/** Registers and logs in a user straight against the API. */
+export async function login(api: string, username: string): Promise<string> {
+  const credentials = JSON.stringify({ username, password: 'correct horse battery staple' });
+  const headers = { 'content-type': 'application/json' };
+  await fetch(`${api}/register`, { method: 'POST', headers, body: credentials });
+  const response = await fetch(`${api}/login`, { method: 'POST', headers, body: credentials });
+  return ((await response.json()) as { token: string }).token;
+}
+
+export async function upload(api: string, token: string): Promise<Response> {
+  const form = new FormData();
+  form.append('file', new Blob([png], { type: 'image/png' }), 'image.png');
+  return fetch(`${api}/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+}
