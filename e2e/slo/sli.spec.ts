@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
+import { errorRatio, percentileMs, runScenario } from '../load/scenarios.ts';
+import { sloThresholds } from '../load/thresholds.ts';
 import { eventually, login, promQuery, sloId, sloSpec, startSloStack, upload } from './support.ts';
 
 let stack: RunningStack;
@@ -51,4 +53,20 @@ test('under normal load every SLI meets its objective and nothing pages', async 
 
   const paging = await promQuery(prometheus.url, 'ALERTS{alertstate="firing",severity="page"}');
   expect(paging.map((alert) => alert.metric['alertname'])).toEqual([]);
+});
+
+test('a bounded load run of each scenario meets the thresholds derived from the SLO specs', async () => {
+  const thresholds = sloThresholds();
+  const api = stack.description.services.api.url;
+  for (const scenario of ['journey', 'reads'] as const) {
+    const result = await runScenario(scenario, { api, seconds: 10, connections: 8 });
+    const errors = errorRatio(result);
+    const latencyMs = percentileMs(result, thresholds.latencyPercentile);
+    console.log(`load ${scenario}: ${result.requests.total} requests, ${result.requests.average.toFixed(0)} req/s, error ratio ${errors.toFixed(5)}, p${thresholds.latencyPercentile} ${latencyMs} ms`);
+    expect(result.requests.total, `${scenario}: requests`).toBeGreaterThan(100);
+    expect(result.non2xx, `${scenario}: non-2xx answers`).toBe(0);
+    expect(errors, `${scenario}: error ratio`).toBeLessThanOrEqual(thresholds.maxErrorRatio);
+    // The latency SLO covers non-upload requests: the read mix is held to it.
+    if (scenario === 'reads') expect(latencyMs, `reads: p${thresholds.latencyPercentile} latency (ms)`).toBeLessThan(thresholds.maxLatencyMs);
+  }
 });

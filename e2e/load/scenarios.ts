@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import autocannon, { type Instance, type Options, type Result } from 'autocannon';
+
+const png = readFileSync(new URL('../fixtures/image.png', import.meta.url));
+const boundary = 'platform-load-boundary';
+const multipart = Buffer.concat([
+  Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="image.png"\r\nContent-Type: image/png\r\n\r\n`),
+  png,
+  Buffer.from(`\r\n--${boundary}--\r\n`),
+]);
+
+export type Scenario = 'journey' | 'reads';
+
+interface Context {
+  token?: string;
+  filename?: string;
+}
+
+/** Registers a user and stores one image, so every connection has something to read. */
+async function prepare(api: string): Promise<{ username: string; password: string; token: string; filename: string }> {
+  const credentials = { username: `load-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, password: 'correct horse battery staple' };
+  const json = { 'content-type': 'application/json' };
+  await fetch(`${api}/register`, { method: 'POST', headers: json, body: JSON.stringify(credentials) });
+  const { token } = (await (await fetch(`${api}/login`, { method: 'POST', headers: json, body: JSON.stringify(credentials) })).json()) as { token: string };
+  const uploaded = await fetch(`${api}/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
+  const { filename } = (await uploaded.json()) as { filename: string };
+  return { ...credentials, token, filename };
+}
+
+const bearer = (context: Context) => ({ authorization: `Bearer ${context.token ?? ''}` });
+
+/**
+ * The two traffic shapes: the user journey (login, upload, download it, list), and the
+ * read-heavy mix (downloads and listings of an existing image).
+ */
+export async function runScenario(
+  scenario: Scenario,
+  options: { api: string; seconds: number; connections: number; onInstance?: (instance: Instance) => void },
+): Promise<Result> {
+  const user = await prepare(options.api);
+  const requests: Options['requests'] =
+    scenario === 'journey'
+      ? [
+          {
+            method: 'POST',
+            path: '/login',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: user.username, password: user.password }),
+            onResponse: (_status, body, context: Context) => { context.token = (JSON.parse(body) as { token: string }).token; },
+          },
+          {
+            method: 'POST',
+            path: '/upload',
+            body: multipart,
+            setupRequest: (request, context: Context) => ({ ...request, headers: { ...bearer(context), 'content-type': `multipart/form-data; boundary=${boundary}` } }),
+            onResponse: (_status, body, context: Context) => { context.filename = (JSON.parse(body) as { filename: string }).filename; },
+          },
+          { method: 'GET', setupRequest: (request, context: Context) => ({ ...request, path: `/images/${context.filename ?? ''}`, headers: bearer(context) }) },
+          { method: 'GET', path: '/images?limit=10', setupRequest: (request, context: Context) => ({ ...request, headers: bearer(context) }) },
+        ]
+      : [
+          { method: 'GET', path: `/images/${user.filename}`, headers: { authorization: `Bearer ${user.token}` } },
+          { method: 'GET', path: `/images/${user.filename}`, headers: { authorization: `Bearer ${user.token}` } },
+          { method: 'GET', path: `/images/${user.filename}`, headers: { authorization: `Bearer ${user.token}` } },
+          { method: 'GET', path: '/images?limit=10', headers: { authorization: `Bearer ${user.token}` } },
+        ];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url: options.api, connections: options.connections, duration: options.seconds, requests }, (error, result) => {
+      if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(result);
+    });
+    options.onInstance?.(instance);
+  });
+}
+
+/** Errors as the availability SLO counts them: 5xx answers, plus connection errors and timeouts. */
+export const errorRatio = (result: Result): number => (result['5xx'] + result.errors + result.timeouts) / Math.max(1, result.requests.total);
+
+/** The latency at the SLO's percentile (99 -> p99, 99.9 -> p99_9), in milliseconds. */
+export const percentileMs = (result: Result, percentile: number): number =>
+  (result.latency as unknown as Record<string, number>)[`p${String(percentile).replace('.', '_')}`] ?? Number.NaN;
