@@ -65,6 +65,13 @@ const p99Panel = (title: string, histogram: string, job: string, by: string): Pa
 
 const databaseLatencyPanel = (job: string) => p99Panel('PostgreSQL latency p99', 'db_client_operation_duration_seconds_bucket', job, 'db_operation_name');
 
+/** One Sloth recording rule (slo/rules), one line per SLO (`sloth_slo`). */
+const perSlo = (title: string, unit: PanelSpec['unit'], rule: string): PanelSpec => ({
+  title,
+  unit,
+  queries: [{ expr: `max by (sloth_slo) (${rule}{sloth_service="api"})`, legend: '{{sloth_slo}}' }],
+});
+
 /** Reads the Sloth recording rules (slo/rules), per SLO (`sloth_slo`). */
 const sloPanels: PanelSpec[] = [
   {
@@ -72,21 +79,9 @@ const sloPanels: PanelSpec[] = [
     unit: 'percentunit',
     queries: ['5m', '1h'].map((window) => ({ expr: `1 - max by (sloth_slo) (slo:sli_error:ratio_rate${window}{sloth_service="api"})`, legend: `{{sloth_slo}} ${window}` })),
   },
-  {
-    title: 'Error budget remaining (30 days)',
-    unit: 'percentunit',
-    queries: [{ expr: 'max by (sloth_slo) (slo:period_error_budget_remaining:ratio{sloth_service="api"})', legend: '{{sloth_slo}}' }],
-  },
-  {
-    title: 'Burn rate (5m)',
-    unit: 'short',
-    queries: [{ expr: 'max by (sloth_slo) (slo:current_burn_rate:ratio{sloth_service="api"})', legend: '{{sloth_slo}}' }],
-  },
-  {
-    title: 'Objective',
-    unit: 'percentunit',
-    queries: [{ expr: 'max by (sloth_slo) (slo:objective:ratio{sloth_service="api"})', legend: '{{sloth_slo}}' }],
-  },
+  perSlo('Error budget remaining (30 days)', 'percentunit', 'slo:period_error_budget_remaining:ratio'),
+  perSlo('Burn rate (5m)', 'short', 'slo:current_burn_rate:ratio'),
+  perSlo('Objective', 'percentunit', 'slo:objective:ratio'),
   {
     title: 'Firing SLO alerts',
     unit: 'short',
