@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, type APIResponse } from '@playwright/test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
@@ -33,16 +33,25 @@ export async function expectContract(response: APIResponse, method: string, path
   expect(Object.keys(content), `content type of ${method} ${path} ${status}`).toContain(contentType);
   const schema = content[contentType]?.schema;
   if (schema === undefined || !contentType.includes('json')) return;
-  const validate = ajv.compile({ $ref: refInto(schema) });
+  const validate = validatorFor(`${method} ${path} ${status} ${contentType}`, schema);
   const body: unknown = await response.json();
   expect(validate(body), `${method} ${path} ${status} body: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`).toBe(true);
 }
 
-/** Schemas in the document refer to '#/components/...'; compiled on their own they must point into it. */
-function refInto(schema: object): string {
-  const ref = (schema as { $ref?: string }).$ref;
-  if (ref !== undefined) return `openapi${ref}`;
-  const id = `inline-${ajv.getSchema('openapi') === undefined ? 0 : Math.random().toString(36).slice(2)}`;
-  ajv.addSchema(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/')) as object, id);
-  return id;
+const validators = new Map<string, ValidateFunction>();
+
+/**
+ * Compiles a response schema once per operation, status and content type. Schemas in the document
+ * refer to '#/components/...'; compiled on their own they must point into the registered document.
+ */
+function validatorFor(key: string, schema: object): ValidateFunction {
+  let validate = validators.get(key);
+  if (validate === undefined) {
+    const ref = (schema as { $ref?: string }).$ref;
+    validate = ajv.compile(
+      ref === undefined ? (JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/')) as object) : { $ref: `openapi${ref}` },
+    );
+    validators.set(key, validate);
+  }
+  return validate;
 }
