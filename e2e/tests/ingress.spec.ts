@@ -9,7 +9,7 @@ const image = readFileSync(new URL('../fixtures/image.png', import.meta.url));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 test('the walk-through works through the TLS ingress, over HTTP/2, trusting only the local CA', async () => {
-  const { ingress } = runningStack();
+  const { ingress, services } = runningStack();
   expect(ingress, 'the stack runs no ingress: install nginx with scripts/tools/install.sh').not.toBeNull();
   if (ingress === null) return;
   const dispatcher = new Agent({ connect: { ca: readFileSync(ingress.caCertificate) }, allowH2: true });
@@ -24,7 +24,7 @@ test('the walk-through works through the TLS ingress, over HTTP/2, trusting only
   const upload = await call('/upload', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   expect(upload.status).toBe(201);
   const { filename, url } = (await upload.json()) as { filename: string; url: string };
-  expect(url).toBe(`http://localhost:3000/images/${filename}`); // from PUBLIC_BASE_URL, not the Host header
+  expect(url).toBe(`${services.api.env['PUBLIC_BASE_URL']}/images/${filename}`); // from PUBLIC_BASE_URL, not the Host header
 
   const download = await call(`/images/${filename}`, { headers: { authorization: `Bearer ${token}` } });
   expect(download.status).toBe(200);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { uniqueUsername } from '../support/accounts.ts';
 import { expectContract } from '../support/contract.ts';
+import { runningStack } from '../support/stack.ts';
 
 const image = readFileSync(new URL('../fixtures/image.png', import.meta.url));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -32,7 +33,7 @@ test('the seed walk-through: register, login, upload image.png, retrieve it byte
   const receipt = (await upload.json()) as { message: string; filename: string; url: string };
   expect(receipt.message).toBe('Uploaded successfully');
   expect(receipt.filename).toMatch(/^[0-9a-f-]{36}_image\.png$/);
-  expect(receipt.url).toBe(`http://localhost:3000/images/${receipt.filename}`);
+  expect(receipt.url).toBe(`${runningStack().services.api.env['PUBLIC_BASE_URL']}/images/${receipt.filename}`);
 
   const download = await request.get(receipt.url, { headers: { Authorization: `Bearer ${token}` } });
   expect(download.status()).toBe(200);

@@ -14,20 +14,33 @@ import { ensureSigningKey } from './signing-key.ts';
 export const serviceNames = ['auth', 'image', 'api'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-/** Every port the local stack uses, in one place. */
+/**
+ * Every port the local stack uses, in one place. STACK_PORT_OFFSET shifts them all, so a second
+ * stack (a benchmark next to a test run, say) can run beside the first in its own state folder.
+ */
+const portOffset = parsePortOffset(process.env['STACK_PORT_OFFSET']);
 export const ports = {
-  api: 3000,
-  auth: 3001,
-  image: 3002,
-  metrics: { api: 9464, auth: 9465, image: 9466 },
-  postgres: 54320,
-  s3: 9000,
-  s3Console: 9001,
-  ingress: 8443,
-  prometheus: 9090,
-  alertmanager: 9093,
-  alertReceiver: 9095,
+  api: 3000 + portOffset,
+  auth: 3001 + portOffset,
+  image: 3002 + portOffset,
+  metrics: { api: 9464 + portOffset, auth: 9465 + portOffset, image: 9466 + portOffset },
+  postgres: 54320 + portOffset,
+  s3: 9000 + portOffset,
+  s3Console: 9001 + portOffset,
+  ingress: 8443 + portOffset,
+  prometheus: 9090 + portOffset,
+  alertmanager: 9093 + portOffset,
+  alertReceiver: 9095 + portOffset,
 } as const;
+
+function parsePortOffset(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const offset = Number(value);
+  if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) {
+    throw new Error(`STACK_PORT_OFFSET must be a whole number from 0 to 10000, got "${value}"`);
+  }
+  return offset;
+}
 
 const mebibyte = 1024 * 1024;
 export const maxUploadBytes = 1024 * mebibyte;
