@@ -98,6 +98,11 @@ export interface RunningStack {
   postgres: EmbeddedPostgresServer | undefined;
   objectStore: LocalObjectStore;
   services: Record<ServiceName, ServiceProcess>;
+  /**
+   * Stops one service (SIGTERM, drained), starts it again with its environment changed by
+   * `envChanges`, and waits until it is ready. Resolves with the exit code of the stopped process.
+   */
+  restartService: (name: ServiceName, envChanges?: Record<string, string>) => Promise<number | null>;
   /** Stops everything it started, services first. */
   stop: () => Promise<void>;
 }
@@ -154,8 +159,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const envs = serviceEnvironments({ databaseUrl, objectStore, signingKeyFile: ensureSigningKey(layout.keysDir) });
     const services = {} as Record<ServiceName, ServiceProcess>;
-    for (const name of serviceNames) {
-      services[name] = startServiceProcess({
+    const launchService = (name: ServiceName) =>
+      startServiceProcess({
         name,
         entry: `services/${name}/src/main.ts`,
         env: envs[name],
@@ -163,6 +168,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         watch: options.watch,
         onLine: (line) => options.onServiceLine?.(name, line),
       });
+    for (const name of serviceNames) {
+      services[name] = launchService(name);
       stoppers.push({ name, stop: () => services[name].stop() });
     }
     progress('waiting for the services to be ready');
@@ -227,13 +234,25 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       alertmanager: monitoring?.alertmanager ?? null,
       alertReceiver: monitoring?.receiver ?? null,
     };
-    writeFileSync(layout.stackFile, `${JSON.stringify(description, null, 2)}\n`);
+    const describe = () => { writeFileSync(layout.stackFile, `${JSON.stringify(description, null, 2)}\n`); };
+    describe();
     return {
       description,
       layout,
       postgres,
       objectStore,
       services,
+      restartService: async (name, envChanges = {}) => {
+        const exitCode = await services[name].stop();
+        envs[name] = { ...envs[name], ...envChanges };
+        services[name] = launchService(name);
+        if (!(await waitUntilReady(description.services[name].ready, readyTimeoutMs, services[name].exited))) {
+          throw new Error(`${name} was not ready ${readyTimeoutMs / 1000} s after its restart (see ${description.services[name].log})`);
+        }
+        description.services[name] = { ...description.services[name], pid: services[name].pid, env: envs[name] };
+        describe();
+        return exitCode;
+      },
       stop: async () => {
         rmSync(layout.stackFile, { force: true });
         await stopAll();

@@ -79,6 +79,9 @@ export const payloadTooLarge = (detail: string) => new AppError(413, 'payload-to
 export const unsupportedMediaType = (detail: string) =>
   new AppError(415, 'unsupported-media-type', 'Unsupported media type', { detail });
 
+/** Retry-After is set by the limiter that refused the request. */
+export const tooManyRequests = (detail: string) => new AppError(429, 'too-many-requests', 'Too many requests', { detail });
+
 export const serviceUnavailable = (detail: string, cause?: unknown) =>
   new AppError(503, 'service-unavailable', 'Service unavailable', { detail, headers: { 'Retry-After': '1' }, cause });
 

@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerConfig } from './config.ts';
+import { AppError, badRequest, problemContentType } from './errors.ts';
 import type { Readiness } from './health.ts';
 import type { Logger } from './logger.ts';
 
@@ -46,6 +48,7 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     },
     definition.app,
   );
+  server.on('clientError', answerUnparsableRequest);
   server.listen(definition.port, settings.HOST);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -58,6 +61,25 @@ export async function startService(definition: ServiceDefinition): Promise<Runni
     port,
     stop: () => (stopping ??= drainAndClose(server, definition)),
   };
+}
+
+/**
+ * Requests Node cannot parse never reach Express; without this they get a bare status line. Answer
+ * them as problem+json too: 431 for oversized headers, 408 for a request that timed out, else 400.
+ */
+function answerUnparsableRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage !== undefined) {
+    socket.destroy();
+    return;
+  }
+  const problem =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new AppError(431, 'request-header-fields-too-large', 'Request header fields too large', { detail: 'The request headers are too large.' })
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new AppError(408, 'request-timeout', 'Request timeout', { detail: 'The request took too long to arrive.' })
+        : badRequest('The request could not be parsed as HTTP.');
+  const body = JSON.stringify(problem.toProblem());
+  socket.end(`HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${problemContentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 async function drainAndClose(server: Server, { logger, server: settings, readiness, resources }: ServiceDefinition): Promise<void> {

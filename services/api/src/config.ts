@@ -19,6 +19,18 @@ const apiConfigSchema = z.object({
     .transform((value) => (/^\d+$/.test(value) ? Number(value) : value === 'false' ? (false as const) : value)),
   /** Uploads declaring a larger Content-Length are refused before any byte is forwarded. */
   MAX_UPLOAD_BYTES: configFields.positiveInt(1024 * 1024 * 1024),
+  /**
+   * Browser origins allowed to call this API (comma-separated, exact matches). Empty by default:
+   * no CORS headers at all, so browsers keep other sites' pages out.
+   */
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' }))),
+  /** Failed logins one client address may make per window before further attempts get 429. */
+  LOGIN_FAILURES_PER_CLIENT: configFields.positiveInt(30),
+  LOGIN_FAILURE_WINDOW_SECONDS: configFields.positiveInt(900),
   UPSTREAM_CONNECT_TIMEOUT_MS: configFields.milliseconds(2_000),
   /** Time for an upstream to start answering once the request is sent. */
   UPSTREAM_HEADERS_TIMEOUT_MS: configFields.milliseconds(30_000),

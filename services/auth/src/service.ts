@@ -26,7 +26,7 @@ export async function createAuthService(config: AuthConfig): Promise<ServiceDefi
     port: config.PORT,
     server: config,
     readiness,
-    app: createHttpApp({ service: 'auth', logger, readiness, routes: (app) => { mountAuthRoutes(app, { accounts, tokens }); } }),
+    app: createHttpApp({ service: 'auth', logger, readiness, routes: (app) => { mountAuthRoutes(app, { accounts, tokens, loginFailures: { limit: config.LOGIN_FAILURES_PER_USERNAME, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS } }); } }),
     resources: [
       { name: 'telemetry', close: telemetry.close },
       { name: 'postgres', close: () => database.$disconnect() },

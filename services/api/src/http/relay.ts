@@ -15,9 +15,16 @@ export async function readJson(response: UpstreamResponse): Promise<{ contentTyp
   return { contentType, text: await response.body.text() };
 }
 
+/** Headers of an internal answer that tell the client what to do next. */
+const relayedProblemHeaders = ['retry-after', 'www-authenticate'] as const;
+
 /** Passes an internal service's JSON answer (success or problem) to the client unchanged. */
 export async function relayJson(res: Response, response: UpstreamResponse): Promise<void> {
   const { contentType, text } = await readJson(response);
+  for (const name of relayedProblemHeaders) {
+    const value = response.headers[name];
+    if (value !== undefined) res.setHeader(name, value);
+  }
   res.status(response.status).type(contentType).send(text);
 }
 

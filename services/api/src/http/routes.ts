@@ -1,4 +1,5 @@
-import { jsonBody, payloadTooLarge, requestIdOf, unsupportedMediaType } from '@platform/runtime';
+import { failureLimit, jsonBody, payloadTooLarge, platformMetrics, requestIdOf, unsupportedMediaType } from '@platform/runtime';
+import cors from 'cors';
 import type { Express, Request, RequestHandler } from 'express';
 import { publicImageUrl, uploadReceipt, withUrl, type ImageMetadata } from '../domain/image-links.ts';
 import type { AuthService } from '../upstreams/auth-service.ts';
@@ -11,7 +12,10 @@ export interface ApiRoutesDependencies {
   requireUser: RequestHandler;
   publicBaseUrl: string;
   maxUploadBytes: number;
+  /** Failed logins allowed per client address and window (the auth service limits per username). */
+  loginFailures: { limit: number; windowSeconds: number };
   openApiDocument: object;
+  corsAllowedOrigins: string[];
 }
 
 /** Headroom for the multipart framing around the file itself. */
@@ -25,6 +29,10 @@ const callerOf = (req: Request): CallerContext => ({ authorization: String(req.h
 export function mountApiRoutes(app: Express, deps: ApiRoutesDependencies): void {
   const { auth, images, requireUser, publicBaseUrl } = deps;
   const credentials = jsonBody('4kb');
+  const { loginAttempts } = platformMetrics();
+  const perClient = failureLimit({ ...deps.loginFailures, onRefused: () => { loginAttempts.add(1, { outcome: 'rate_limited' }); } });
+
+  if (deps.corsAllowedOrigins.length > 0) app.use(cors({ origin: deps.corsAllowedOrigins, maxAge: 600 }));
 
   app.get('/openapi.json', (_req, res) => {
     res.json(deps.openApiDocument);
@@ -34,7 +42,7 @@ export function mountApiRoutes(app: Express, deps: ApiRoutesDependencies): void 
     await relayJson(res, await auth.submitCredentials('/register', req.body, requestIdOf(req)));
   });
 
-  app.post('/login', ...credentials, async (req, res) => {
+  app.post('/login', perClient, ...credentials, async (req, res) => {
     await relayJson(res, await auth.submitCredentials('/login', req.body, requestIdOf(req)));
   });
 

@@ -1,4 +1,4 @@
-import { invalidCredentials, jsonBody, platformMetrics, validateBody } from '@platform/runtime';
+import { failureLimit, invalidCredentials, jsonBody, platformMetrics, validateBody } from '@platform/runtime';
 import type { Express, RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -18,17 +18,26 @@ const login = z.object({
 export interface AuthRoutesDependencies {
   accounts: Accounts;
   tokens: TokenIssuer;
+  /** Failed logins allowed per username and window, against password guessing spread over clients. */
+  loginFailures: { limit: number; windowSeconds: number };
 }
 
-export function mountAuthRoutes(app: Express, { accounts, tokens }: AuthRoutesDependencies): void {
+export function mountAuthRoutes(app: Express, { accounts, tokens, loginFailures }: AuthRoutesDependencies): void {
   const credentialsBody = jsonBody('4kb');
+  const { loginAttempts } = platformMetrics();
+  const perUsername = failureLimit({
+    ...loginFailures,
+    // The body is validated first, so this is the normalised name: look-alikes share one counter.
+    key: (req) => `username:${(req.body as z.infer<typeof login>).username}`,
+    onRefused: () => { loginAttempts.add(1, { outcome: 'rate_limited' }); },
+  });
 
   app.post('/register', ...credentialsBody, validateBody(registration), async (req, res) => {
     const { username, password } = req.body as z.infer<typeof registration>;
     res.status(201).json(await accounts.register(username, password));
   });
 
-  app.post('/login', ...credentialsBody, validateBody(login), passwordLogin(accounts), async (req, res) => {
+  app.post('/login', ...credentialsBody, validateBody(login), perUsername, passwordLogin(accounts), async (req, res) => {
     res.json(await tokens.issue(req.user as Account));
   });
 
