@@ -275,7 +275,16 @@ export function serviceEnvironments({ databaseUrl, objectStore, signingKeyFile }
   const jwksUrl = `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`;
   const common = { HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '10000' };
   return {
-    auth: { ...common, PORT: String(ports.auth), METRICS_PORT: String(ports.metrics.auth), DATABASE_URL: databaseUrl, JWT_SIGNING_KEY_FILE: signingKeyFile },
+    auth: {
+      ...common,
+      PORT: String(ports.auth),
+      METRICS_PORT: String(ports.metrics.auth),
+      DATABASE_URL: databaseUrl,
+      JWT_SIGNING_KEY_FILE: signingKeyFile,
+      // The seed's walk-through registers "password123", the 225th most common password: refuse only
+      // the top 100 locally so it works verbatim. Deployments keep the default, the top 10,000.
+      COMMON_PASSWORDS_REFUSED: '100',
+    },
     image: {
       ...common,
       PORT: String(ports.image),

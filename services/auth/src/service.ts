@@ -3,6 +3,7 @@ import { createHttpApp, createLogger, Readiness, startTelemetry, type ServiceDef
 import type { AuthConfig } from './config.ts';
 import { createUserRepository } from './data-access/user-repository.ts';
 import { createAccounts } from './domain/accounts.ts';
+import { loadCommonPasswords } from './domain/common-passwords.ts';
 import { createPasswordHasher } from './domain/password-hasher.ts';
 import { createTokenIssuer } from './domain/token-issuer.ts';
 import { mountAuthRoutes } from './http/routes.ts';
@@ -13,6 +14,7 @@ export async function createAuthService(config: AuthConfig): Promise<ServiceDefi
   const logger = createLogger('auth', config.LOG_LEVEL);
   const tokens = await createTokenIssuer({
     signingKeyPem: config.JWT_SIGNING_KEY,
+    verificationKeysPem: config.JWT_VERIFICATION_KEYS,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     ttlSeconds: config.JWT_TTL_SECONDS,
@@ -26,7 +28,7 @@ export async function createAuthService(config: AuthConfig): Promise<ServiceDefi
     port: config.PORT,
     server: config,
     readiness,
-    app: createHttpApp({ service: 'auth', logger, readiness, routes: (app) => { mountAuthRoutes(app, { accounts, tokens, loginFailures: { limit: config.LOGIN_FAILURES_PER_USERNAME, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS } }); } }),
+    app: createHttpApp({ service: 'auth', logger, readiness, routes: (app) => { mountAuthRoutes(app, { accounts, tokens, commonPasswords: loadCommonPasswords(config.COMMON_PASSWORDS_REFUSED), loginFailures: { limit: config.LOGIN_FAILURES_PER_USERNAME, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS } }); } }),
     resources: [
       { name: 'telemetry', close: telemetry.close },
       { name: 'postgres', close: () => database.$disconnect() },

@@ -22,7 +22,10 @@ export const usernameSchema = z
       .regex(usernameRules.pattern, 'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit'),
   );
 
-export const newPasswordSchema = z
-  .string()
-  .min(passwordRules.minLength, `must be at least ${passwordRules.minLength} characters`)
-  .max(passwordRules.maxLength, `must be at most ${passwordRules.maxLength} characters`);
+/** A new password: long enough, bounded (argon2 input), and not one of the given common passwords. */
+export const newPasswordSchema = (commonPasswords: ReadonlySet<string>) =>
+  z
+    .string()
+    .min(passwordRules.minLength, `must be at least ${passwordRules.minLength} characters`)
+    .max(passwordRules.maxLength, `must be at most ${passwordRules.maxLength} characters`)
+    .refine((password) => !commonPasswords.has(password.toLowerCase()), 'is one of the most commonly used passwords: choose another');

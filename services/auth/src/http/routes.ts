@@ -7,7 +7,6 @@ import type { Account, Accounts } from '../domain/accounts.ts';
 import { newPasswordSchema, normaliseUsername, usernameSchema } from '../domain/credentials.ts';
 import type { TokenIssuer } from '../domain/token-issuer.ts';
 
-const registration = z.object({ username: usernameSchema, password: newPasswordSchema });
 
 /** Login checks shape only: a name that could never be registered simply fails to authenticate. */
 const login = z.object({
@@ -18,11 +17,14 @@ const login = z.object({
 export interface AuthRoutesDependencies {
   accounts: Accounts;
   tokens: TokenIssuer;
+  /** Passwords refused at registration because they are among the most common. */
+  commonPasswords: ReadonlySet<string>;
   /** Failed logins allowed per username and window, against password guessing spread over clients. */
   loginFailures: { limit: number; windowSeconds: number };
 }
 
-export function mountAuthRoutes(app: Express, { accounts, tokens, loginFailures }: AuthRoutesDependencies): void {
+export function mountAuthRoutes(app: Express, { accounts, tokens, commonPasswords, loginFailures }: AuthRoutesDependencies): void {
+  const registration = z.object({ username: usernameSchema, password: newPasswordSchema(commonPasswords) });
   const credentialsBody = jsonBody('4kb');
   const { loginAttempts } = platformMetrics();
   const perUsername = failureLimit({

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newPasswordSchema, usernameSchema } from '../../src/domain/credentials.ts';
+import { commonPasswordsAvailable, loadCommonPasswords } from '../../src/domain/common-passwords.ts';
+import { newPasswordSchema, passwordRules, usernameSchema } from '../../src/domain/credentials.ts';
 
 describe('usernames', () => {
   it('are normalised to NFKC lower case, so look-alikes collide', () => {
@@ -24,8 +25,32 @@ describe('usernames', () => {
 
 describe('new passwords', () => {
   it('are 8 to 128 characters long', () => {
-    assert.equal(newPasswordSchema.safeParse('short').success, false);
-    assert.equal(newPasswordSchema.safeParse('password123').success, true);
-    assert.equal(newPasswordSchema.safeParse('x'.repeat(129)).success, false);
+    const schema = newPasswordSchema(new Set());
+    assert.equal(schema.safeParse('short').success, false);
+    assert.equal(schema.safeParse('password123').success, true);
+    assert.equal(schema.safeParse('x'.repeat(129)).success, false);
+  });
+
+  it('are refused when among the most common, whatever their case', () => {
+    const schema = newPasswordSchema(loadCommonPasswords(100));
+    for (const common of ['password', 'PASSWORD', '12345678', 'iloveyou', 'Sunshine']) assert.equal(schema.safeParse(common).success, false, common);
+    assert.equal(schema.safeParse('correct horse battery staple').success, true);
+  });
+
+  it('are checked against a list ranked by frequency, so a larger count refuses more', () => {
+    // The seed's password ranks 225th among passwords of 8 characters or more.
+    assert.equal(newPasswordSchema(loadCommonPasswords(100)).safeParse('password123').success, true);
+    assert.equal(newPasswordSchema(loadCommonPasswords(1_000)).safeParse('password123').success, false);
+  });
+});
+
+describe('the common password list', () => {
+  it('holds the advertised number of distinct lower-case passwords that meet the length rules', () => {
+    const all = loadCommonPasswords(commonPasswordsAvailable + 1);
+    assert.equal(all.size, commonPasswordsAvailable);
+    for (const password of all) {
+      assert.equal(password, password.toLowerCase());
+      assert.ok(password.length >= passwordRules.minLength && password.length <= passwordRules.maxLength, password);
+    }
   });
 });
