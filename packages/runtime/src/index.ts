@@ -21,6 +21,7 @@ export { validateBody } from './http/validate-body.ts';
 export {
   createJwtAuthentication,
   jwtVerificationConfigSchema,
+  maxTokenLifetimeSeconds,
   tokenAlgorithm,
   tokenClaimsConfigSchema,
 } from './jwt-authentication.ts';

@@ -28,6 +28,9 @@ declare global {
 /** The one signing algorithm accepted; anything else (none, HS256, RS256...) is rejected. */
 export const tokenAlgorithm = 'ES256';
 
+/** The longest token lifetime (exp - iat) a verifier accepts; the issuer's TTL is capped to it. */
+export const maxTokenLifetimeSeconds = 3_600;
+
 /** The claims every token carries and every verifier checks; shared by issuer and verifiers. */
 export const tokenClaimsConfigSchema = z.object({
   JWT_ISSUER: configFields.nonEmpty().default('platform-auth'),
@@ -114,9 +117,11 @@ export function createJwtAuthentication(config: JwtVerificationConfig): RequestH
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,
       },
-      (payload: { sub?: unknown; username?: unknown }, done: (error: null, user: AuthenticatedUser | false) => void) => {
-        const { sub, username } = payload;
-        done(null, typeof sub === 'string' && typeof username === 'string' ? { id: sub, username } : false);
+      (payload: { sub?: unknown; username?: unknown; iat?: unknown; exp?: unknown }, done: (error: null, user: AuthenticatedUser | false) => void) => {
+        const { sub, username, iat, exp } = payload;
+        // jsonwebtoken checks exp only when present: a token must carry one, and a short one.
+        const shortLived = typeof iat === 'number' && typeof exp === 'number' && exp - iat <= maxTokenLifetimeSeconds;
+        done(null, shortLived && typeof sub === 'string' && typeof username === 'string' ? { id: sub, username } : false);
       },
     ),
   );

@@ -1,5 +1,5 @@
 import { databaseConfigSchema } from '@platform/database';
-import { configFields, loadConfig, serverConfigSchema, tokenClaimsConfigSchema } from '@platform/runtime';
+import { configFields, loadConfig, maxTokenLifetimeSeconds, serverConfigSchema, tokenClaimsConfigSchema } from '@platform/runtime';
 import { z } from 'zod';
 import { commonPasswordsAvailable } from './domain/common-passwords.ts';
 
@@ -12,7 +12,7 @@ const authConfigSchema = z.object({
   JWT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { error: 'must be a PKCS#8 PEM private key' }),
   /** PEM public keys published in the JWKS but not used to sign (key rotation; or JWT_VERIFICATION_KEYS_FILE). */
   JWT_VERIFICATION_KEYS: z.string().default(''),
-  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(900),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(maxTokenLifetimeSeconds).default(900),
   /**
    * How many of the most common passwords registration refuses (0-10000). The local stack lowers
    * it to 100 so the seed's walk-through with "password123" (rank 225) works verbatim.

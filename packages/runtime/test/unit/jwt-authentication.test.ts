@@ -30,19 +30,19 @@ interface TokenOverrides {
   header?: Record<string, unknown>;
   issuer?: string;
   audience?: string;
-  expiresIn?: string;
+  /** null: no exp claim at all. */
+  expiresIn?: string | null;
   subject?: string;
 }
 
 function sign(overrides: TokenOverrides = {}): Promise<string> {
-  return new SignJWT({ username: 'alice' })
+  const jwt = new SignJWT({ username: 'alice' })
     .setProtectedHeader({ alg: 'ES256', kid, ...overrides.header })
     .setSubject(overrides.subject ?? '3b241101-e2bb-4255-8caf-4136c566a962')
     .setIssuer(overrides.issuer ?? claims.JWT_ISSUER)
     .setAudience(overrides.audience ?? claims.JWT_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(overrides.expiresIn ?? '5m')
-    .sign(privateKey);
+    .setIssuedAt();
+  return (overrides.expiresIn === null ? jwt : jwt.setExpirationTime(overrides.expiresIn ?? '5m')).sign(privateKey);
 }
 
 /** Runs the middleware on a bare request and reports what it decided. */
@@ -72,6 +72,8 @@ describe('JWT authentication', () => {
     ['a malformed token', () => Promise.resolve('Bearer not.a.jwt')],
     ['alg none', () => Promise.resolve(`Bearer ${unsigned({ sub: 'x', username: 'alice', iss: claims.JWT_ISSUER, aud: claims.JWT_AUDIENCE })}`)],
     ['an expired token', async () => `Bearer ${await sign({ expiresIn: '-1m' })}`],
+    ['a token without exp', async () => `Bearer ${await sign({ expiresIn: null })}`],
+    ['a token living longer than an hour', async () => `Bearer ${await sign({ expiresIn: '2h' })}`],
     ['the wrong issuer', async () => `Bearer ${await sign({ issuer: 'someone-else' })}`],
     ['the wrong audience', async () => `Bearer ${await sign({ audience: 'another-api' })}`],
     ['an unknown kid', async () => `Bearer ${await sign({ header: { kid: 'unknown-key' } })}`],

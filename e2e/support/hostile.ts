@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { expect, type APIRequestContext, type APIResponse } from '@playwright/test';
+import { runningStack } from './stack.ts';
+
+/** An address from the TEST-NET-2 block: through the trusted proxy hop it names a distinct client. */
+export const randomClientAddress = () => `198.51.100.${1 + (randomBytes(1)[0] ?? 0) % 254}`;
+
+/** Asserts the exact status and a problem+json body carrying that status. */
+export async function expectProblem(response: APIResponse, status: number): Promise<{ title: string; detail?: string; errors?: Array<{ field: string }> }> {
+  expect(response.status(), await response.text()).toBe(status);
+  expect(response.headers()['content-type']).toContain('application/problem+json');
+  const problem = (await response.json()) as { status: number; title: string; type: string };
+  expect(problem.status).toBe(status);
+  expect(problem.type).toMatch(/^https:\/\/platform\.example\/problems\//);
+  return problem;
+}
+
+/** Every service of the stack still answers ready. */
+export async function expectStackHealthy(request: APIRequestContext): Promise<void> {
+  const { services } = runningStack();
+  for (const [name, service] of Object.entries(services)) {
+    expect((await request.get(service.ready)).status(), `${name} is not ready`).toBe(200);
+  }
+}
+
+/**
+ * Sends bytes exactly as given (no client normalisation of the path), returns status and body. The
+ * request must say `Connection: close`: the server ends the exchange (a half-close from the client
+ * would make Node drop a request still being answered).
+ */
+export function rawRequest(bytes: string): Promise<{ status: number; headers: string; body: string }> {
+  const api = new URL(runningStack().services.api.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(api.port), api.hostname, () => { socket.write(bytes); });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [head = '', body = ''] = text.split('\r\n\r\n', 2);
+      resolve({ status: Number(head.split(' ')[1]), headers: head, body });
+    });
+  });
+}
+
+/** A multipart body written by hand, for the malformed shapes no client library produces. */
+export function multipart(parts: Array<{ name: string; filename?: string; contentType?: string; content: Buffer | string }>, boundary = `----hostile${randomBytes(6).toString('hex')}`) {
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const disposition = `form-data; name="${part.name}"${part.filename === undefined ? '' : filenameParameter(part.filename)}`;
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.contentType === undefined ? '' : `Content-Type: ${part.contentType}\r\n`}\r\n`));
+    chunks.push(Buffer.isBuffer(part.content) ? part.content : Buffer.from(part.content));
+    chunks.push(Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Control characters cannot appear raw in a header: send them as RFC 5987 filename*, as clients do. */
+function filenameParameter(filename: string): string {
+  const hasControlCharacter = Array.from(filename, (character) => character.charCodeAt(0)).some((code) => code < 0x20 || code === 0x7f);
+  return hasControlCharacter ? `; filename*=UTF-8''${encodeURIComponent(filename)}` : `; filename="${filename}"`;
+}
