@@ -35,7 +35,7 @@ const bearer = (context: Context) => ({ authorization: `Bearer ${context.token ?
  */
 export async function runScenario(
   scenario: Scenario,
-  options: { api: string; seconds: number; connections: number; onInstance?: (instance: Instance) => void },
+  options: { api: string; seconds: number; connections: number; overallRate?: number; onInstance?: (instance: Instance) => void },
 ): Promise<Result> {
   const user = await prepare(options.api);
   const requests: Options['requests'] =
@@ -65,7 +65,8 @@ export async function runScenario(
           { method: 'GET', path: '/images?limit=10', headers: { authorization: `Bearer ${user.token}` } },
         ];
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ url: options.api, connections: options.connections, duration: options.seconds, requests }, (error, result) => {
+    const rate = options.overallRate === undefined ? {} : { overallRate: options.overallRate };
+    const instance = autocannon({ url: options.api, connections: options.connections, duration: options.seconds, requests, ...rate }, (error, result) => {
       if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
       else resolve(result);
     });
