@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_stages=(typecheck lint unit integration e2e slo-static slo k8s)
+all_stages=(typecheck lint security unit integration e2e slo-static slo k8s)
 stages=("${@:-${all_stages[@]}}")
 
 bash scripts/tools/install.sh
@@ -19,6 +19,7 @@ export PATH="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}/bin:$PATH"
 declare -A commands=(
   [typecheck]="npm run --silent typecheck"
   [lint]="npm run --silent lint"
+  [security]="npm run --silent test:security"
   [unit]="npm run --silent test:unit"
   [integration]="npm run --silent test:integration"
   [e2e]="npm run --silent test:e2e"

@@ -31,6 +31,7 @@ declare -A go_tools=(
   [kubeconform]=github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
   [sops]=github.com/getsops/sops/v3/cmd/sops@v3.13.3
   [starlark]=go.starlark.net/cmd/starlark@v0.0.0-20260908191801-89a6a09411d5
+  [gitleaks]=github.com/zricethezav/gitleaks/v8@v8.30.1
 )
 
 missing=()
