@@ -8,6 +8,7 @@ import { nginxAvailable, startIngress, type LocalIngress } from './nginx.ts';
 import { startObjectStore, type LocalObjectStore } from './object-store.ts';
 import { repoRoot, stateLayout, type StateLayout } from './paths.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './postgres.ts';
+import { ensureServiceRoles, type ServiceDatabaseUrls } from './roles.ts';
 import { startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.ts';
 import { ensureSigningKey } from './signing-key.ts';
 
@@ -156,8 +157,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     progress(`S3 is ${objectStore.kind} at ${objectStore.endpoint}`);
 
     progress(`database migrations: ${await migrateDatabase(databaseUrl)}`);
+    const databaseUrls = await ensureServiceRoles(databaseUrl, layout.keysDir, progress);
 
-    const envs = serviceEnvironments({ databaseUrl, objectStore, signingKeyFile: ensureSigningKey(layout.keysDir) });
+    const envs = serviceEnvironments({ databaseUrls, objectStore, signingKeyFile: ensureSigningKey(layout.keysDir) });
     const services = {} as Record<ServiceName, ServiceProcess>;
     const launchService = (name: ServiceName) =>
       startServiceProcess({
@@ -265,13 +267,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 }
 
 interface Dependencies {
-  databaseUrl: string;
+  /** Each service's own least-privilege role (prisma/roles.sql); migrations use the admin URL. */
+  databaseUrls: ServiceDatabaseUrls;
   objectStore: LocalObjectStore;
   signingKeyFile: string;
 }
 
 /** Each service's environment: the same variables a deployment sets, with local values. */
-export function serviceEnvironments({ databaseUrl, objectStore, signingKeyFile }: Dependencies): Record<ServiceName, Record<string, string>> {
+export function serviceEnvironments({ databaseUrls, objectStore, signingKeyFile }: Dependencies): Record<ServiceName, Record<string, string>> {
   const jwksUrl = `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`;
   const common = { HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '10000' };
   return {
@@ -279,7 +282,7 @@ export function serviceEnvironments({ databaseUrl, objectStore, signingKeyFile }
       ...common,
       PORT: String(ports.auth),
       METRICS_PORT: String(ports.metrics.auth),
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: databaseUrls.auth,
       JWT_SIGNING_KEY_FILE: signingKeyFile,
       // The seed's walk-through registers "password123", the 225th most common password: refuse only
       // the top 100 locally so it works verbatim. Deployments keep the default, the top 10,000.
@@ -289,7 +292,7 @@ export function serviceEnvironments({ databaseUrl, objectStore, signingKeyFile }
       ...common,
       PORT: String(ports.image),
       METRICS_PORT: String(ports.metrics.image),
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: databaseUrls.image,
       JWKS_URL: jwksUrl,
       S3_ENDPOINT: objectStore.endpoint,
       S3_BUCKET: bucket,
