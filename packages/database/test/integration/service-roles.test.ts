@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { ensureServiceRoles } from '../../../../scripts/local-stack/roles.ts';
 import { startTestDatabase } from '../../../../scripts/local-stack/testing.ts';
 import { applyServiceRoles, serviceDatabaseUrl, type DatabaseService, type ServicePasswords } from '../../src/roles.ts';
 
@@ -162,5 +166,41 @@ describe('prisma/roles.sql', () => {
 
   it('refuses to run without the role passwords', async () => {
     await assert.rejects(applyServiceRoles(adminUrl(), { auth: '', image: passwords.image }).then(() => undefined), /platform\.auth_service_password/);
+  });
+});
+
+describe('the local stack (scripts/local-stack/roles.ts)', () => {
+  it('generates the passwords once into the state folder and connects each service as its role', async () => {
+    const keysDir = mkdtempSync(join(tmpdir(), 'platform-keys-'));
+    try {
+      const first = await ensureServiceRoles(adminUrl(), keysDir, () => { assert.fail('no fallback expected'); });
+      const stored = readFileSync(join(keysDir, 'database-passwords.json'), 'utf8');
+      const second = await ensureServiceRoles(adminUrl(), keysDir, () => { assert.fail('no fallback expected'); });
+      assert.deepEqual(second, first);
+      assert.equal(readFileSync(join(keysDir, 'database-passwords.json'), 'utf8'), stored);
+      assert.equal(new URL(first.auth).username, 'auth_service');
+      assert.equal(new URL(first.image).username, 'image_service');
+      await withClient(first.auth, (client) => client.query('SELECT count(*) FROM auth.users'));
+      await withClient(first.image, (client) => client.query('SELECT count(*) FROM image.images'));
+    } finally {
+      rmSync(keysDir, { recursive: true, force: true });
+      await applyServiceRoles(adminUrl(), passwords); // back to this file's passwords
+    }
+  });
+
+  it('falls back to the shared URL, saying why, when the DATABASE_URL role may not manage roles', async () => {
+    await asAdmin(`CREATE ROLE limited_admin LOGIN PASSWORD 'limited'`);
+    await asAdmin(`GRANT CONNECT ON DATABASE platform TO limited_admin`);
+    const limitedUrl = Object.assign(new URL(adminUrl()), { username: 'limited_admin', password: 'limited' }).href;
+    const keysDir = mkdtempSync(join(tmpdir(), 'platform-keys-'));
+    try {
+      const messages: string[] = [];
+      const urls = await ensureServiceRoles(limitedUrl, keysDir, (message) => messages.push(message));
+      assert.deepEqual(urls, { auth: limitedUrl, image: limitedUrl });
+      assert.equal(messages.length, 1);
+      assert.match(messages[0] ?? '', /cannot create roles \(permission denied.*\): auth and image share its URL\. Give it CREATEROLE/);
+    } finally {
+      rmSync(keysDir, { recursive: true, force: true });
+    }
   });
 });
