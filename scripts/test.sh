@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_stages=(typecheck lint security unit integration e2e slo-static slo k8s)
+all_stages=(typecheck lint security unit integration e2e faults slo-static slo k8s)
 stages=("${@:-${all_stages[@]}}")
 
 bash scripts/tools/install.sh
@@ -23,6 +23,7 @@ declare -A commands=(
   [unit]="npm run --silent test:unit"
   [integration]="npm run --silent test:integration"
   [e2e]="npm run --silent test:e2e"
+  [faults]="npm run --silent test:faults"
   [slo-static]="npm run --silent test:slo:static"
   [slo]="npm run --silent test:slo"
   [k8s]="npm run --silent test:k8s"

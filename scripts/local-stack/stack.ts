@@ -99,10 +99,11 @@ export interface RunningStack {
   postgres: EmbeddedPostgresServer | undefined;
   objectStore: LocalObjectStore;
   services: Record<ServiceName, ServiceProcess>;
-  /**
-   * Stops one service (SIGTERM, drained), starts it again with its environment changed by
-   * `envChanges`, and waits until it is ready. Resolves with the exit code of the stopped process.
-   */
+  /** Stops one service (SIGTERM, drained); resolves with its exit code. */
+  stopService: (name: ServiceName) => Promise<number | null>;
+  /** Starts a stopped service, its environment changed by `envChanges`, and waits until it is ready. */
+  startService: (name: ServiceName, envChanges?: Record<string, string>) => Promise<void>;
+  /** stopService then startService; resolves with the exit code of the stopped process. */
   restartService: (name: ServiceName, envChanges?: Record<string, string>) => Promise<number | null>;
   /** Stops everything it started, services first. */
   stop: () => Promise<void>;
@@ -238,21 +239,26 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
     const describe = () => { writeFileSync(layout.stackFile, `${JSON.stringify(description, null, 2)}\n`); };
     describe();
+    const startService = async (name: ServiceName, envChanges: Record<string, string> = {}) => {
+      envs[name] = { ...envs[name], ...envChanges };
+      services[name] = launchService(name);
+      if (!(await waitUntilReady(description.services[name].ready, readyTimeoutMs, services[name].exited))) {
+        throw new Error(`${name} was not ready ${readyTimeoutMs / 1000} s after it started (see ${description.services[name].log})`);
+      }
+      description.services[name] = { ...description.services[name], pid: services[name].pid, env: envs[name] };
+      describe();
+    };
     return {
       description,
       layout,
       postgres,
       objectStore,
       services,
+      stopService: (name) => services[name].stop(),
+      startService,
       restartService: async (name, envChanges = {}) => {
         const exitCode = await services[name].stop();
-        envs[name] = { ...envs[name], ...envChanges };
-        services[name] = launchService(name);
-        if (!(await waitUntilReady(description.services[name].ready, readyTimeoutMs, services[name].exited))) {
-          throw new Error(`${name} was not ready ${readyTimeoutMs / 1000} s after its restart (see ${description.services[name].log})`);
-        }
-        description.services[name] = { ...description.services[name], pid: services[name].pid, env: envs[name] };
-        describe();
+        await startService(name, envChanges);
         return exitCode;
       },
       stop: async () => {

@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import { tooManyRequests } from '../errors.ts';
 
 export interface FailureLimitOptions {
-  /** How many failed requests a key may make per window before it is refused. */
+  /** How many 401 answers a key may get per window before it is refused. */
   limit: number;
   windowSeconds: number;
   /** Whose failures are counted together; the client address when omitted. */
@@ -13,9 +13,9 @@ export interface FailureLimitOptions {
 }
 
 /**
- * Refuses, with 429 and Retry-After, a key that failed (answered >= 400) `limit` times within the
- * window. Successful requests are not counted, so honest traffic is never throttled while guessing
- * is. Counters live in this process: each replica limits on its own, which bounds guessing per
+ * Refuses, with 429 and Retry-After, a key whose requests were answered 401 `limit` times within
+ * the window. Only those count: honest traffic is never throttled, and neither are users after an
+ * outage of ours (a 503 is not a guess). Counters live in this process: each replica limits on its own, which bounds guessing per
  * replica; a shared store (Redis) would make the limit global.
  */
 export function failureLimit({ limit, windowSeconds, key, onRefused }: FailureLimitOptions): RequestHandler {
@@ -23,6 +23,7 @@ export function failureLimit({ limit, windowSeconds, key, onRefused }: FailureLi
     windowMs: windowSeconds * 1000,
     limit,
     skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     ...(key === undefined ? {} : { keyGenerator: key }),

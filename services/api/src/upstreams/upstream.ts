@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { finished, PassThrough, type Readable } from 'node:stream';
 import { inSpan, platformMetrics, secondsSince, serviceUnavailable, SpanKind, withTraceHeaders } from '@platform/runtime';
 import { Pool, type Dispatcher } from 'undici';
 import type { ApiConfig } from '../config.ts';
@@ -41,7 +41,7 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig)
       const start = performance.now();
       const attributes = { 'http.request.method': method, 'server.address': name };
       try {
-        const response = await pool.request({ method, path, headers: withTraceHeaders(definedHeaders), body: body ?? null });
+        const response = await pool.request({ method, path, headers: withTraceHeaders(definedHeaders), body: detachable(body) ?? null });
         httpClientDuration.record(secondsSince(start), { ...attributes, 'http.response.status_code': response.statusCode });
         span.setAttribute('http.response.status_code', response.statusCode);
         return { status: response.statusCode, headers: response.headers, body: response.body };
@@ -56,7 +56,20 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig)
   };
 }
 
+/**
+ * undici destroys a stream body when the upstream fails, and destroying the client's request
+ * destroys its socket: the 503 could then never be sent. Hand undici a pass-through instead.
+ */
+function detachable(body: UpstreamRequest['body']): UpstreamRequest['body'] {
+  if (typeof body !== 'object') return body;
+  const relay = body.pipe(new PassThrough());
+  // The other way round, a client that goes away must still fail the upstream request.
+  finished(body, (error) => { if (error !== undefined && error !== null) relay.destroy(error); });
+  return relay;
+}
+
 /** When the client's own upload stream broke, the upstream is not to blame. */
 function isClientGone(body: UpstreamRequest['body']): boolean {
-  return typeof body === 'object' && (body.destroyed || body.errored !== null);
+  // A request body that was read to its end is destroyed too (autoDestroy): that is not a client leaving.
+  return typeof body === 'object' && (body.errored !== null || (body.destroyed && !body.readableEnded));
 }

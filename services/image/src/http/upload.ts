@@ -10,12 +10,19 @@ class StorageFailure extends Error {
   override name = 'StorageFailure';
 }
 
+/**
+ * The store in progress for each request. When storing fails (S3 goes away), the aborted file
+ * stream makes the parser fail too, often first; the storage failure is the one to report.
+ */
+const storesInProgress = new WeakMap<Request, Promise<unknown>>();
+
 /** Multer hands each file to this engine, which streams it through the domain (S3, then metadata). */
 function imageStorage(images: Images): StorageEngine {
   return {
     _handleFile: (req, file, callback) => {
       // Multipart parsing runs on stream events, outside the request's trace context: re-enter it.
       const stored = inRequestContext(req, () => images.store({ ownerId: (req.user as Express.User).id, originalName: file.originalname, content: file.stream }));
+      storesInProgress.set(req, stored);
       stored.then(
         (image) => { callback(null, { size: image.size, stored: image } as Partial<Express.Multer.File>); },
         (error: unknown) => { callback(error instanceof AppError ? error : new StorageFailure('storing the upload failed', { cause: error })); },
@@ -45,7 +52,11 @@ export function uploadImage(images: Images): RequestHandler {
     }
     parse(req, res, (error: unknown) => {
       if (error !== undefined && error !== null) {
-        next(uploadError(error));
+        const store = storesInProgress.get(req) ?? Promise.resolve();
+        store.then(
+          () => { next(uploadError(error)); },
+          (storeError: unknown) => { next(uploadError(storeError instanceof AppError ? storeError : error)); },
+        );
         return;
       }
       next(req.file === undefined ? badRequest(`No file: send the image in the multipart field "${uploadField}".`) : undefined);
