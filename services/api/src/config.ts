@@ -37,6 +37,8 @@ const apiConfigSchema = z.object({
   /** Longest pause inside an upstream response body. */
   UPSTREAM_BODY_TIMEOUT_MS: configFields.milliseconds(30_000),
   UPSTREAM_CONNECTIONS: configFields.positiveInt(128),
+  /** Extra attempts for reads that could not connect (jittered backoff, 25-250 ms). */
+  UPSTREAM_READ_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
 });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -1,5 +1,6 @@
 import { finished, PassThrough, type Readable } from 'node:stream';
 import { inSpan, platformMetrics, secondsSince, serviceUnavailable, SpanKind, withTraceHeaders } from '@platform/runtime';
+import pRetry from 'p-retry';
 import { Pool, type Dispatcher } from 'undici';
 import type { ApiConfig } from '../config.ts';
 
@@ -24,8 +25,10 @@ export interface Upstream {
 
 /**
  * A keep-alive connection pool to one internal service, with every wait bounded. A service that
- * cannot be reached or does not answer in time becomes a 503 naming it. Requests are not retried:
- * uploads are streams that cannot be replayed, and the client is the right place to retry.
+ * cannot be reached or does not answer in time becomes a 503 naming it. Only reads (GET, HEAD)
+ * that failed to connect are retried, a bounded number of times with jittered backoff (a pod
+ * restarting, a stale keep-alive socket); uploads are streams that cannot be replayed, and a
+ * write whose answer was lost is for the client to retry.
  */
 export function createUpstream(name: string, baseUrl: string, config: ApiConfig): Upstream {
   const pool = new Pool(baseUrl, {
@@ -41,7 +44,10 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig)
       const start = performance.now();
       const attributes = { 'http.request.method': method, 'server.address': name };
       try {
-        const response = await pool.request({ method, path, headers: withTraceHeaders(definedHeaders), body: detachable(body) ?? null });
+        const send = () => pool.request({ method, path, headers: withTraceHeaders(definedHeaders), body: detachable(body) ?? null });
+        const response = retriable.has(method)
+          ? await pRetry(send, { retries: config.UPSTREAM_READ_RETRIES, minTimeout: 25, maxTimeout: 250, randomize: true, shouldRetry: ({ error }) => isConnectFailure(error) })
+          : await send();
         httpClientDuration.record(secondsSince(start), { ...attributes, 'http.response.status_code': response.statusCode });
         span.setAttribute('http.response.status_code', response.statusCode);
         return { status: response.statusCode, headers: response.headers, body: response.body };
@@ -55,6 +61,12 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig)
     close: () => pool.close(),
   };
 }
+
+const retriable: ReadonlySet<UpstreamRequest['method']> = new Set(['GET', 'HEAD']);
+
+/** Failures before the request reached the service: safe to try again. */
+const connectFailureCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+const isConnectFailure = (error: unknown) => connectFailureCodes.has(String((error as { code?: unknown }).code));
 
 /**
  * undici destroys a stream body when the upstream fails, and destroying the client's request
