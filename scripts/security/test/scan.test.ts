@@ -37,7 +37,8 @@ before(() => {
   // baseline is exactly what the next commit would scan.
   const result = run('git', ['clone', '--quiet', '--no-local', repoRoot, clone]);
   assert.equal(result.status, 0, result.output);
-  const pending = run('bash', ['-c', `git ls-files -z --modified --others --exclude-standard | xargs -0 --no-run-if-empty cp --parents -t '${clone}'`]);
+  const copyPending = `git ls-files -z --modified --others --exclude-standard | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\\0' "$f"; done | xargs -0 --no-run-if-empty cp --parents -t '${clone}'`;
+  const pending = run('bash', ['-c', copyPending]);
   assert.equal(pending.status, 0, pending.output);
 });
 after(() => { rmSync(scratch, { recursive: true, force: true }); });
