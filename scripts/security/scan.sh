@@ -74,7 +74,8 @@ audit_dependencies() {
   cd "$root"
   echo "--- npm audit --omit=dev --audit-level=high"
   local report status=0
-  report="$(npm audit --omit=dev --audit-level=high --json 2>/dev/null)" || status=$?
+  # --loglevel: under `npm run --silent` the child npm would inherit "silent" and print nothing at all.
+  report="$(npm audit --omit=dev --audit-level=high --json --loglevel=error 2>/dev/null)" || status=$?
   if [ "$status" -eq 0 ]; then
     node -e 'const v = JSON.parse(process.argv[1]).metadata.vulnerabilities; console.log(`no high or critical advisories (${Object.entries(v).map(([k, n]) => `${k} ${n}`).join(", ")})`)' "$report"
   elif grep -q '"vulnerabilities"' <<<"$report"; then
@@ -98,7 +99,7 @@ audit_dependencies() {
   local output
   status=0
   # No retries: an unreachable service answers in a second instead of a minute of DNS retries.
-  output="$(npm audit signatures --fetch-retries=0 --fetch-timeout=30000 2>&1)" || status=$?
+  output="$(npm audit signatures --fetch-retries=0 --fetch-timeout=30000 --loglevel=error 2>&1)" || status=$?
   if [ "$status" -eq 0 ]; then
     grep -v '^npm warn' <<<"$output" || true
   elif grep -Eqi 'invalid|missing' <<<"$output" && ! service_unreachable "$output" >/dev/null; then
