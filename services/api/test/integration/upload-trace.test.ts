@@ -64,7 +64,7 @@ describe('tracing', () => {
   });
 
   it('follows one upload through api, image, S3 and PostgreSQL in a single trace', async () => {
-    const credentials = JSON.stringify({ username: 'tracer', password: 'password123' });
+    const credentials = JSON.stringify({ username: 'tracer', password: 'correct horse battery staple' });
     const headers = { 'content-type': 'application/json' };
     assert.equal((await fetch(`${api.url}/register`, { method: 'POST', headers, body: credentials })).status, 201);
     const { token } = (await (await fetch(`${api.url}/login`, { method: 'POST', headers, body: credentials })).json()) as { token: string };
