@@ -52,6 +52,7 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
     }),
   });
   const Bucket = config.S3_BUCKET;
+  const partBuffers = new PartBufferPool(config.S3_PART_SIZE_BYTES, config.S3_UPLOAD_QUEUE_SIZE + 1);
   const { s3ClientDuration } = platformMetrics();
   /** Traces and times an S3 operation, and turns unreachability into a 503. */
   const operation = <T>(name: string, run: () => Promise<T>): Promise<T> =>
@@ -71,7 +72,7 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
     put: (Key, Body, ContentType) =>
       operation('PutObject', async () => {
         try {
-          return { etag: await putStream(client, { Bucket, Key, ContentType }, Body, config.S3_PART_SIZE_BYTES, config.S3_UPLOAD_QUEUE_SIZE) };
+          return { etag: await putStream(client, { Bucket, Key, ContentType }, Body, partBuffers, config.S3_UPLOAD_QUEUE_SIZE) };
         } catch (error) {
           // When the body itself failed (over the size limit, client gone), that is the cause to
           // report, not whatever the clean-up of the multipart upload ran into. A body that failed
@@ -100,10 +101,33 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
 }
 
 /**
- * Streams `body` into S3 in parts of `partSize` bytes with at most `queueSize` parts in flight, and
- * resolves with the object's ETag. The parts are copied into at most queueSize + 1 buffers that are
- * reused for the whole upload, so its memory is bounded by (queueSize + 1) x partSize whatever the
- * file size, and nothing is left per part for the garbage collector to find later. (lib-storage,
+ * Part-sized buffers kept between uploads, up to one upload's worth (queue size + 1): in the steady
+ * state an upload allocates nothing per part, and concurrent uploads allocate what they need on top.
+ */
+class PartBufferPool {
+  readonly #kept: Buffer[] = [];
+  readonly partSize: number;
+  readonly #limit: number;
+
+  constructor(partSize: number, limit: number) {
+    this.partSize = partSize;
+    this.#limit = limit;
+  }
+
+  take(): Buffer {
+    return this.#kept.pop() ?? Buffer.allocUnsafeSlow(this.partSize);
+  }
+
+  give(buffers: Buffer[]): void {
+    for (const buffer of buffers) if (this.#kept.length < this.#limit) this.#kept.push(buffer);
+  }
+}
+
+/**
+ * Streams `body` into S3 in parts with at most `queueSize` parts in flight, and resolves with the
+ * object's ETag. The parts are copied into at most queueSize + 1 part buffers, reused for the whole
+ * upload and kept for the next one, so memory is bounded by (queueSize + 1) x part size whatever
+ * the file size, and nothing is left per part for the garbage collector to find later. (lib-storage,
  * used before, concatenates a fresh buffer for every part: with the chunks it copied from, about
  * twice the file size in garbage, which showed as tens of MiB of resident memory on large uploads.)
  * A body shorter than one part is a single PutObject. On failure a multipart upload is aborted, so
@@ -113,11 +137,12 @@ async function putStream(
   client: S3Client,
   { Bucket, Key, ContentType }: { Bucket: string; Key: string; ContentType: string },
   body: Readable,
-  partSize: number,
+  pool: PartBufferPool,
   queueSize: number,
 ): Promise<string> {
+  const { partSize } = pool;
   const free: Buffer[] = [];
-  let allocated = 0;
+  const owned: Buffer[] = [];
   const inFlight = new Set<Promise<void>>();
   const parts: CompletedPart[] = [];
   const failed: { error?: Error } = {};
@@ -125,12 +150,13 @@ async function putStream(
 
   const acquire = async (): Promise<Buffer> => {
     // Every buffer not free is in flight, so there is always something to wait for.
-    while (free.length === 0 && allocated > queueSize) await Promise.race(inFlight);
+    while (free.length === 0 && owned.length > queueSize) await Promise.race(inFlight);
     if (failed.error !== undefined) throw failed.error;
     const reused = free.pop();
     if (reused !== undefined) return reused;
-    allocated += 1;
-    return Buffer.allocUnsafeSlow(partSize);
+    const buffer = pool.take();
+    owned.push(buffer);
+    return buffer;
   };
   const send = (buffer: Buffer, length: number, PartNumber: number) => {
     const part = client
@@ -174,6 +200,9 @@ async function putStream(
     await Promise.all([...inFlight]);
     if (uploadId !== undefined) await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => undefined);
     throw error;
+  } finally {
+    // Nothing is in flight any more: every part request has settled.
+    pool.give(owned);
   }
 }
 
