@@ -136,7 +136,7 @@ test.describe('login answers and limits', () => {
     };
     const wrong: number[] = [];
     const unknown: number[] = [];
-    for (let round = 0; round < 5; round += 1) {
+    for (let round = 0; round < 7; round += 1) {
       const a = await timed({ username, password: `wrong password ${round}` });
       const b = await timed({ username: uniqueUsername('ghost'), password: 'wrong password' });
       expect(b.body).toEqual(a.body);
@@ -144,9 +144,10 @@ test.describe('login answers and limits', () => {
       unknown.push(b.elapsed);
     }
     const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
-    // Without the decoy hash an unknown user answers in ~1 ms against tens of ms for a real check.
-    expect(median(unknown) / median(wrong)).toBeGreaterThan(0.5);
-    expect(median(unknown) / median(wrong)).toBeLessThan(2);
+    // Without the decoy hash an unknown user answers in ~1 ms against tens of ms for a real check
+    // (a ratio near 0.05); the bounds are wide because a loaded machine makes single calls noisy.
+    expect(median(unknown) / median(wrong)).toBeGreaterThan(1 / 3);
+    expect(median(unknown) / median(wrong)).toBeLessThan(3);
   });
 
   test('too many failed logins for one username answer 429 with Retry-After, from any client', async ({ request }) => {
