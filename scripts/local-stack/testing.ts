@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { migrateDatabase } from './migrations.ts';
 import { startObjectStore, type LocalObjectStore } from './object-store.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './postgres.ts';
@@ -50,4 +51,15 @@ export async function startTestObjectStore(kind: 'minio' | 's3rver'): Promise<Lo
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `use` with a connected client, closed afterwards whatever happens. */
+export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
 }

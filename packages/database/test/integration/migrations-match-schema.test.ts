@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { migrateDatabase, runPrisma } from '../../../../scripts/local-stack/migrations.ts';
-import { startTestDatabase } from '../../../../scripts/local-stack/testing.ts';
+import { startTestDatabase, withClient } from '../../../../scripts/local-stack/testing.ts';
 
 /**
  * The committed migrations must build exactly the schema that prisma/schema.prisma declares.
@@ -12,16 +11,6 @@ import { startTestDatabase } from '../../../../scripts/local-stack/testing.ts';
  */
 let database: Awaited<ReturnType<typeof startTestDatabase>> | undefined;
 const urlOf = (name: string) => (database?.url ?? '').replace(/\/platform$/, `/${name}`);
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const catalogQueries = {
   columns: `SELECT table_schema, table_name, column_name, data_type, character_maximum_length, numeric_precision,

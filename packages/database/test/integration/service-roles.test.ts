@@ -4,9 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { ensureServiceRoles } from '../../../../scripts/local-stack/roles.ts';
-import { startTestDatabase } from '../../../../scripts/local-stack/testing.ts';
+import { startTestDatabase, withClient } from '../../../../scripts/local-stack/testing.ts';
 import { applyServiceRoles, serviceDatabaseUrl, type DatabaseService, type ServicePasswords } from '../../src/roles.ts';
 
 /**
@@ -19,15 +18,6 @@ const passwords: ServicePasswords = { auth: `auth-${randomUUID()}`, image: `imag
 const adminUrl = () => database?.url ?? '';
 const urlOf = (service: DatabaseService) => serviceDatabaseUrl(adminUrl(), service, passwords[service]);
 
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
 const as = (service: DatabaseService, sql: string, values: unknown[] = []) => withClient(urlOf(service), (client) => client.query(sql, values));
 const asAdmin = (sql: string, values: unknown[] = []) => withClient(adminUrl(), (client) => client.query(sql, values));
 
