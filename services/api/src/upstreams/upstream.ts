@@ -44,7 +44,9 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig)
       const start = performance.now();
       const attributes = { 'http.request.method': method, 'server.address': name };
       try {
-        const send = () => pool.request({ method, path, headers: withTraceHeaders(definedHeaders), body: detachable(body) ?? null });
+        // Reads are the only requests retried, and they have no body: it is detached once.
+        const options = { method, path, headers: withTraceHeaders(definedHeaders), body: detachable(body) ?? null };
+        const send = () => pool.request(options);
         const response = retriable.has(method)
           ? await pRetry(send, { retries: config.UPSTREAM_READ_RETRIES, minTimeout: 25, maxTimeout: 250, randomize: true, shouldRetry: ({ error }) => isConnectFailure(error) })
           : await send();
