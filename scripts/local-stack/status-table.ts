@@ -1,4 +1,5 @@
 import type { StackDescription } from './stack.ts';
+import { formatTable } from '../lib/table.ts';
 
 /** A plain-text table of what runs where, for the terminal. */
 export function statusTable(stack: StackDescription): string {
@@ -10,7 +11,5 @@ export function statusTable(stack: StackDescription): string {
   if (stack.prometheus !== null) rows.push(['prometheus', stack.prometheus.url, 'running']);
   if (stack.alertmanager !== null) rows.push(['alertmanager', stack.alertmanager.url, 'running']);
   if (stack.alertReceiver !== null) rows.push(['alert receiver', stack.alertReceiver.url, `notifications in ${stack.alertReceiver.notificationsFile}`]);
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  return [line(rows[0] ?? []), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
+  return formatTable(rows);
 }

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Installs the system tools the test suites need, idempotently and cached:
+# Installs the system tools the tests and the local cluster need, idempotently and cached:
 #   - Debian packages, with apt-get, when running as root on Debian (CI and these machines);
-#   - Go tools, built once with `go install` into $PLATFORM_TOOLS_DIR/bin (default
-#     ~/.cache/platform-tools/bin) and rebuilt only when their pinned version changes.
+#   - Debian packages unpacked, not installed (dpkg -x), where installing would register a service or
+#     clash with a Docker installation (containerd);
+#   - Go tools (go-tools.tsv), built once into $PLATFORM_TOOLS_DIR/bin (default ~/.cache/platform-tools/bin),
+#     two builds at a time, each rebuilt only when what pins it changes.
 # Anywhere else, a missing tool stops the run with one line naming it and how to get it.
 #
 #   scripts/tools/install.sh          install what is missing
 #   scripts/tools/install.sh --check  only report what is missing (exit 1 if anything is)
 set -euo pipefail
 
+TOOLS_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TOOLS_DIR="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}"
 TOOLS_BIN="$TOOLS_DIR/bin"
 check_only=false
 [ "${1:-}" = "--check" ] && check_only=true
 
-# command -> Debian package that provides it
+# command (or absolute path) -> Debian package that provides it
 declare -A debian_packages=(
   [nginx]=nginx-light
   [prometheus]=prometheus
@@ -22,54 +25,121 @@ declare -A debian_packages=(
   [prometheus-alertmanager]=prometheus-alertmanager
   [amtool]=prometheus-alertmanager
   [age]=age
+  [openssl]=openssl
+  [runc]=runc
+  [iptables]=iptables
+  [/usr/lib/cni/bridge]=containernetworking-plugins
+  [nft]=nftables
+  [tini]=tini
 )
 
-# command -> Go package@version (pinned; the version is part of the cache key)
-declare -A go_tools=(
-  [minio]=github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
-  [helm]=helm.sh/helm/v3/cmd/helm@v3.22.0
-  [kubeconform]=github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
-  [sops]=github.com/getsops/sops/v3/cmd/sops@v3.13.3
-  [starlark]=go.starlark.net/cmd/starlark@v0.0.0-20260908191801-89a6a09411d5
-  [gitleaks]=github.com/zricethezav/gitleaks/v8@v8.30.1
+# directory under $TOOLS_DIR/debs -> the Debian packages unpacked into it (pinned by the Debian release)
+declare -A unpacked_packages=(
+  [containerd]="containerd"
+  [ipset]="ipset libipset13"
 )
 
 missing=()
 
+have() { if [[ "$1" == /* ]]; then [ -e "$1" ]; else command -v "$1" >/dev/null 2>&1; fi; }
+can_apt() { ! $check_only && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+
+apt_updated=false
+apt_update() {
+  $apt_updated && return
+  apt-get update -qq >/dev/null
+  apt_updated=true
+}
+
 install_debian_packages() {
   local wanted=()
-  for command in "${!debian_packages[@]}"; do
-    command -v "$command" >/dev/null 2>&1 || wanted+=("${debian_packages[$command]}")
+  for probe in "${!debian_packages[@]}"; do
+    have "$probe" || wanted+=("${debian_packages[$probe]}")
   done
   [ ${#wanted[@]} -eq 0 ] && return
   mapfile -t wanted < <(printf '%s\n' "${wanted[@]}" | sort -u)
-  if ! $check_only && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if can_apt; then
     echo "tools: installing Debian packages: ${wanted[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
+    apt_update
     apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
     return
   fi
   for package in "${wanted[@]}"; do missing+=("$package: install the Debian package (sudo apt-get install $package)"); done
 }
 
-install_go_tools() {
-  mkdir -p "$TOOLS_BIN"
-  for command in "${!go_tools[@]}"; do
-    local package="${go_tools[$command]}"
-    local stamp="$TOOLS_BIN/.$command.version"
-    if [ -x "$TOOLS_BIN/$command" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$package" ]; then continue; fi
-    if $check_only; then missing+=("$command: build it with scripts/tools/install.sh (go install $package)"); continue; fi
-    if ! command -v go >/dev/null 2>&1; then missing+=("go: needed to build $command; install Go from your package manager or https://go.dev/dl"); continue; fi
-    echo "tools: building $command ($package) into $TOOLS_BIN; the first build takes minutes, later runs reuse it"
-    local started=$SECONDS
-    GOBIN="$TOOLS_BIN" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "$package"
-    echo "$package" >"$stamp"
-    echo "tools: built $command in $((SECONDS - started)) s"
+unpack_debian_packages() {
+  for name in "${!unpacked_packages[@]}"; do
+    local target="$TOOLS_DIR/debs/$name" packages="${unpacked_packages[$name]}"
+    [ "$(cat "$target/.packages" 2>/dev/null)" = "$packages" ] && continue
+    if ! can_apt; then missing+=("$name: unpack the Debian packages $packages into $target (apt-get download; dpkg -x)"); continue; fi
+    echo "tools: unpacking Debian packages into $target: $packages"
+    apt_update
+    local download
+    download=$(mktemp -d)
+    # shellcheck disable=SC2086 # a list of package names
+    (cd "$download" && apt-get download -qq -o APT::Sandbox::User=root $packages >/dev/null)
+    rm -rf "$target"
+    mkdir -p "$target"
+    for deb in "$download"/*.deb; do dpkg -x "$deb" "$target"; done
+    rm -rf "$download"
+    echo "$packages" >"$target/.packages"
   done
 }
 
+# The cache key of a Go tool: its package@version, or for a wrapper module what the module pins.
+tool_stamp() {
+  local source=$1 package=$2
+  if [ "$source" = go-install ]; then echo "$package"; return; fi
+  echo "$source $package $(cat "$TOOLS_SRC/$source"/{go.mod,go.sum,tools.go} "$TOOLS_SRC/$source/ldflags" 2>/dev/null | sha256sum | cut -c1-16)"
+}
+
+# Builds one source's commands (each "command package"), one after the other: they share the build cache.
+build_source() {
+  local source=$1; shift
+  local log="$TOOLS_DIR/logs/${source//\//-}.log" started=$SECONDS
+  echo "tools: building ${*%% *} from $source (log: $log)"
+  (
+    export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+    for entry in "$@"; do
+      local command=${entry%% *} package=${entry#* }
+      if [ "$source" = go-install ]; then
+        GOBIN="$TOOLS_BIN" go install "$package"
+      else
+        (cd "$TOOLS_SRC/$source" && go build -trimpath -ldflags="-s -w $(cat ldflags 2>/dev/null)" -o "$TOOLS_BIN/$command" "$package")
+      fi
+      tool_stamp "$source" "$package" >"$TOOLS_BIN/.$command.version"
+    done
+  ) >"$log" 2>&1 || { echo "tools: building from $source FAILED; the end of $log:" >&2; tail -n 20 "$log" >&2; return 1; }
+  echo "tools: built from $source in $((SECONDS - started)) s"
+}
+
+install_go_tools() {
+  mkdir -p "$TOOLS_BIN" "$TOOLS_DIR/logs"
+  declare -A pending=()   # source -> "command package" entries, newline-separated
+  while read -r command source package; do
+    [[ -z "$command" || "$command" == \#* ]] && continue
+    if [ -x "$TOOLS_BIN/$command" ] && [ "$(cat "$TOOLS_BIN/.$command.version" 2>/dev/null)" = "$(tool_stamp "$source" "$package")" ]; then continue; fi
+    if $check_only; then missing+=("$command: build it with scripts/tools/install.sh ($source $package)"); continue; fi
+    pending[$source]+="$command $package"$'\n'
+  done <"$TOOLS_SRC/go-tools.tsv"
+  [ ${#pending[@]} -eq 0 ] && return
+  if ! command -v go >/dev/null 2>&1; then missing+=("go: needed to build ${!pending[*]}; install Go from your package manager or https://go.dev/dl"); return; fi
+  echo "tools: the first builds take minutes (Kubernetes about 15 on 2 cores); later runs reuse them"
+  # Two sources at a time: go build already spreads one build over the cores, and links are single-threaded.
+  local running=0 failed=0
+  for source in "${!pending[@]}"; do
+    if [ $running -ge 2 ]; then wait -n || failed=1; running=$((running - 1)); fi
+    mapfile -t entries < <(printf '%s' "${pending[$source]}")
+    build_source "$source" "${entries[@]}" &
+    running=$((running + 1))
+  done
+  while [ $running -gt 0 ]; do wait -n || failed=1; running=$((running - 1)); done
+  [ $failed -eq 0 ] || missing+=("a Go tool failed to build (above)")
+}
+
 install_debian_packages
+unpack_debian_packages
 install_go_tools
 
 if [ ${#missing[@]} -gt 0 ]; then
