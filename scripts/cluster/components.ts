@@ -1,0 +1,198 @@
+// The processes of the local cluster, declared once, in start order: the control plane (etcd, API server,
+// controller manager, scheduler) and one real node (containerd, kubelet, kube-proxy, kube-router for
+// NetworkPolicy). Flags follow ../shared/CLUSTER.md; every listener is on loopback or the node address.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import type { Component } from './daemons.ts';
+import { binary, network, ports, tools, type ClusterLayout } from './settings.ts';
+
+export const containerdBin = join(tools.debs, 'containerd/usr/bin');
+export const ipset = { command: join(tools.debs, 'ipset/usr/sbin/ipset'), libraryPath: join(tools.debs, 'ipset/usr/lib/x86_64-linux-gnu') };
+const systemPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function components(layout: ClusterLayout): Component[] {
+  const { pki, kubeconfig } = layout;
+  const local = `https://127.0.0.1`;
+  const apiServer = `https://${network.nodeAddress}:${ports.apiServer}`;
+  const clientTls = { ca: pki.ca.certificate, cert: pki.admin.certificate, key: pki.admin.privateKey };
+  return [
+    {
+      name: 'etcd',
+      command: binary('etcd'),
+      args: [
+        '--name=node1',
+        `--data-dir=${layout.etcdData}`,
+        `--listen-client-urls=http://127.0.0.1:${ports.etcdClient}`,
+        `--advertise-client-urls=http://127.0.0.1:${ports.etcdClient}`,
+        `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+        `--initial-cluster=node1=http://127.0.0.1:${ports.etcdPeer}`,
+        '--listen-metrics-urls=',
+        '--quota-backend-bytes=2147483648',
+        // A throw-away development store: durability is not worth the fsync latency on these disks.
+        '--unsafe-no-fsync=true',
+        '--log-level=warn',
+      ],
+      ready: () => httpOk(`http://127.0.0.1:${ports.etcdClient}/readyz`),
+    },
+    {
+      name: 'kube-apiserver',
+      command: binary('kube-apiserver'),
+      args: [
+        `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
+        // The node address, not loopback: the `kubernetes` Service's endpoint must be reachable from pods.
+        `--bind-address=${network.nodeAddress}`,
+        `--advertise-address=${network.nodeAddress}`,
+        `--secure-port=${ports.apiServer}`,
+        `--tls-cert-file=${pki.apiServer.certificate}`,
+        `--tls-private-key-file=${pki.apiServer.privateKey}`,
+        `--client-ca-file=${pki.ca.certificate}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${pki.serviceAccount.publicKey}`,
+        `--service-account-signing-key-file=${pki.serviceAccount.privateKey}`,
+        `--service-cluster-ip-range=${network.serviceCIDR}`,
+        '--authorization-mode=Node,RBAC',
+        '--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultStorageClass,ResourceQuota,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy',
+        '--allow-privileged=true',
+        '--profiling=false',
+        '--kubelet-preferred-address-types=InternalIP,Hostname',
+        `--kubelet-client-certificate=${pki.admin.certificate}`,
+        `--kubelet-client-key=${pki.admin.privateKey}`,
+        '--v=1',
+      ],
+      ready: () => httpsOk(`${apiServer}/readyz`, clientTls),
+      stopGraceMs: 15_000,
+    },
+    {
+      name: 'kube-controller-manager',
+      command: binary('kube-controller-manager'),
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${ports.controllerManager}`,
+        `--service-account-private-key-file=${pki.serviceAccount.privateKey}`,
+        `--root-ca-file=${pki.ca.certificate}`,
+        `--cluster-signing-cert-file=${pki.ca.certificate}`,
+        `--cluster-signing-key-file=${pki.ca.privateKey}`,
+        '--use-service-account-credentials=true',
+        '--leader-elect=false',
+        '--allocate-node-cidrs=true',
+        `--cluster-cidr=${network.podCIDR}`,
+        '--node-cidr-mask-size=24',
+        `--service-cluster-ip-range=${network.serviceCIDR}`,
+        "--controllers=*,-cloud-node-lifecycle",
+        '--v=1',
+      ],
+      ready: () => httpsOk(`${local}:${ports.controllerManager}/healthz`),
+    },
+    {
+      name: 'kube-scheduler',
+      command: binary('kube-scheduler'),
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${ports.scheduler}`,
+        '--leader-elect=false',
+        '--v=1',
+      ],
+      ready: () => httpsOk(`${local}:${ports.scheduler}/healthz`),
+    },
+    {
+      name: 'containerd',
+      command: join(containerdBin, 'containerd'),
+      args: [`--config=${join(layout.configDir, 'containerd.toml')}`],
+      // The runc shim is found on PATH.
+      env: { PATH: `${containerdBin}:${systemPath}` },
+      ready: () => {
+        execFileSync(join(containerdBin, 'ctr'), ['--address', layout.containerd.socket, 'version'], { stdio: 'ignore', timeout: 5_000 });
+        return Promise.resolve(true);
+      },
+      stopGraceMs: 15_000,
+    },
+    {
+      name: 'kubelet',
+      command: binary('kubelet'),
+      args: [
+        `--config=${join(layout.configDir, 'kubelet.yaml')}`,
+        `--kubeconfig=${kubeconfig}`,
+        `--root-dir=${layout.kubelet.root}`,
+        `--hostname-override=${network.nodeName}`,
+        `--node-ip=${network.nodeAddress}`,
+        '--v=1',
+      ],
+      env: { PATH: `${containerdBin}:${systemPath}` },
+      ready: () => httpOk(`http://127.0.0.1:${ports.kubeletHealthz}/healthz`),
+      stopGraceMs: 20_000,
+    },
+    {
+      name: 'kube-proxy',
+      command: binary('kube-proxy'),
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--hostname-override=${network.nodeName}`,
+        '--proxy-mode=iptables',
+        `--cluster-cidr=${network.podCIDR}`,
+        `--metrics-bind-address=127.0.0.1:${ports.kubeProxyMetrics}`,
+        `--healthz-bind-address=127.0.0.1:${ports.kubeProxyHealthz}`,
+        '--conntrack-max-per-core=0',
+        // NodePorts (the edge) answer on the node address only.
+        `--nodeport-addresses=${network.nodeAddress}/32`,
+        '--v=1',
+      ],
+      ready: () => httpOk(`http://127.0.0.1:${ports.kubeProxyHealthz}/healthz`),
+    },
+    {
+      name: 'kube-router',
+      command: binary('kube-router'),
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--hostname-override=${network.nodeName}`,
+        // NetworkPolicy enforcement only: routing is the bridge's, Services are kube-proxy's.
+        '--run-firewall=true',
+        '--run-router=false',
+        '--run-service-proxy=false',
+        '--run-loadbalancer=false',
+        '--enable-cni=false',
+        `--service-cluster-ip-range=${network.serviceCIDR}`,
+        // Its health and metrics servers would listen on every interface: off.
+        '--health-port=0',
+        '--metrics-port=0',
+        '--v=1',
+      ],
+      env: { PATH: `${join(tools.debs, 'ipset/usr/sbin')}:${systemPath}`, LD_LIBRARY_PATH: ipset.libraryPath },
+      // Ready once its policy chains are in the filter table.
+      ready: () => {
+        execFileSync('iptables', ['-w', '-S', 'KUBE-ROUTER-FORWARD'], { stdio: 'ignore' });
+        return Promise.resolve(true);
+      },
+    },
+  ];
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  await response.body?.cancel();
+  return response.ok;
+}
+
+/** GET over TLS with the cluster's CA and client certificate, or (components' self-signed health endpoints) no verification. */
+function httpsOk(url: string, tls?: { ca: string; cert: string; key: string }): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const options = tls === undefined
+      ? { rejectUnauthorized: false }
+      : { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key) };
+    const req = request(url, { ...options, timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    req.on('timeout', () => { req.destroy(new Error('timeout')); });
+    req.on('error', reject);
+    req.end();
+  });
+}

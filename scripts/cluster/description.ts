@@ -1,0 +1,62 @@
+// What a running cluster is, for people (the status table) and for tests (cluster.json).
+import { readFileSync } from 'node:fs';
+import type { Component } from '../../helm/test/lib/repo.ts';
+import { runningDaemons } from './daemons.ts';
+import type { Kube } from './kube.ts';
+import { edge, network, type ClusterLayout } from './settings.ts';
+import { formatTable } from '../lib/table.ts';
+
+/** The line the supervisor prints once the cluster is ready (the launching terminal stops following it there). */
+export const readyMarker = 'cluster ready';
+
+export interface ClusterDescription {
+  kubeconfig: string;
+  apiServer: string;
+  edge: { url: string; host: string; address: string; port: number; caCertificate: string };
+  charts: { name: string; namespace: string }[];
+  startSeconds: number;
+}
+
+export function describeCluster(layout: ClusterLayout, charts: Component[], startMs: number): ClusterDescription {
+  return {
+    kubeconfig: layout.kubeconfig,
+    apiServer: `https://${network.nodeAddress}:6443`,
+    edge: {
+      url: `https://${edge.host}:${edge.httpsPort}`,
+      host: edge.host,
+      address: network.nodeAddress,
+      port: edge.httpsPort,
+      caCertificate: layout.pki.edgeCa.certificate,
+    },
+    charts: charts.map((c) => ({ name: c.component, namespace: c.namespace })),
+    startSeconds: Math.round(startMs / 1000),
+  };
+}
+
+export const readDescription = (layout: ClusterLayout): ClusterDescription => JSON.parse(readFileSync(layout.descriptionFile, 'utf8')) as ClusterDescription;
+
+interface PodList {
+  items: { metadata: { namespace: string; name: string }; status: { phase: string; conditions?: { type: string; status: string }[] } }[];
+}
+
+/** A plain-text table: the processes, the pods per namespace, and how to reach the cluster and the edge. */
+export async function statusTable(layout: ClusterLayout, cluster: Kube): Promise<string> {
+  const description = readDescription(layout);
+  const rows: string[][] = [['component', 'where', 'state']];
+  for (const [name, pid] of runningDaemons(layout)) rows.push([name, name === 'kube-apiserver' ? description.apiServer : '', `running (pid ${pid})`]);
+  const pods = await cluster.getJson<PodList>(['pods', '--all-namespaces']);
+  const byNamespace = new Map<string, { ready: number; done: number; total: number }>();
+  for (const pod of pods.items) {
+    const counts = byNamespace.get(pod.metadata.namespace) ?? { ready: 0, done: 0, total: 0 };
+    counts.total += 1;
+    if (pod.status.phase === 'Succeeded') counts.done += 1;
+    else if (pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) counts.ready += 1;
+    byNamespace.set(pod.metadata.namespace, counts);
+  }
+  for (const [namespace, counts] of [...byNamespace].sort()) {
+    rows.push([`pods ${namespace}`, '', `${counts.ready}/${counts.total - counts.done} ready${counts.done > 0 ? `, ${counts.done} completed` : ''}`]);
+  }
+  rows.push(['edge (Gateway API)', description.edge.url, `TLS, CA ${description.edge.caCertificate}`]);
+  rows.push(['kubeconfig', description.kubeconfig, `export KUBECONFIG=${description.kubeconfig}`]);
+  return formatTable(rows);
+}

@@ -1,0 +1,53 @@
+// The local cluster's parent process: started detached by `npm run cluster` (under tini, which reaps the
+// runtime's orphaned shims), it brings the cluster up, reports progress until it is ready, then stays as
+// the parent of every component until SIGTERM or SIGINT, when it takes everything down and restores the host.
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeCluster, readyMarker } from './description.ts';
+import { importImages, imageRef } from './images.ts';
+import { startNode, stopNode } from './node.ts';
+import { installAddons, installPlatform } from './platform.ts';
+import { clusterLayout } from './settings.ts';
+
+const layout = clusterLayout(process.env['CLUSTER_STATE_DIR']);
+mkdirSync(layout.logsDir, { recursive: true });
+const logPath = join(layout.logsDir, 'supervisor.log');
+/** Progress goes to the launching terminal until the cluster is ready, and always to the log. */
+let attached = true;
+const say = (line: string) => {
+  appendFileSync(logPath, `${new Date().toISOString()} ${line}\n`);
+  if (attached) process.stdout.write(`${line}\n`);
+};
+
+let stopSignal: string | undefined;
+const stopRequested = new Promise<string>((resolve) => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => { stopSignal ??= signal; resolve(signal); });
+});
+const checkpoint = () => {
+  if (stopSignal !== undefined) throw new Error(`${stopSignal} during start-up`);
+};
+
+let exitCode = 0;
+try {
+  const started = Date.now();
+  const cluster = await startNode(layout, { sandbox: imageRef('pause'), importAll: (socket) => { importImages(socket, say); } }, (m) => { say(`- ${m}`); checkpoint(); });
+  await installAddons(cluster, { coredns: imageRef('coredns') }, (m) => { say(`- ${m}`); checkpoint(); });
+  const charts = await installPlatform(cluster, layout, (m) => { say(`- ${m}`); checkpoint(); });
+  writeFileSync(layout.descriptionFile, JSON.stringify(describeCluster(layout, charts, Date.now() - started), null, 2));
+  say(readyMarker);
+  attached = false;
+  process.stdout.end();
+  say(`stopping on ${await stopRequested}`);
+} catch (error) {
+  say(`FAILED: ${(error as Error).message}`);
+  exitCode = 1;
+}
+
+const left = await stopNode(layout, (m) => { say(`- ${m}`); });
+if (left.length > 0) {
+  say(`the host is not as it was: ${left.length} differences:\n${left.map((l) => `  ${l}`).join('\n')}`);
+  exitCode = 1;
+} else {
+  say('cluster stopped; the host is as it was');
+}
+process.exit(exitCode);
