@@ -1,0 +1,59 @@
+// What the cluster suites share: the running cluster (npm run cluster), kubectl/helm against it, commands
+// inside pods, HTTPS through the edge, and the figures each suite reports for the stage's summary line.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { readDescription } from '../../../scripts/cluster/description.ts';
+import { kube } from '../../../scripts/cluster/kube.ts';
+import { clusterLayout } from '../../../scripts/cluster/settings.ts';
+
+export const layout = clusterLayout(process.env['CLUSTER_STATE_DIR']);
+export const description = readDescription(layout);
+export const cluster = kube(description.kubeconfig);
+
+export interface Pod {
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[]; deletionTimestamp?: string };
+  spec: { nodeName?: string; containers: { name: string; image: string; ports?: { containerPort: number; protocol?: string; name?: string }[] }[] };
+  status: {
+    phase: string;
+    podIP?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; ready: boolean; started?: boolean; restartCount: number; state: Record<string, unknown> }[];
+  };
+}
+
+export const isReady = (pod: Pod): boolean => pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+export async function pods(namespace?: string, selector?: string): Promise<Pod[]> {
+  const scope = namespace === undefined ? ['--all-namespaces'] : ['--namespace', namespace];
+  return (await cluster.getJson<{ items: Pod[] }>(['pods', ...scope, ...(selector === undefined ? [] : ['--selector', selector])])).items;
+}
+
+/** Runs a command in a pod's first container; resolves with its output (stdout and stderr). */
+export const exec = (pod: Pod, command: string[]): Promise<string> =>
+  cluster.kubectl(['exec', '--namespace', pod.metadata.namespace, pod.metadata.name, '--', ...command]);
+
+/** HTTPS to the edge as a client outside the cluster would: the node address, the Gateway's host name, the edge CA. */
+export const edgeAgent = new Agent({
+  connect: { ca: readFileSync(description.edge.caCertificate), servername: description.edge.host },
+  connections: 64,
+});
+
+export async function edgeRequest(method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}) {
+  const response = await request(`https://${description.edge.address}:${description.edge.port}${path}`, {
+    method: method as 'GET',
+    headers: { host: `${description.edge.host}:${description.edge.port}`, ...options.headers },
+    body: options.body,
+    dispatcher: edgeAgent,
+  });
+  return { status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
+}
+
+/** A figure for the stage's summary line (helm/test/cluster/summary.ts reads them). */
+export function report(name: string, figures: Record<string, unknown>): void {
+  const dir = join(layout.root, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(figures));
+}
+
+export const resultsDir = join(layout.root, 'results');
