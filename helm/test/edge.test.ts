@@ -162,6 +162,15 @@ describe('edge chart values', () => {
     assert.match(JSON.stringify(gateway['spec']), /"certificateRefs":\[\{"group":"","kind":"Secret","name":"made-beforehand"\}\]/);
   });
 
+  test('plain HTTP redirects to the HTTPS port clients use: 443 implied (kind), or the node port where they use it', () => {
+    const redirect = (objects: K8sObject[]): unknown => {
+      const route = must(objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'https-redirect'));
+      return (route['spec'] as { rules: { filters: { requestRedirect: unknown }[] }[] }).rules[0]?.filters[0]?.requestRedirect;
+    };
+    assert.deepEqual(redirect(render('dev', edge)), { scheme: 'https', statusCode: 301 });
+    assert.deepEqual(redirect(render('dev', edge, ['--set', 'gateway.publicHttpsPort=30443'])), { scheme: 'https', port: 30443, statusCode: 301 });
+  });
+
   test('refuses to render without a Secret name, saying what to do', () => {
     const out = toolFails('helm', ['template', 'edge', 'helm/charts/edge', '--namespace', 'ingress-ns', '--set', 'tls.certManager.enabled=false', '--set', 'tls.secretName=']);
     assert.match(out, /tls\.secretName is required.*create it beforehand/);
