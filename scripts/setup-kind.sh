@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Step 1 of the deployment: a kind cluster with Calico (NetworkPolicies are enforced; kind's default CNI does not),
-# ports 80/443 mapped to the ingress, the cluster add-ons (cert-manager, ingress-nginx, kube-prometheus-stack) from
-# their upstream charts with this repository's values, and the platform images built and loaded into the nodes.
+# host ports 80/443 mapped to the edge's node ports, the cluster add-ons (Gateway API CRDs, cert-manager,
+# kube-prometheus-stack) at the versions argocd/addons/ pins, the platform chart and the edge (Traefik, our chart),
+# and the platform images built and loaded into the nodes.
 #
 #   bash scripts/setup-kind.sh [--name platform] [--no-images] [--no-addons]
 #
@@ -23,6 +24,8 @@ done
 CALICO_VERSION=v3.30.3
 NODE_IMAGE=kindest/node:v1.34.0
 POD_CIDR=192.168.0.0/16   # Calico's default; helm/charts/platform/values.yaml apiServer.podCIDR must match
+node_port() { sed -n "s/^  $1: *\([0-9]*\) *$/\1/p" helm/charts/edge/values.yaml; }
+HTTP_NODE_PORT=$(node_port http) HTTPS_NODE_PORT=$(node_port https)
 
 for tool in docker kind kubectl helm; do
   command -v "$tool" >/dev/null || { echo "setup-kind: $tool is required" >&2; exit 1; }
@@ -36,16 +39,12 @@ networking:
   disableDefaultCNI: true
   podSubnet: $POD_CIDR
 nodes:
+  # The edge's Service is a NodePort (helm/charts/edge nodePorts): host 80/443 reach it through the control plane node,
+  # and kube-proxy forwards to the edge pods wherever they run. No hostPort: ingress-ns enforces Pod Security restricted.
   - role: control-plane
-    kubeadmConfigPatches:
-      - |
-        kind: InitConfiguration
-        nodeRegistration:
-          kubeletExtraArgs:
-            node-labels: "ingress-ready=true"
     extraPortMappings:
-      - { containerPort: 80, hostPort: 80, protocol: TCP }
-      - { containerPort: 443, hostPort: 443, protocol: TCP }
+      - { containerPort: $HTTP_NODE_PORT, hostPort: 80, protocol: TCP }
+      - { containerPort: $HTTPS_NODE_PORT, hostPort: 443, protocol: TCP }
   - role: worker
     labels: { topology.kubernetes.io/zone: zone-a }
   - role: worker
@@ -67,18 +66,20 @@ addon_version() { sed -n 's/^ *targetRevision: *\(v\{0,1\}[0-9][0-9.]*\) *$/\1/p
 
 if $addons; then
   helm repo add jetstack https://charts.jetstack.io --force-update >/dev/null
-  helm repo add ingress-nginx https://kubernetes.github.io/ingress-nginx --force-update >/dev/null
   helm repo add prometheus-community https://prometheus-community.github.io/helm-charts --force-update >/dev/null
+  echo "setup-kind: Gateway API $(addon_version gateway-api) CRDs (standard channel)"
+  kubectl apply --server-side -f "https://github.com/kubernetes-sigs/gateway-api/releases/download/$(addon_version gateway-api)/standard-install.yaml" >/dev/null
   echo "setup-kind: cert-manager $(addon_version cert-manager)"
   helm upgrade --install cert-manager jetstack/cert-manager -n cert-manager --create-namespace \
     --version "$(addon_version cert-manager)" -f helm/addons/cert-manager.values.yaml --wait
   helm upgrade --install platform helm/charts/platform -n data-ns -f helm/env/dev/platform.yaml --wait
-  echo "setup-kind: ingress-nginx $(addon_version ingress-nginx)"
-  helm upgrade --install ingress-nginx ingress-nginx/ingress-nginx -n ingress-ns \
-    --version "$(addon_version ingress-nginx)" -f helm/addons/ingress-nginx.values.yaml --wait
   echo "setup-kind: kube-prometheus-stack $(addon_version kube-prometheus-stack)"
   helm upgrade --install kps prometheus-community/kube-prometheus-stack -n monitoring-ns \
     --version "$(addon_version kube-prometheus-stack)" -f helm/addons/kube-prometheus-stack.values.yaml --wait --timeout 10m
+  # The edge last: it needs the CRDs above (Gateway API, cert-manager's Certificate, the ServiceMonitor).
+  echo "setup-kind: the edge (Traefik, helm/charts/edge)"
+  helm dependency build helm/charts/edge >/dev/null
+  helm upgrade --install edge helm/charts/edge -n ingress-ns -f helm/env/dev/edge.yaml --wait
 fi
 
 if $images; then

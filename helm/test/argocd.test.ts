@@ -7,7 +7,8 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { validateCustomResource } from './lib/crd.ts';
 import { mergePatch, renderTemplate, renderValue } from './lib/gotemplate.ts';
-import { applicationSet, environments, type K8sObject, must, parseDocuments, readText, repoRoot } from './lib/repo.ts';
+import { gatewayApiVersion } from './lib/gateway-api.ts';
+import { applicationSet, environments, type K8sObject, must, parseDocuments, readText, renderEnvironment, repoRoot } from './lib/repo.ts';
 
 type Application = K8sObject & {
   spec: {
@@ -42,9 +43,9 @@ const projects = parseDocuments(readText('argocd/projects.yaml')) as Project[];
 
 describe('ArgoCD ApplicationSet', () => {
   test('generates one Application per component and environment', () => {
-    assert.equal(apps.length, 18);
+    assert.equal(apps.length, 20);
     assert.equal(new Set(apps.map((a) => a.metadata.name)).size, apps.length, 'names are unique');
-    for (const env of environments) assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 9);
+    for (const env of environments) assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 10);
   });
 
   for (const app of apps) {
@@ -81,9 +82,10 @@ describe('ArgoCD ApplicationSet', () => {
     });
   }
 
-  test('sync waves order secrets and namespaces, data, migrations, services, SLO rules', () => {
+  test('sync waves order secrets and namespaces, data and the edge, migrations, services, SLO rules', () => {
     const wave = (component: string): number => Number(must(must(apps.find((a) => a.metadata.labels?.['platform/component'] === component)).metadata.annotations)['argocd.argoproj.io/sync-wave']);
     assert.ok(wave('platform') < wave('postgres') && wave('secrets') < wave('postgres'));
+    assert.ok(wave('platform') < wave('edge') && wave('edge') < wave('api'), 'the edge after its namespace and issuer, before the route it serves');
     assert.ok(wave('postgres') < wave('migrations') && wave('minio') < wave('migrations'));
     for (const service of ['auth', 'image', 'api']) assert.ok(wave('migrations') < wave(service) && wave(service) < wave('slo'));
   });
@@ -95,21 +97,48 @@ describe('ArgoCD ApplicationSet', () => {
     }
   });
 
-  test('the AppProject for the platform allows only the platform namespaces and the kinds the charts render', () => {
+  test('the AppProject for the platform allows only the platform namespaces and exactly the kinds the charts render', () => {
     const platform = must(projects.find((p) => p.metadata.name === 'platform'));
     const namespaces = new Set(platform.spec.destinations.map((d) => d.namespace));
     assert.deepEqual([...namespaces].sort(), ['api-ns', 'auth-ns', 'cert-manager', 'data-ns', 'image-ns', 'ingress-ns', 'monitoring-ns']);
     assert.ok(!JSON.stringify(platform.spec).includes('"*"'), 'no wildcards');
+    type Kinds = { group: string; kind: string }[];
+    const whitelist = (list: Kinds): string[] => list.map((k) => `${k.group}/${k.kind}`).sort();
+    const spec = platform.spec as unknown as { clusterResourceWhitelist: Kinds; namespaceResourceWhitelist: Kinds };
+    const rendered = environments.flatMap((env) => renderEnvironment(env));
+    // Cluster-scoped objects are the ones the charts give no namespace.
+    const kinds = (clusterScoped: boolean): string[] => [...new Set(rendered.filter((o) => (o.metadata.namespace === undefined) === clusterScoped)
+      .map((o) => `${o.apiVersion.includes('/') ? must(o.apiVersion.split('/')[0]) : ''}/${o.kind}`))].sort();
+    assert.deepEqual(whitelist(spec.clusterResourceWhitelist), kinds(true), 'cluster-scoped kinds');
+    assert.deepEqual(whitelist(spec.namespaceResourceWhitelist), kinds(false), 'namespaced kinds');
   });
 });
 
 describe('ArgoCD add-ons', () => {
-  for (const file of readdirSync(join(repoRoot, 'argocd/addons'))) {
-    test(`${file}: upstream chart pinned, values file from this repository exists`, () => {
-      const [app] = parseDocuments(readText(`argocd/addons/${file}`)) as unknown as { spec: { sources: { chart?: string; targetRevision: string; helm?: { valueFiles: string[] } }[] } }[];
-      const chart = must(must(app).spec.sources.find((s) => s.chart));
-      assert.match(chart.targetRevision, /^v?\d+\.\d+\.\d+$/);
-      for (const file of must(chart.helm).valueFiles) assert.ok(existsSync(join(repoRoot, file.replace(/^\$values\//, ''))), file);
+  type Source = { repoURL: string; chart?: string; path?: string; targetRevision: string; helm?: { valueFiles: string[] } };
+  type AddOn = { spec: { project: string; source?: Source; sources?: Source[] } };
+  const addOns = readdirSync(join(repoRoot, 'argocd/addons'));
+  const addOnsProject = must(projects.find((p) => p.metadata.name === 'platform-addons'));
+
+  test('the add-ons: Gateway API CRDs, cert-manager, kube-prometheus-stack (ingress-nginx is retired)', () => {
+    assert.deepEqual(addOns, ['cert-manager.yaml', 'gateway-api.yaml', 'kube-prometheus-stack.yaml']);
+  });
+
+  for (const file of addOns) {
+    test(`${file}: upstream source pinned to a release, values files from this repository exist, allowed by its AppProject`, () => {
+      const [app] = parseDocuments(readText(`argocd/addons/${file}`)) as unknown as AddOn[];
+      const sources = must(app).spec.sources ?? [must(must(app).spec.source)];
+      const upstream = must(sources.find((s) => s.chart ?? s.path));
+      assert.match(upstream.targetRevision, /^v?\d+\.\d+\.\d+$/);
+      for (const source of sources) assert.ok(addOnsProject.spec.sourceRepos.includes(source.repoURL), source.repoURL);
+      for (const file of upstream.helm?.valueFiles ?? []) assert.ok(existsSync(join(repoRoot, file.replace(/^\$values\//, ''))), file);
     });
   }
+
+  test('gateway-api.yaml installs the standard-channel CRDs of the release the edge implements, and never prunes them', () => {
+    const [app] = parseDocuments(readText('argocd/addons/gateway-api.yaml')) as unknown as (AddOn & { spec: { syncPolicy: { automated: { prune: boolean }; syncOptions: string[] } } })[];
+    assert.deepEqual(must(app).spec.source, { repoURL: 'https://github.com/kubernetes-sigs/gateway-api.git', targetRevision: gatewayApiVersion, path: 'config/crd/standard' });
+    assert.equal(must(app).spec.syncPolicy.automated.prune, false, 'deleting a CRD deletes every object of its kind');
+    assert.ok(must(app).spec.syncPolicy.syncOptions.includes('ServerSideApply=true'));
+  });
 });

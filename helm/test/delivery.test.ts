@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, mkdirSync, readdirSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { parse } from 'yaml';
 import { must, readText, repoRoot, toolsBin } from './lib/repo.ts';
 
 describe('Dockerfiles', () => {
@@ -56,13 +57,29 @@ describe('scripts', () => {
 
   test('setup-kind.sh installs the add-ons at the versions the ArgoCD Applications pin', () => {
     const script = readText('scripts/setup-kind.sh');
-    for (const addon of ['cert-manager', 'ingress-nginx', 'kube-prometheus-stack']) {
+    for (const addon of ['gateway-api', 'cert-manager', 'kube-prometheus-stack']) {
       assert.ok(script.includes(`addon_version ${addon}`), addon);
-      assert.match(readText(`argocd/addons/${addon}.yaml`), /^ {6}targetRevision: v?\d+\.\d+\.\d+$/m);
+      assert.match(readText(`argocd/addons/${addon}.yaml`), /^ +targetRevision: v?\d+\.\d+\.\d+$/m);
     }
     assert.match(script, /disableDefaultCNI: true/, 'Calico, not kindnet, so NetworkPolicies are enforced');
     const podCIDR = must(/POD_CIDR=(\S+)/.exec(script))[1];
     assert.ok(readText('helm/charts/platform/values.yaml').includes(`podCIDR: ${podCIDR}`), 'the policies know the pod CIDR');
+    assert.doesNotMatch(script, /ingress-nginx|hostPort: *true/);
+  });
+
+  test(`setup-kind.sh maps host ports 80/443 to the edge's node ports and installs the edge after the CRDs it needs`, () => {
+    const script = readText('scripts/setup-kind.sh');
+    const values = parse(readText('helm/charts/edge/values.yaml')) as { nodePorts: { http: number; https: number } };
+    // The script reads the node ports from the chart's values: evaluate its reader the way bash will.
+    const reader = must(/^node_port\(\) \{.*\}$/m.exec(script))[0];
+    const ports = execFileSync('bash', ['-c', `${reader}; echo $(node_port http) $(node_port https)`], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    assert.equal(ports, `${values.nodePorts.http} ${values.nodePorts.https}`);
+    assert.match(script, /\{ containerPort: \$HTTP_NODE_PORT, hostPort: 80, protocol: TCP \}/);
+    assert.match(script, /\{ containerPort: \$HTTPS_NODE_PORT, hostPort: 443, protocol: TCP \}/);
+    const at = (pattern: RegExp): number => must(pattern.exec(script), String(pattern)).index;
+    const crds = at(/kubectl apply --server-side -f "https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/\$\(addon_version gateway-api\)\/standard-install\.yaml"/);
+    const edge = at(/helm upgrade --install edge helm\/charts\/edge -n ingress-ns -f helm\/env\/dev\/edge\.yaml/);
+    for (const before of [crds, at(/helm upgrade --install cert-manager/), at(/helm upgrade --install platform /), at(/helm upgrade --install kps/)]) assert.ok(before < edge);
   });
 
   test('promote changes exactly one line per file and commits it on a branch', () => {

@@ -6,11 +6,10 @@ import { environments, must, podTemplate, readYaml, renderEnvironment } from './
 
 const podCIDR = readYaml<{ apiServer: { podCIDR: string } }>('helm/charts/platform/values.yaml').apiServer.podCIDR;
 
-// Pods that upstream charts run (ingress-nginx, kube-prometheus-stack) or the cluster does (CoreDNS), with the
-// labels those charts give them (helm/addons/*.values.yaml pins the ingress controller's), and "world": anything
-// outside the pod network (internet clients, the Kubernetes API server).
+// Pods that upstream charts run (kube-prometheus-stack) or the cluster does (CoreDNS), with the labels those charts
+// give them, and "world": anything outside the pod network (internet clients, the Kubernetes API server). The edge
+// (Traefik) is rendered from this repository's chart, so it is found with the other workloads.
 const external: Workload[] = [
-  { name: 'ingress-nginx', namespace: 'ingress-ns', labels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ports: [80, 443, 8443, 10254].map((port) => ({ port, protocol: 'TCP' })) },
   { name: 'prometheus', namespace: 'monitoring-ns', labels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ port: 9090, protocol: 'TCP' }] },
   { name: 'alertmanager', namespace: 'monitoring-ns', labels: { 'app.kubernetes.io/name': 'alertmanager' }, ports: [{ port: 9093, protocol: 'TCP' }] },
   { name: 'grafana', namespace: 'monitoring-ns', labels: { 'app.kubernetes.io/name': 'grafana' }, ports: [{ port: 3000, protocol: 'TCP' }] },
@@ -22,7 +21,7 @@ const dns = (name: string): string[] => [`${name} -> kube-dns:53/TCP`, `${name} 
 
 /** The intended matrix (issue 6), plus two edges the design needs, each named and explained. */
 const intended = [
-  'ingress-nginx -> api:3000/TCP',
+  'edge -> api:3000/TCP',
   'api -> auth:3001/TCP',
   'api -> image:3002/TCP',
   'auth -> postgres:5432/TCP',
@@ -31,26 +30,25 @@ const intended = [
   'prometheus -> api:9464/TCP',
   'prometheus -> auth:9464/TCP',
   'prometheus -> image:9464/TCP',
-  'prometheus -> ingress-nginx:10254/TCP',
+  'prometheus -> edge:9100/TCP', // the edge's metrics entry point
   // Needed by design, beyond the issue's list (helm/README.md, "Network policy"):
   'image -> auth:3001/TCP', // the image service verifies tokens locally with auth's JWKS (PLATFORM.md)
   'migrate -> postgres:5432/TCP', // the migration Job runs prisma migrate deploy
   // kube-prometheus-stack's own components talk to each other inside monitoring-ns:
   ...['alertmanager', 'grafana', 'prometheus'].flatMap((from) => ['alertmanager:9093', 'grafana:3000', 'prometheus:9090']
     .filter((to) => !to.startsWith(`${from}:`)).map((to) => `${from} -> ${to}/TCP`)),
-  // Outside the cluster: clients reach the ingress (80/443; 8443 is its admission webhook, called by the API server),
-  // and the controllers that watch the Kubernetes API reach it.
-  'world -> ingress-nginx:443/TCP',
-  'world -> ingress-nginx:80/TCP',
-  'world -> ingress-nginx:8443/TCP',
-  'ingress-nginx -> world:6443/TCP',
+  // Outside the cluster: clients reach the edge's HTTPS and HTTP entry points (through its node ports), and the
+  // controllers that watch the Kubernetes API reach it. Nothing calls into the edge but clients: no admission webhook.
+  'world -> edge:8443/TCP',
+  'world -> edge:8000/TCP',
+  'edge -> world:6443/TCP',
   'prometheus -> world:6443/TCP',
   'grafana -> world:6443/TCP',
   'alertmanager -> world:6443/TCP',
   'prometheus -> world:9100/TCP', // node-exporter (host network)
   'prometheus -> world:10250/TCP', // kubelet and cAdvisor metrics
   'alertmanager -> world:443/TCP', // notifications to Slack and PagerDuty
-  ...['ingress-nginx', 'api', 'auth', 'image', 'postgres', 'minio', 'migrate', 'prometheus', 'alertmanager', 'grafana'].flatMap(dns),
+  ...['edge', 'api', 'auth', 'image', 'postgres', 'minio', 'migrate', 'prometheus', 'alertmanager', 'grafana'].flatMap(dns),
 ].sort();
 
 for (const env of environments) {
@@ -84,8 +82,12 @@ for (const env of environments) {
       assert.deepEqual(matrix.filter((e) => / -> minio:/.test(e)), ['image -> minio:9000/TCP']);
     });
 
-    test('from outside the cluster, only the ingress controller is reachable', () => {
-      assert.deepEqual([...new Set(matrix.filter((e) => e.startsWith('world -> ')).map((e) => must(e.split(' -> ')[1]).split(':')[0]))], ['ingress-nginx']);
+    test('from outside the cluster, only the edge is reachable, and only on its HTTP and HTTPS entry points', () => {
+      assert.deepEqual(matrix.filter((e) => e.startsWith('world -> ')), ['world -> edge:8000/TCP', 'world -> edge:8443/TCP']);
+    });
+
+    test('the edge reaches only the API (and DNS, and the API server it watches)', () => {
+      assert.deepEqual(matrix.filter((e) => e.startsWith('edge -> ')), ['edge -> api:3000/TCP', ...dns('edge'), 'edge -> world:6443/TCP'].sort());
     });
 
     test('the evaluator itself: removing the default deny would open the API to PostgreSQL', () => {

@@ -1,6 +1,7 @@
 // Policy over the rendered output of every environment: what a reviewer would otherwise check by eye.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { selects } from './lib/network-policy.ts';
 import { environments, type K8sObject, must, podTemplate, readYaml, renderEnvironment } from './lib/repo.ts';
 
 const platformNamespaces = ['ingress-ns', 'api-ns', 'auth-ns', 'image-ns', 'data-ns', 'monitoring-ns'];
@@ -16,7 +17,7 @@ for (const env of environments) {
       const names = workloads.map((w) => `${w.metadata.namespace}/${w.kind}/${w.metadata.name}`).sort();
       assert.deepEqual(names, [
         'api-ns/Deployment/api', 'auth-ns/Deployment/auth', 'data-ns/Job/migrate',
-        'data-ns/StatefulSet/minio', 'data-ns/StatefulSet/postgres', 'image-ns/Deployment/image',
+        'data-ns/StatefulSet/minio', 'data-ns/StatefulSet/postgres', 'image-ns/Deployment/image', 'ingress-ns/Deployment/edge',
       ]);
     });
 
@@ -39,6 +40,12 @@ for (const env of environments) {
           assert.notEqual(sc['runAsUser'], 0, `${container.name}: runs as root`);
         }
         assert.ok(((pod.spec['volumes'] as { hostPath?: unknown }[] | undefined) ?? []).every((v) => v.hostPath === undefined), 'no hostPath volumes');
+      });
+
+      test(`${id}: no hostPort (Pod Security restricted refuses it; the edge is reached through its node ports)`, () => {
+        for (const container of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]) {
+          for (const port of container.ports ?? []) assert.equal((port as { hostPort?: number }).hostPort, undefined, `${container.name}: ${port.name ?? port.containerPort}`);
+        }
       });
 
       test(`${id}: resources requested and memory limited`, () => {
@@ -127,20 +134,71 @@ for (const env of environments) {
       }
     });
 
-    test('namespaces of restricted workloads enforce the restricted level', () => {
-      for (const namespace of ['api-ns', 'auth-ns', 'image-ns', 'data-ns']) {
-        assert.equal(must(must(find('Namespace', undefined, namespace)).metadata.labels)['pod-security.kubernetes.io/enforce'], 'restricted');
+    test('every namespace that runs pods from these charts enforces Pod Security restricted', () => {
+      // Derived from the workloads, so a new chart in a laxer namespace fails here, not at admission on a cluster.
+      const namespaces = [...new Set(workloads.map((w) => must(w.metadata.namespace)))].sort();
+      assert.deepEqual(namespaces, ['api-ns', 'auth-ns', 'data-ns', 'image-ns', 'ingress-ns']);
+      for (const namespace of namespaces) {
+        assert.equal(must(must(find('Namespace', undefined, namespace)).metadata.labels)['pod-security.kubernetes.io/enforce'], 'restricted', namespace);
       }
     });
 
-    test('the API is exposed through a TLS Ingress issued by cert-manager, and nothing else is', () => {
-      const ingresses = objects.filter((o) => o.kind === 'Ingress');
-      assert.deepEqual(ingresses.map((i) => `${i.metadata.namespace}/${i.metadata.name}`), ['api-ns/api']);
-      const ingress = must(ingresses[0]);
-      assert.ok(ingress.metadata.annotations?.['cert-manager.io/cluster-issuer']);
-      assert.equal((ingress['spec'] as { tls: unknown[] }).tls.length, 1);
+    test(`only the API has a route, on the Gateway's HTTPS listener; plain HTTP only redirects`, () => {
+      type Route = K8sObject & { spec: { parentRefs: { namespace?: string; name: string; sectionName?: string }[]; hostnames?: string[]; rules: { backendRefs?: { name: string; port: number }[]; filters?: { type: string; requestRedirect?: { scheme: string } }[] }[] } };
+      const routes = objects.filter((o) => o.kind === 'HTTPRoute') as Route[];
+      const gateway = must(find('Gateway', 'ingress-ns', 'platform'));
+      type Listener = { name: string; protocol: string; hostname: string; tls?: { mode: string; certificateRefs: { name: string }[] }; allowedRoutes: { namespaces: { from: string; selector?: { matchLabels: Record<string, string> } } } };
+      const listeners = (gateway['spec'] as { listeners: Listener[] }).listeners;
+      const listener = (name: string): Listener => must(listeners.find((l) => l.name === name), `listener ${name}`);
+      const attachedTo = (route: Route): string[] => route.spec.parentRefs.map((p) => `${p.namespace ?? must(route.metadata.namespace)}/${p.name}/${p.sectionName ?? '*'}`);
+
+      const served = routes.filter((r) => r.spec.rules.some((rule) => (rule.backendRefs ?? []).length > 0));
+      assert.deepEqual(served.map((r) => `${r.metadata.namespace}/${r.metadata.name}`), ['api-ns/api']);
+      const api = must(served[0]);
+      assert.deepEqual(attachedTo(api), ['ingress-ns/platform/https']);
+      assert.deepEqual(api.spec.hostnames, [listener('https').hostname], `the route's host is the listener's`);
+      assert.deepEqual(api.spec.rules.flatMap((r) => r.backendRefs ?? []), [{ name: 'api', port: 3000 }]);
+
+      assert.equal(listener('https').protocol, 'HTTPS');
+      assert.equal(listener('https').tls?.mode, 'Terminate');
+      assert.equal(listener('http').protocol, 'HTTP');
+      assert.equal(listener('http').allowedRoutes.namespaces.from, 'Same', `only the edge's own redirect attaches to plain HTTP`);
+      for (const route of routes.filter((r) => r !== api)) {
+        assert.deepEqual(attachedTo(route), ['ingress-ns/platform/http'], `${route.metadata.name} is on the http listener`);
+        assert.deepEqual(route.spec.rules.flatMap((r) => r.filters ?? []).map((f) => `${f.type}:${f.requestRedirect?.scheme ?? ''}`), ['RequestRedirect:https']);
+      }
+    });
+
+    test('routes may attach to the HTTPS listener only from api-ns (a label only it carries), not from All', () => {
+      const gateway = must(find('Gateway', 'ingress-ns', 'platform'));
+      const listeners = (gateway['spec'] as { listeners: { name: string; allowedRoutes: { namespaces: { from: string; selector?: { matchLabels: Record<string, string> } } } }[] }).listeners;
+      for (const l of listeners) assert.notEqual(l.allowedRoutes.namespaces.from, 'All', l.name);
+      const https = must(listeners.find((l) => l.name === 'https')).allowedRoutes.namespaces;
+      assert.equal(https.from, 'Selector');
+      const allowed = objects.filter((o) => o.kind === 'Namespace' && selects(must(https.selector), o.metadata.labels ?? {})).map((o) => o.metadata.name);
+      assert.deepEqual(allowed, ['api-ns']);
+    });
+
+    test(`the HTTPS listener's certificate: a Secret in ingress-ns issued by cert-manager from the platform CA`, () => {
+      const gateway = must(find('Gateway', 'ingress-ns', 'platform'));
+      const https = must((gateway['spec'] as { listeners: { name: string; hostname: string; tls?: { certificateRefs: { kind?: string; name: string; namespace?: string }[] } }[] }).listeners.find((l) => l.name === 'https'));
+      const [ref] = must(https.tls).certificateRefs;
+      assert.equal(must(ref).kind ?? 'Secret', 'Secret');
+      assert.equal(must(ref).namespace, undefined, `the Gateway's own namespace: no ReferenceGrant needed`);
+      const certificate = must(objects.find((o) => o.kind === 'Certificate' && o.metadata.namespace === 'ingress-ns'), 'a Certificate in ingress-ns');
+      const spec = certificate['spec'] as { secretName: string; dnsNames: string[]; issuerRef: { kind: string; name: string } };
+      assert.equal(spec.secretName, must(ref).name);
+      assert.deepEqual(spec.dnsNames, [https.hostname]);
+      assert.deepEqual(spec.issuerRef, { group: 'cert-manager.io', kind: 'ClusterIssuer', name: must(find('ClusterIssuer', undefined, 'platform-selfsigned')).metadata.name });
+    });
+
+    test('only the edge is exposed outside the cluster: a NodePort Service for HTTP and HTTPS; every other Service is internal', () => {
       const services = objects.filter((o) => o.kind === 'Service');
-      for (const s of services) assert.equal((s['spec'] as { type?: string }).type ?? 'ClusterIP', 'ClusterIP', `${s.metadata.name} is internal`);
+      const exposed = services.filter((s) => ((s['spec'] as { type?: string }).type ?? 'ClusterIP') !== 'ClusterIP');
+      assert.deepEqual(exposed.map((s) => `${s.metadata.namespace}/${s.metadata.name}`), ['ingress-ns/edge']);
+      const ports = (must(exposed[0])['spec'] as { type: string; ports: { name: string; targetPort: string; nodePort: number }[] });
+      assert.equal(ports.type, 'NodePort');
+      assert.deepEqual(ports.ports.map((p) => `${p.name}:${p.targetPort}:${p.nodePort}`), ['http:web:30080', 'https:websecure:30443']);
     });
   });
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { customResourceKinds, customResourceModels, validateCustomResource } from './lib/crd.ts';
+import { gatewayApiVersion, validateGatewayApiObject } from './lib/gateway-api.ts';
 import { environments, type K8sObject, must, parseDocuments, readText, renderEnvironment, repoRoot, tool } from './lib/repo.ts';
 
 const schemaDir = execFileSync('bash', [join(repoRoot, 'helm/test/tools/k8s-schemas.sh')], { encoding: 'utf8' }).trim();
@@ -48,6 +49,12 @@ for (const env of environments) {
       for (const object of custom) validateCustomResource(object);
     });
 
+    test(`Gateway API objects match the Gateway API ${gatewayApiVersion} CRDs (standard channel), strict about unknown fields`, () => {
+      const gatewayApi = objects.filter((o) => o.apiVersion.startsWith('gateway.networking.k8s.io/'));
+      assert.deepEqual([...new Set(gatewayApi.map((o) => o.kind))].sort(), ['Gateway', 'GatewayClass', 'HTTPRoute']);
+      for (const object of gatewayApi) validateGatewayApiObject(object);
+    });
+
     test('no object is of a kind without a schema', () => {
       for (const o of objects) {
         assert.ok(!o.apiVersion.includes('.') || o.apiVersion.endsWith('.k8s.io/v1') || `${o.apiVersion}/${o.kind}` in customResourceModels || ['apps/v1', 'batch/v1', 'policy/v1', 'autoscaling/v2'].includes(o.apiVersion),
@@ -75,6 +82,20 @@ test('kubeconform -strict really rejects an unknown field (the schemas are the s
   const report = kubeconform([deployment], 'negative');
   assert.equal(report.summary.invalid, 1);
   assert.match(must(failures(report)[0]), /replicaz/);
+});
+
+test('the Gateway API CRD schemas really reject an unknown field and a wrong type', () => {
+  const route = structuredClone(must(renderEnvironment('dev').find((o) => o.kind === 'HTTPRoute' && o.metadata.namespace === 'api-ns')));
+  const rules = (route['spec'] as { rules: Record<string, unknown>[] }).rules;
+  must(rules[0])['timeoutz'] = { request: '600s' };
+  assert.throws(() => {
+    validateGatewayApiObject(route);
+  }, /timeoutz/);
+  const gateway = structuredClone(must(renderEnvironment('dev').find((o) => o.kind === 'Gateway')));
+  must((gateway['spec'] as { listeners: Record<string, unknown>[] }).listeners[0])['port'] = '8443';
+  assert.throws(() => {
+    validateGatewayApiObject(gateway);
+  }, /port/);
 });
 
 test('the CRD validators reject a wrongly typed field', () => {

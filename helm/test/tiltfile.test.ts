@@ -4,7 +4,7 @@
 // dependencies and port forwards, which are then checked against the repository.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -39,7 +39,7 @@ describe('Tiltfile (cluster mode)', () => {
 
   test('deploys every chart the dev environment deploys, with the dev values', () => {
     const helm = of('helm');
-    assert.deepEqual(helm.map((h) => h['name']).sort(), ['api', 'auth', 'image', 'migrations', 'minio', 'platform', 'postgres', 'secrets', 'slo']);
+    assert.deepEqual(helm.map((h) => h['name']).sort(), ['api', 'auth', 'edge', 'image', 'migrations', 'minio', 'platform', 'postgres', 'secrets', 'slo']);
     for (const h of helm) {
       assert.ok(existsSync(join(repoRoot, String(h['path']), 'Chart.yaml')), String(h['path']));
       for (const values of h['values'] as string[]) {
@@ -96,6 +96,14 @@ describe('Tiltfile (cluster mode)', () => {
     assert.ok((byName('auth')['port_forwards'] as string[]).includes('3001:3001'));
     assert.ok((byName('image')['port_forwards'] as string[]).includes('3002:3002'));
     assert.ok((byName('postgres')['port_forwards'] as string[]).includes('5432:5432'));
+    assert.ok((byName('edge')['port_forwards'] as string[]).includes('8443:8443'), `the edge's HTTPS entry point`);
+  });
+
+  test('the edge comes after the namespaces; every chart that uses the library chart has it vendored first', () => {
+    assert.deepEqual(byName('edge')['resource_deps'], ['namespaces']);
+    const built = of('local').map((c) => /^helm dependency build helm\/charts\/(\S+)/.exec(String(c['command']))?.[1]).filter(Boolean).sort();
+    const users = readdirSync(join(repoRoot, 'helm/charts')).filter((chart) => readText(`helm/charts/${chart}/Chart.yaml`).includes('name: platform-lib') && chart !== 'platform-lib').sort();
+    assert.deepEqual(built, users);
   });
 });
 

@@ -1,12 +1,15 @@
-// Validation of custom resources (cert-manager, prometheus-operator, ArgoCD) with the compiled schema validators
-// that the kubernetes-models packages ship. These check required fields, types and enums of each CRD's OpenAPI
-// schema; unlike kubeconform -strict for the built-in kinds they do NOT reject unknown fields (the CRD schemas
-// they are generated from do not forbid them).
+// Validation of custom resources (cert-manager, prometheus-operator, ArgoCD, Gateway API) with the compiled schema
+// validators that the kubernetes-models packages ship. These check required fields, types and enums of each CRD's
+// OpenAPI schema; unlike kubeconform -strict for the built-in kinds they do NOT reject unknown fields (the CRD schemas
+// they are generated from do not forbid them). Gateway API objects are also checked strictly: lib/gateway-api.ts.
 import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
 import { ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer';
 import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet';
+import { Gateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
+import { GatewayClass } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewayClass';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { must, type K8sObject } from './repo.ts';
@@ -21,6 +24,9 @@ export const customResourceModels: Record<string, Model> = {
   'argoproj.io/v1alpha1/ApplicationSet': ApplicationSet,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'gateway.networking.k8s.io/v1/GatewayClass': GatewayClass,
+  'gateway.networking.k8s.io/v1/Gateway': Gateway,
+  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
 };
 
 export const customResourceKinds = Object.keys(customResourceModels).map((key) => must(key.split('/').at(-1)));

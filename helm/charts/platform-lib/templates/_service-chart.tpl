@@ -19,8 +19,8 @@
 ---
 {{ . }}
 {{- end }}
-{{- if (hasKey .Values "ingress") }}
-{{- with (include "platform-lib.ingress" .) }}
+{{- if (hasKey .Values "httpRoute") }}
+{{- with (include "platform-lib.httpRoute" .) }}
 ---
 {{ . }}
 {{- end }}
