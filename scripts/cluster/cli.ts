@@ -9,7 +9,7 @@ import { waitFor } from '../lib/wait.ts';
 import { readyMarker, statusTable } from './description.ts';
 import { runningDaemons } from './daemons.ts';
 import { kube } from './kube.ts';
-import { stopNode } from './node.ts';
+import { leftovers, stopNode } from './node.ts';
 import { clusterLayout, network, repoRoot } from './settings.ts';
 
 const usage = `Usage: npm run cluster -- [options]
@@ -24,7 +24,10 @@ address ${network.nodeAddress} on lo, a bridge, firewall rules, mounts); --down 
 Options:
   --down       stop the cluster, remove its containers and restore the host
   --status     show the status table of the running cluster
-  -h, --help   show this help`;
+  -h, --help   show this help
+
+Environment:
+  CLUSTER_KEEP_ON_FAILURE=1  leave a cluster that failed to start running, to inspect it`;
 
 const { values } = parseArgs({
   options: {
@@ -98,6 +101,11 @@ async function up(): Promise<number> {
     console.log(`the cluster is already running (supervisor pid ${running}).`);
     if (existsSync(layout.descriptionFile)) await printStatus();
     return 0;
+  }
+  const refusal = leftovers(layout);
+  if (refusal !== undefined) {
+    console.error(`npm run cluster: ${refusal}, but its supervisor is gone: take it down with npm run cluster -- --down`);
+    return 1;
   }
   if (process.getuid?.() !== 0) {
     console.error('npm run cluster: needs root (it adds an address, a bridge, firewall rules and mounts, and runs the kubelet)');

@@ -45,8 +45,8 @@ export async function startDaemon(component: Component, folders: DaemonFolders):
   closeSync(log);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   let exit: string | undefined;
+  // Kept referenced: the supervisor stays alive as their parent, and reaps them when they exit.
   child.once('exit', (code, signal) => { exit = `exited (${signal ?? `code ${code}`})`; });
-  child.unref();
   const pid = child.pid ?? (await spawnError).message;
   if (typeof pid === 'string') throw new Error(`${component.name}: could not start ${component.command}: ${pid}`);
   const record: PidFile = { pid, command: component.command, stopGraceMs: component.stopGraceMs ?? 10_000 };

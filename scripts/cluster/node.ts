@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { renderTemplate } from '../lib/template.ts';
 import { waitFor } from '../lib/wait.ts';
 import { components, containerdBin, ipset } from './components.ts';
-import { startDaemon, stopDaemons } from './daemons.ts';
+import { runningDaemons, startDaemon, stopDaemons } from './daemons.ts';
 import { loadSnapshot, prepareHost, restoreHost, saveSnapshot, snapshotHost } from './host.ts';
 import { kube, type Kube } from './kube.ts';
 import { ensurePki } from './pki.ts';
@@ -25,9 +25,16 @@ export interface NodeImages {
   importAll: (containerdSocket: string) => void;
 }
 
+/** Why a new cluster cannot start here (one runs, or a previous one was not taken down), or undefined. */
+export function leftovers(layout: ClusterLayout): string | undefined {
+  const running = [...runningDaemons(layout).keys()];
+  if (running.length > 0) return `cluster processes are running (${running.join(', ')})`;
+  if (existsSync(layout.hostSnapshot)) return `a previous cluster was not taken down (${layout.hostSnapshot} exists)`;
+  return undefined;
+}
+
 /** Snapshot of the host, host changes, certificates, configuration, then every process and the node Ready. */
 export async function startNode(layout: ClusterLayout, images: NodeImages, progress: Progress): Promise<Kube> {
-  if (existsSync(layout.hostSnapshot)) throw new Error(`a previous cluster was not taken down (${layout.hostSnapshot} exists): run npm run cluster -- --down first`);
   // A fresh cluster every time: only certificates and the image store are kept between runs.
   for (const dir of [layout.etcdData, layout.kubelet.root, layout.kubelet.podLogs, layout.cni.confDir, layout.cni.ipamDir, layout.volumesDir]) rmSync(dir, { recursive: true, force: true });
   mkdirSync(layout.configDir, { recursive: true });

@@ -76,6 +76,9 @@ async function failFast(cluster: Kube, namespace: string, install: (signal: Abor
   }, () => undefined);
   try {
     await Promise.race([install(abort.signal), failure]);
+  } catch (error) {
+    const pod = await podFailure(cluster, namespace, true).catch(() => undefined);
+    throw pod === undefined ? error : new Error(`${(error as Error).message}\n${pod}`, { cause: error });
   } finally {
     finished = true;
   }

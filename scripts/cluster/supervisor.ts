@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeCluster, readyMarker } from './description.ts';
 import { importImages, imageRef } from './images.ts';
-import { startNode, stopNode } from './node.ts';
+import { leftovers, startNode, stopNode } from './node.ts';
 import { installAddons, installPlatform } from './platform.ts';
 import { clusterLayout } from './settings.ts';
 
@@ -27,6 +27,12 @@ const checkpoint = () => {
   if (stopSignal !== undefined) throw new Error(`${stopSignal} during start-up`);
 };
 
+const refusal = leftovers(layout);
+if (refusal !== undefined) {
+  say(`FAILED: ${refusal}: see npm run cluster -- --status, or take it down with --down`);
+  process.exit(1);
+}
+
 let exitCode = 0;
 try {
   const started = Date.now();
@@ -41,6 +47,13 @@ try {
 } catch (error) {
   say(`FAILED: ${(error as Error).message}`);
   exitCode = 1;
+  if (process.env['CLUSTER_KEEP_ON_FAILURE'] === '1' && stopSignal === undefined) {
+    say(`left running for inspection (KUBECONFIG=${layout.kubeconfig}); npm run cluster -- --down removes it`);
+    say(readyMarker);
+    attached = false;
+    process.stdout.end();
+    say(`stopping on ${await stopRequested}`);
+  }
 }
 
 const left = await stopNode(layout, (m) => { say(`- ${m}`); });

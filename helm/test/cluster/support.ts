@@ -13,7 +13,7 @@ export const cluster = kube(description.kubeconfig);
 
 export interface Pod {
   metadata: { name: string; namespace: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[]; deletionTimestamp?: string };
-  spec: { nodeName?: string; containers: { name: string; image: string; ports?: { containerPort: number; protocol?: string; name?: string }[] }[] };
+  spec: { nodeName?: string; dnsPolicy?: string; containers: { name: string; image: string; ports?: { containerPort: number; protocol?: string; name?: string }[] }[] };
   status: {
     phase: string;
     podIP?: string;
