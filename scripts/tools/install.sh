@@ -5,14 +5,15 @@
 #     ~/.cache/platform-tools/bin) and rebuilt only when their pinned version changes.
 # Anywhere else, a missing tool stops the run with one line naming it and how to get it.
 #
-#   scripts/tools/install.sh          install what is missing
-#   scripts/tools/install.sh --check  only report what is missing (exit 1 if anything is)
+#   scripts/tools/install.sh                    install what the test suites need and is missing
+#   scripts/tools/install.sh podman coredns     only these tools (any command named in the maps below)
+#   scripts/tools/install.sh --check [tool...]  only report what is missing (exit 1 if anything is)
 set -euo pipefail
 
 TOOLS_DIR="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}"
 TOOLS_BIN="$TOOLS_DIR/bin"
 check_only=false
-[ "${1:-}" = "--check" ] && check_only=true
+[ "${1:-}" = "--check" ] && { check_only=true; shift; }
 
 # command -> Debian package that provides it
 declare -A debian_packages=(
@@ -22,6 +23,9 @@ declare -A debian_packages=(
   [prometheus-alertmanager]=prometheus-alertmanager
   [amtool]=prometheus-alertmanager
   [age]=age
+  # scripts/images/build.sh: container images without a Docker engine
+  [podman]=podman
+  [mmdebstrap]=mmdebstrap
 )
 
 # command -> Go package@version (pinned; the version is part of the cache key)
@@ -32,13 +36,31 @@ declare -A go_tools=(
   [sops]=github.com/getsops/sops/v3/cmd/sops@v3.13.3
   [starlark]=go.starlark.net/cmd/starlark@v0.0.0-20260908191801-89a6a09411d5
   [gitleaks]=github.com/zricethezav/gitleaks/v8@v8.30.1
+  [coredns]=github.com/coredns/coredns@v1.15.0
 )
+
+# Installed only when named: the image build needs them, the test suites do not.
+declare -A on_request=([podman]=1 [mmdebstrap]=1 [coredns]=1)
+
+# The commands to install: those named, else every one not on request.
+declare -A selected=()
+if [ $# -gt 0 ]; then
+  for command in "$@"; do
+    [ -n "${debian_packages[$command]:-}${go_tools[$command]:-}" ] || { echo "tools: unknown tool $command" >&2; exit 2; }
+    selected[$command]=1
+  done
+else
+  for command in "${!debian_packages[@]}" "${!go_tools[@]}"; do
+    [ -n "${on_request[$command]:-}" ] || selected[$command]=1
+  done
+fi
 
 missing=()
 
 install_debian_packages() {
   local wanted=()
   for command in "${!debian_packages[@]}"; do
+    [ -n "${selected[$command]:-}" ] || continue
     command -v "$command" >/dev/null 2>&1 || wanted+=("${debian_packages[$command]}")
   done
   [ ${#wanted[@]} -eq 0 ] && return
@@ -56,6 +78,7 @@ install_debian_packages() {
 install_go_tools() {
   mkdir -p "$TOOLS_BIN"
   for command in "${!go_tools[@]}"; do
+    [ -n "${selected[$command]:-}" ] || continue
     local package="${go_tools[$command]}"
     local stamp="$TOOLS_BIN/.$command.version"
     if [ -x "$TOOLS_BIN/$command" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$package" ]; then continue; fi
