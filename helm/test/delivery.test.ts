@@ -72,8 +72,10 @@ describe('Dockerfile (one for the three services and the migration Job)', () => 
 });
 
 describe('scripts', () => {
-  test('setup-kind.sh, bootstrap-argocd.sh and promote are valid bash', () => {
-    for (const script of ['scripts/setup-kind.sh', 'scripts/bootstrap-argocd.sh', 'scripts/promote']) execFileSync('bash', ['-n', join(repoRoot, script)]);
+  test('setup-kind.sh, bootstrap-argocd.sh, promote and the image build scripts are valid bash', () => {
+    for (const script of ['scripts/setup-kind.sh', 'scripts/bootstrap-argocd.sh', 'scripts/promote', 'scripts/images/build.sh', 'scripts/images/podman.sh']) {
+      execFileSync('bash', ['-n', join(repoRoot, script)]);
+    }
   });
 
   test('setup-kind.sh installs the add-ons at the versions the ArgoCD Applications pin', () => {
