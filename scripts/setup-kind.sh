@@ -85,10 +85,10 @@ fi
 if $images; then
   # The dev values run platform/<service>:dev (ArgoCD's dev environment); Tilt builds its own tags.
   for service in api auth image; do
-    docker build -f "services/$service/Dockerfile" --target runtime -t "platform/$service:dev" .
+    docker build --build-arg "SERVICE=$service" -t "platform/$service:dev" .
     kind load docker-image --name "$name" "platform/$service:dev"
   done
-  docker build -f services/auth/Dockerfile --target migrate -t platform/migrate:dev .
+  docker build --target migrate -t platform/migrate:dev .
   kind load docker-image --name "$name" platform/migrate:dev
 fi
 

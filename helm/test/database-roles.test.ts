@@ -38,11 +38,12 @@ describe('database roles (prisma/roles.sql)', () => {
     });
   }
 
-  test('the migration image carries the roles SQL and its applier (services/auth/Dockerfile, migrate target)', () => {
-    const dockerfile = readText('services/auth/Dockerfile');
-    assert.match(dockerfile, /^COPY prisma prisma$/m);
-    assert.match(dockerfile, /^COPY packages packages$/m);
-    assert.match(dockerfile, /FROM \$\{NODE_IMAGE\} AS migrate[\s\S]*?COPY --from=build \/app \/app/);
+  test('the migration image carries the roles SQL and its applier (the Dockerfile\'s migrate target)', () => {
+    const dockerfile = readText('Dockerfile');
+    const build = dockerfile.slice(dockerfile.indexOf(' AS build\n'), dockerfile.indexOf(' AS migrate\n'));
+    assert.match(build, /^COPY prisma prisma$/m);
+    assert.match(build, /^COPY packages\/database\/src\/roles\.ts packages\/database\/src\/$/m);
+    assert.match(dockerfile, /FROM \$\{NODE_IMAGE\} AS migrate\n(?:(?!FROM ).*\n)*COPY --from=build \/app \/app$/m);
   });
 
   test('dev: each service connects as its own role, with the password the migrate Job sets', () => {

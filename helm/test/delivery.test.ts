@@ -8,40 +8,62 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { must, readText, repoRoot, toolsBin } from './lib/repo.ts';
 
-describe('Dockerfiles', () => {
-  for (const service of ['api', 'auth', 'image']) {
-    const text = readText(`services/${service}/Dockerfile`);
-    const instructions = text.split('\n').filter((line) => /^[A-Z]+\s/.test(line));
-    test(`${service}: Node 24 slim base pinned to an exact version, multi-stage`, () => {
-      assert.match(text, /^ARG NODE_IMAGE=node:24\.\d+\.\d+-\w+-slim(@sha256:[0-9a-f]{64})?$/m);
-      assert.ok(instructions.filter((l) => l.startsWith('FROM ')).length >= 2, 'multi-stage');
-      assert.ok(instructions.filter((l) => l.startsWith('FROM ')).every((l) => l.startsWith('FROM ${NODE_IMAGE} AS ')), 'every stage uses the pinned base');
-    });
-    test(`${service}: production dependencies only, no install scripts, runs as a numeric non-root user`, () => {
-      assert.match(text, /npm ci --omit=dev --ignore-scripts[^\n]*--workspace @platform\/\w+/);
-      const runtime = text.slice(text.lastIndexOf('AS runtime'));
-      assert.match(runtime, /^USER 1000:1000$/m);
-      assert.match(runtime, /^CMD \["node", "src\/main\.ts"\]$/m, 'exec form: node is PID 1 and gets SIGTERM');
-      assert.doesNotMatch(runtime, /COPY --from=build \/app\/node_modules/, 'no dev dependencies in the runtime image');
-      assert.match(runtime, /HOST=0\.0\.0\.0/);
-    });
-  }
+describe('Dockerfile (one for the three services and the migration Job)', () => {
+  const text = readText('Dockerfile');
+  const instructions = text.split('\n').filter((line) => /^[A-Z]+\s/.test(line));
+  const stage = (name: string): string => {
+    const start = text.indexOf(` AS ${name}\n`);
+    assert.ok(start >= 0, `stage ${name}`);
+    const next = text.indexOf('\nFROM ', start);
+    return text.slice(start, next < 0 ? undefined : next);
+  };
 
-  test('every Dockerfile copies every workspace manifest, so npm ci sees the whole lockfile', () => {
+  test('Node 24 slim base pinned to an exact version, multi-stage, every stage on it', () => {
+    assert.match(text, /^ARG NODE_IMAGE=node:24\.\d+\.\d+-\w+-slim(@sha256:[0-9a-f]{64})?$/m);
+    const stages = instructions.filter((l) => l.startsWith('FROM '));
+    assert.ok(stages.length >= 2, 'multi-stage');
+    assert.ok(stages.every((l) => l.startsWith('FROM ${NODE_IMAGE} AS ')), 'every stage uses the pinned base');
+  });
+
+  test('one image per service, chosen by the SERVICE build argument; runtime is the default (last) target', () => {
+    assert.match(stage('deps'), /^ARG SERVICE$/m);
+    assert.match(stage('deps'), /case "\$SERVICE" in api\|auth\|image\)/, 'an unknown or missing SERVICE fails the build');
+    assert.match(must(instructions.filter((l) => l.startsWith('FROM ')).at(-1)), / AS runtime$/);
+  });
+
+  test('production dependencies only, no install scripts, runs as a numeric non-root user', () => {
+    assert.match(stage('deps'), /npm ci --omit=dev --ignore-scripts[^\n]*--workspace @platform\/\$\{SERVICE\}/);
+    const runtime = stage('runtime');
+    assert.match(runtime, /^USER 1000:1000$/m);
+    assert.match(runtime, /^WORKDIR \/app\/services\/\$\{SERVICE\}$/m);
+    assert.match(runtime, /^CMD \["node", "src\/main\.ts"\]$/m, 'exec form: node is PID 1 and gets SIGTERM');
+    assert.match(runtime, /^COPY --from=deps \/app\/node_modules node_modules$/m);
+    assert.doesNotMatch(runtime, /COPY --from=build \/app\/node_modules/, 'no build-stage dependencies in the runtime image');
+    assert.match(runtime, /HOST=0\.0\.0\.0/);
+  });
+
+  test('every stage that installs copies every workspace manifest, so npm ci sees the whole lockfile', () => {
     const workspaces = (JSON.parse(readText('package.json')) as { workspaces: string[] }).workspaces;
     const manifests = workspaces.flatMap((pattern) => {
       if (!pattern.endsWith('/*')) return [`${pattern}/package.json`];
       const dir = pattern.slice(0, -2);
       return readdirSync(join(repoRoot, dir)).filter((name) => existsSync(join(repoRoot, dir, name, 'package.json'))).map((name) => `${dir}/${name}/package.json`);
     });
-    for (const service of ['api', 'auth', 'image']) {
-      const text = readText(`services/${service}/Dockerfile`);
-      for (const manifest of manifests) assert.ok(text.includes(`COPY ${manifest} ${manifest.replace(/package\.json$/, '')}`), `${service} Dockerfile copies ${manifest}`);
+    for (const name of ['deps', 'build']) {
+      const text = stage(name);
+      assert.match(text, /npm ci /);
+      for (const manifest of manifests) assert.ok(text.includes(`COPY ${manifest} ${manifest.replace(/package\.json$/, '')}`), `${name} copies ${manifest}`);
     }
   });
 
-  test('auth and image generate the Prisma client in a build stage', () => {
-    for (const service of ['auth', 'image']) assert.match(readText(`services/${service}/Dockerfile`), /RUN npx prisma generate[\s\S]*COPY --from=build \/app\/packages\/database\/src\/generated/);
+  test('the Prisma client is generated in a build stage and ships only with the database package (auth, image)', () => {
+    assert.match(stage('build'), /^RUN npx prisma generate$/m);
+    const app = stage('app');
+    assert.match(app, /^COPY --from=build \/app\/packages\/database\/src\/generated packages\/database\/src\/generated$/m);
+    // Workspace packages npm did not link for the service (api: packages/database) are removed with what they hold.
+    assert.match(app, /\[ -e "node_modules\/@platform\/\$\{package#packages\/\}" \] \|\| rm -r "\$package"/);
+    for (const service of ['auth', 'image']) assert.ok('@platform/database' in (JSON.parse(readText(`services/${service}/package.json`)) as { dependencies: Record<string, string> }).dependencies, service);
+    assert.ok(!('@platform/database' in (JSON.parse(readText('services/api/package.json')) as { dependencies: Record<string, string> }).dependencies), 'api');
   });
 
   test('.dockerignore keeps node_modules, git, generated code and secrets out of the build context', () => {
@@ -51,8 +73,10 @@ describe('Dockerfiles', () => {
 });
 
 describe('scripts', () => {
-  test('setup-kind.sh, bootstrap-argocd.sh and promote are valid bash', () => {
-    for (const script of ['scripts/setup-kind.sh', 'scripts/bootstrap-argocd.sh', 'scripts/promote']) execFileSync('bash', ['-n', join(repoRoot, script)]);
+  test('setup-kind.sh, bootstrap-argocd.sh, promote and the image build scripts are valid bash', () => {
+    for (const script of ['scripts/setup-kind.sh', 'scripts/bootstrap-argocd.sh', 'scripts/promote', 'scripts/images/build.sh', 'scripts/images/podman.sh']) {
+      execFileSync('bash', ['-n', join(repoRoot, script)]);
+    }
   });
 
   test('setup-kind.sh installs the add-ons at the versions the ArgoCD Applications pin', () => {

@@ -51,12 +51,16 @@ describe('Tiltfile (cluster mode)', () => {
     assert.ok(of('local').some((c) => /sops decrypt helm\/env\/dev\/secrets\.yaml/.test(String(c['command']))), 'decrypts the dev secrets with sops');
   });
 
-  test('builds each service image from its Dockerfile with live update syncing sources', () => {
+  test('builds each service image from the one Dockerfile with live update syncing sources', () => {
     const builds = of('docker_build');
     assert.deepEqual(builds.map((b) => b['ref']).sort(), ['platform/api', 'platform/auth', 'platform/image', 'platform/migrate']);
+    for (const build of builds) assert.equal(build['dockerfile'], 'Dockerfile');
+    assert.ok(existsSync(join(repoRoot, 'Dockerfile')));
+    assert.equal(must(builds.find((b) => b['ref'] === 'platform/migrate'))['target'], 'migrate');
     for (const service of ['api', 'auth', 'image']) {
       const build = must(builds.find((b) => b['ref'] === `platform/${service}`));
-      assert.ok(existsSync(join(repoRoot, String(build['dockerfile']))));
+      assert.deepEqual(build['build_args'], { SERVICE: service });
+      assert.equal(build['target'], 'runtime');
       const syncs = (build['live_update'] as { step: string; local?: string; remote?: string }[]).filter((s) => s.step === 'sync');
       assert.ok(syncs.some((s) => s.local === `services/${service}/src` && s.remote === `/app/services/${service}/src`));
       for (const s of syncs) assert.ok(existsSync(join(repoRoot, must(s.local))), s.local);

@@ -7,15 +7,20 @@
 #     two builds at a time, each rebuilt only when what pins it changes.
 # Anywhere else, a missing tool stops the run with one line naming it and how to get it.
 #
-#   scripts/tools/install.sh          install what is missing
-#   scripts/tools/install.sh --check  only report what is missing (exit 1 if anything is)
+#   scripts/tools/install.sh                    install what is missing
+#   scripts/tools/install.sh podman minio       only these (a command of the maps below or of go-tools.tsv)
+#   scripts/tools/install.sh --check [tool...]  only report what is missing (exit 1 if anything is)
 set -euo pipefail
 
 TOOLS_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TOOLS_DIR="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}"
 TOOLS_BIN="$TOOLS_DIR/bin"
 check_only=false
-[ "${1:-}" = "--check" ] && check_only=true
+[ "${1:-}" = "--check" ] && { check_only=true; shift; }
+# The tools asked for (none: all of them).
+declare -A wanted_tools=()
+for tool in "$@"; do wanted_tools[$tool]=1; done
+is_wanted() { [ ${#wanted_tools[@]} -eq 0 ] || [ -n "${wanted_tools[$1]:-}" ]; }
 
 # command (or absolute path) -> Debian package that provides it
 declare -A debian_packages=(
@@ -31,6 +36,9 @@ declare -A debian_packages=(
   [/usr/lib/cni/bridge]=containernetworking-plugins
   [nft]=nftables
   [tini]=tini
+  # scripts/images/build.sh: container images without a Docker engine
+  [podman]=podman
+  [mmdebstrap]=mmdebstrap
 )
 
 # directory under $TOOLS_DIR/debs -> the Debian packages unpacked into it (pinned by the Debian release)
@@ -54,6 +62,7 @@ apt_update() {
 install_debian_packages() {
   local wanted=()
   for probe in "${!debian_packages[@]}"; do
+    is_wanted "$probe" || continue
     have "$probe" || wanted+=("${debian_packages[$probe]}")
   done
   [ ${#wanted[@]} -eq 0 ] && return
@@ -70,6 +79,7 @@ install_debian_packages() {
 
 unpack_debian_packages() {
   for name in "${!unpacked_packages[@]}"; do
+    is_wanted "$name" || continue
     local target="$TOOLS_DIR/debs/$name" packages="${unpacked_packages[$name]}"
     [ "$(cat "$target/.packages" 2>/dev/null)" = "$packages" ] && continue
     if ! can_apt; then missing+=("$name: unpack the Debian packages $packages into $target (apt-get download; dpkg -x)"); continue; fi
@@ -119,6 +129,7 @@ install_go_tools() {
   declare -A pending=()   # source -> "command package" entries, newline-separated
   while read -r command source package; do
     [[ -z "$command" || "$command" == \#* ]] && continue
+    is_wanted "$command" || continue
     if [ -x "$TOOLS_BIN/$command" ] && [ "$(cat "$TOOLS_BIN/.$command.version" 2>/dev/null)" = "$(tool_stamp "$source" "$package")" ]; then continue; fi
     if $check_only; then missing+=("$command: build it with scripts/tools/install.sh ($source $package)"); continue; fi
     pending[$source]+="$command $package"$'\n'
@@ -138,6 +149,10 @@ install_go_tools() {
   [ $failed -eq 0 ] || missing+=("a Go tool failed to build (above)")
 }
 
+for tool in "${!wanted_tools[@]}"; do
+  [ -n "${debian_packages[$tool]:-}${unpacked_packages[$tool]:-}" ] || grep -q "^$tool " "$TOOLS_SRC/go-tools.tsv" ||
+    { echo "tools: unknown tool $tool" >&2; exit 2; }
+done
 install_debian_packages
 unpack_debian_packages
 install_go_tools
