@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_stages=(typecheck lint security unit integration e2e faults slo-static slo k8s)
+all_stages=(typecheck lint security unit integration e2e faults slo-static slo k8s cluster)
 stages=("${@:-${all_stages[@]}}")
 
 bash scripts/tools/install.sh
@@ -27,6 +27,7 @@ declare -A commands=(
   [slo-static]="npm run --silent test:slo:static"
   [slo]="npm run --silent test:slo"
   [k8s]="npm run --silent test:k8s"
+  [cluster]="npm run --silent test:cluster"
 )
 
 summary=()
