@@ -3,35 +3,17 @@
 // (tiltfile/tilt-stubs.star). That proves it parses and runs, and shows what it declares: images, charts, resources,
 // dependencies and port forwards, which are then checked against the repository.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { must, podTemplate, readText, renderEnvironment, repoRoot, toolsBin } from './lib/repo.ts';
-
-type Call = { kind: string; [field: string]: unknown };
-
-function evaluate(args: Record<string, string>): Call[] {
-  const program = [
-    readText('helm/test/tiltfile/tilt-stubs.star'),
-    `ARGS.update(json.decode(${JSON.stringify(JSON.stringify(args))}))`,
-    readText('Tiltfile').replaceAll('config.', 'config_'),
-    'print(json.encode(CALLS))',
-  ].join('\n');
-  const file = join(mkdtempSync(join(tmpdir(), 'tiltfile-')), 'Tiltfile.star');
-  writeFileSync(file, program);
-  // -globalreassign: Tilt allows top-level if/for statements, as this flag does. print() writes to stderr.
-  const run = spawnSync(join(toolsBin, 'starlark'), ['-globalreassign', file], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`starlark failed (${run.status}): ${run.stderr}`);
-  return JSON.parse(must(run.stderr.trim().split('\n').at(-1))) as Call[];
-}
+import { must, podTemplate, readText, renderEnvironment, repoRoot } from './lib/repo.ts';
+import { evaluateTiltfile, type TiltCall } from './lib/tiltfile.ts';
 
 describe('Tiltfile (cluster mode)', () => {
-  const calls = evaluate({});
-  const of = (kind: string): Call[] => calls.filter((c) => c.kind === kind);
+  const calls = evaluateTiltfile({});
+  const of = (kind: string): TiltCall[] => calls.filter((c) => c.kind === kind);
   const resources = of('k8s_resource');
-  const byName = (name: string): Call => must(resources.find((r) => r['workload'] === name || r['new_name'] === name));
+  const byName = (name: string): TiltCall => must(resources.find((r) => r['workload'] === name || r['new_name'] === name));
 
   test('only ever talks to the kind cluster', () => {
     assert.deepEqual(of('allow_k8s_contexts').map((c) => c['contexts']), ['kind-platform']);
@@ -112,7 +94,7 @@ describe('Tiltfile (cluster mode)', () => {
 });
 
 test('Tiltfile (local mode) runs the no-cluster local stack and nothing on a cluster', () => {
-  const calls = evaluate({ mode: 'local' });
+  const calls = evaluateTiltfile({ mode: 'local' });
   assert.deepEqual(calls.filter((c) => c.kind !== 'config.define_string').map((c) => `${c.kind}:${typeof c['name'] === 'string' ? c['name'] : ''}`), ['local_resource:local-stack']);
   assert.equal(must(calls.find((c) => c.kind === 'local_resource'))['serve_cmd'], 'npm run dev');
 });

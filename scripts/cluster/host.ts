@@ -24,8 +24,16 @@ const sysctls = [
   'kernel.keys.root_maxbytes',
 ];
 
-/** Host folders where the runtime or the kubelet leave files whatever they are told. */
-const watchedFolders = ['/var/log/containers', '/var/log/pods', '/run/containerd/s', '/var/lib/cni', '/etc/cni/net.d'];
+/** Where the kubelet writes whatever it is told: its container log links (the cluster's alone). */
+const kubeletFolders = ['/var/log/containers', '/var/log/pods'];
+/** Folders CNI plugins write to at fixed places (result caches): removed with their content if the cluster created them. */
+const cniFolders = ['/var/lib/cni', '/etc/cni/net.d'];
+/**
+ * Folders the runtime and the kubelet create at fixed places (containerd's shims put their sockets in
+ * /run/containerd/s and remove them). They may be shared, with a Docker installation's containerd say: one
+ * is removed only if the cluster created it and it is empty again.
+ */
+const createdFolders = [...kubeletFolders, ...cniFolders, '/run/containerd', '/run/containerd/s'];
 
 const cgroupRoot = '/sys/fs/cgroup';
 
@@ -45,6 +53,7 @@ export interface HostSnapshot {
   mounts: string[];
   cgroups: Record<string, string[]>;
   files: string[];
+  folders: string[];
 }
 
 export interface HostTools {
@@ -67,7 +76,8 @@ export function snapshotHost(tools: HostTools): HostSnapshot {
     netns: existsSync('/run/netns') ? readdirSync('/run/netns').sort() : [],
     mounts: readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((line) => unescapeMountPath(line.split(' ')[4] ?? '')).sort(),
     cgroups: Object.fromEntries(readdirSync(cgroupRoot).filter((h) => isDirectory(join(cgroupRoot, h))).map((h) => [h, subdirectories(join(cgroupRoot, h))])),
-    files: watchedFolders.flatMap((folder) => (existsSync(folder) ? [folder, ...readdirSync(folder).map((name) => join(folder, name))] : [])).sort(),
+    files: kubeletFolders.flatMap((folder) => (existsSync(folder) ? readdirSync(folder).map((name) => join(folder, name)) : [])).sort(),
+    folders: createdFolders.filter((folder) => existsSync(folder)),
   };
 }
 
@@ -75,7 +85,8 @@ export function saveSnapshot(path: string, snapshot: HostSnapshot): void {
   writeFileSync(path, JSON.stringify(snapshot, null, 1));
 }
 
-export const loadSnapshot = (path: string): HostSnapshot => JSON.parse(readFileSync(path, 'utf8')) as HostSnapshot;
+/** A saved snapshot; one written by an older version lacks the newer fields, read as empty. */
+export const loadSnapshot = (path: string): HostSnapshot => ({ folders: [], ...(JSON.parse(readFileSync(path, 'utf8')) as Partial<HostSnapshot>) }) as HostSnapshot;
 
 /** The node address on lo (there is no dummy interface driver here) and forwarding for the pod bridge. */
 export function prepareHost(): void {
@@ -105,6 +116,7 @@ function clusterView(snapshot: HostSnapshot, stateRoot: string, before: HostSnap
     mounts: snapshot.mounts.filter((mount) => mount.startsWith(`${stateRoot}/`) || mount.startsWith('/run/netns/')),
     cgroups: Object.fromEntries(Object.entries(snapshot.cgroups).map(([h, dirs]) => [h, dirs.filter((d) => d.startsWith('kubepods'))])),
     files: snapshot.files,
+    folders: snapshot.folders,
   };
 }
 
@@ -155,7 +167,11 @@ export function restoreHost(before: HostSnapshot, stateRoot: string, tools: Host
     }
   }
 
-  for (const file of now().files.filter((f) => !was.files.includes(f)).sort((a, b) => b.length - a.length)) rmSync(file, { recursive: true, force: true });
+  for (const file of now().files.filter((f) => !was.files.includes(f))) rmSync(file, { recursive: true, force: true });
+  for (const folder of now().folders.filter((f) => !was.folders.includes(f)).sort((a, b) => b.length - a.length)) {
+    if (cniFolders.includes(folder)) rmSync(folder, { recursive: true });
+    else if (readdirSync(folder).length === 0) rmdirSync(folder);
+  }
 
   return differences(was, now());
 }
@@ -176,6 +192,7 @@ function differences(before: HostSnapshot, after: HostSnapshot): string[] {
   compare('mount', before.mounts, after.mounts);
   for (const [hierarchy, dirs] of Object.entries(before.cgroups)) compare(`cgroup ${hierarchy}`, dirs, after.cgroups[hierarchy] ?? []);
   compare('file', before.files, after.files);
+  compare('folder', before.folders, after.folders);
   return lines;
 }
 

@@ -2,23 +2,11 @@
 // dry run: its schemas (strict about unknown fields), the real CRDs (Gateway API, cert-manager,
 // prometheus-operator, Argo CD), admission (Pod Security in each namespace) and defaulting all apply.
 // Each object is validated as a creation, the way a fresh install meets it (the dev install already ran for
-// real): under a "-dry-run" name, since an update would also meet what the running objects forbid changing.
+// real): see support.ts asNew().
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { components, environments, render, type K8sObject } from '../lib/repo.ts';
-import { cluster, report } from './support.ts';
-
-/** JSON, not YAML: the API server's YAML is 1.1, where a rendered `off` would turn into a boolean. */
-const dryRun = (objects: K8sObject[]) =>
-  cluster.kubectl(['create', '--dry-run=server', '--validate=strict', '--output=name', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-
-/** The object under a new name; a NodePort Service's fixed ports are left for the server to pick (the running edge holds them). */
-function asNew(object: K8sObject): K8sObject {
-  const renamed = { ...object, metadata: { ...object.metadata, name: `${object.metadata.name}-dry-run` } };
-  if (object.kind !== 'Service') return renamed;
-  const spec = object['spec'] as { ports?: { nodePort?: number }[] };
-  return { ...renamed, spec: { ...spec, ports: spec.ports?.map(({ nodePort: _, ...port }) => port) } };
-}
+import { components, environments, render } from '../lib/repo.ts';
+import { asNew, dryRun, report } from './support.ts';
 
 describe('server-side validation', () => {
   const counts: Record<string, number> = {};
@@ -44,6 +32,23 @@ describe('server-side validation', () => {
       metadata: { name: 'admission-probe', namespace: 'api-ns' },
       spec: { containers: [{ name: 'probe', image: 'localhost/busybox:1.35.0', securityContext: { privileged: true } }] },
     }]), /violates PodSecurity "restricted:latest"/);
+  });
+
+  test('a pod with host ports is refused at the edge (what the retired ingress-nginx values asked for)', async () => {
+    await assert.rejects(dryRun([{
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'host-port-probe', namespace: 'ingress-ns' },
+      spec: {
+        securityContext: { runAsNonRoot: true, runAsUser: 101, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [{
+          name: 'controller',
+          image: 'localhost/busybox:1.35.0',
+          ports: [{ containerPort: 80, hostPort: 80 }, { containerPort: 443, hostPort: 443 }],
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        }],
+      },
+    }]), /violates PodSecurity "restricted:latest": hostPort \(container "controller" uses hostPorts (443, 80|80, 443)\)$/m);
   });
 
   test('reports the figures', () => {

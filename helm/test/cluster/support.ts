@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { readDescription } from '../../../scripts/cluster/description.ts';
 import { kube } from '../../../scripts/cluster/kube.ts';
 import { clusterLayout } from '../../../scripts/cluster/settings.ts';
+import type { K8sObject } from '../lib/repo.ts';
 
 export const layout = clusterLayout(process.env['CLUSTER_STATE_DIR']);
 export const description = readDescription(layout);
@@ -57,3 +58,22 @@ export function report(name: string, figures: Record<string, unknown>): void {
 }
 
 export const resultsDir = join(layout.root, 'results');
+
+/**
+ * A server-side dry run that creates `objects` (strict field validation, admission, CRD schemas). JSON, not
+ * YAML: the API server's YAML is 1.1, where a rendered `off` would turn into a boolean.
+ */
+export const dryRun = (objects: K8sObject[]): Promise<string> =>
+  cluster.kubectl(['create', '--dry-run=server', '--validate=strict', '--output=name', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+
+/**
+ * The object as a new one, under a "-dry-run" name: an update of the running object would also meet what
+ * it forbids changing (a Job's template, a StatefulSet's claims). A NodePort Service's fixed ports are
+ * left for the server to pick: the running edge holds them.
+ */
+export function asNew(object: K8sObject): K8sObject {
+  const renamed = { ...object, metadata: { ...object.metadata, name: `${object.metadata.name}-dry-run` } };
+  if (object.kind !== 'Service') return renamed;
+  const spec = object['spec'] as { ports?: { nodePort?: number }[] };
+  return { ...renamed, spec: { ...spec, ports: spec.ports?.map(({ nodePort: _, ...port }) => port) } };
+}
