@@ -72,7 +72,9 @@ if $addons; then
   echo "setup-kind: cert-manager $(addon_version cert-manager)"
   helm upgrade --install cert-manager jetstack/cert-manager -n cert-manager --create-namespace \
     --version "$(addon_version cert-manager)" -f helm/addons/cert-manager.values.yaml --wait
-  helm upgrade --install platform helm/charts/platform -n data-ns -f helm/env/dev/platform.yaml --wait
+  # Its release lives in default: it creates data-ns (and the other namespaces) itself, which a release kept in
+  # data-ns cannot do (the local cluster found it: namespaces "data-ns" not found).
+  helm upgrade --install platform helm/charts/platform -n default -f helm/env/dev/platform.yaml --wait
   echo "setup-kind: kube-prometheus-stack $(addon_version kube-prometheus-stack)"
   helm upgrade --install kps prometheus-community/kube-prometheus-stack -n monitoring-ns \
     --version "$(addon_version kube-prometheus-stack)" -f helm/addons/kube-prometheus-stack.values.yaml --wait --timeout 10m

@@ -37,7 +37,7 @@ const createdFolders = [...kubeletFolders, ...cniFolders, '/run/containerd', '/r
 
 const cgroupRoot = '/sys/fs/cgroup';
 
-interface NftObject {
+export interface NftObject {
   table?: { family: string; name: string };
   chain?: { family: string; table: string; name: string; policy?: string };
   rule?: { family: string; table: string; chain: string; handle: number; expr: unknown };
@@ -105,10 +105,9 @@ export function prepareHost(): void {
  * to the host meanwhile (podman, Docker) is neither touched nor reported.
  */
 function clusterView(snapshot: HostSnapshot, stateRoot: string, before: HostSnapshot): HostSnapshot {
-  const newTables = new Set(snapshot.nftables.flatMap((o) => (o.table && !before.nftables.some((b) => nftIdentity(b) === nftIdentity(o)) ? [`${o.table.family} ${o.table.name}`] : [])));
   return {
     sysctls: snapshot.sysctls,
-    nftables: snapshot.nftables.filter((o) => isClusterFirewall(o, newTables)),
+    nftables: clusterFirewall(snapshot.nftables, before.nftables),
     ipsets: snapshot.ipsets,
     links: snapshot.links.filter((link) => link === network.bridge || link.startsWith('veth')),
     addresses: snapshot.addresses.filter((address) => address === `lo ${network.nodeAddress}/32`),
@@ -120,13 +119,20 @@ function clusterView(snapshot: HostSnapshot, stateRoot: string, before: HostSnap
   };
 }
 
-/** Kubernetes' and CNI's chains (KUBE-*, CNI-*), rules in or jumping to them, and everything in tables they created. */
-function isClusterFirewall(object: NftObject, newTables: Set<string>): boolean {
+/**
+ * Of a ruleset, what Kubernetes and CNI own: their chains (KUBE-*, CNI-*), rules in or jumping to them, and
+ * everything in tables that are not in `before`.
+ */
+function clusterFirewall(objects: NftObject[], before: NftObject[]): NftObject[] {
+  const known = new Set(before.map(nftIdentity));
+  const newTables = new Set(objects.flatMap((o) => (o.table && !known.has(nftIdentity(o)) ? [`${o.table.family} ${o.table.name}`] : [])));
   const owned = (name: string) => /^(KUBE-|CNI-)/.test(name);
-  if (object.table) return newTables.has(`${object.table.family} ${object.table.name}`);
-  if (object.chain) return newTables.has(`${object.chain.family} ${object.chain.table}`) || owned(object.chain.name);
-  if (object.rule) return newTables.has(`${object.rule.family} ${object.rule.table}`) || owned(object.rule.chain) || /"(KUBE-|CNI-)[^"]*"/.test(JSON.stringify(object.rule.expr));
-  return false;
+  return objects.filter((object) => {
+    if (object.table) return newTables.has(`${object.table.family} ${object.table.name}`);
+    if (object.chain) return newTables.has(`${object.chain.family} ${object.chain.table}`) || owned(object.chain.name);
+    if (object.rule) return newTables.has(`${object.rule.family} ${object.rule.table}`) || owned(object.rule.chain) || /"(KUBE-|CNI-)[^"]*"/.test(JSON.stringify(object.rule.expr));
+    return false;
+  });
 }
 
 /**
@@ -144,8 +150,10 @@ export function restoreHost(before: HostSnapshot, stateRoot: string, tools: Host
 
   for (const name of now().netns.filter((n) => !was.netns.includes(n))) tryRun('ip', ['netns', 'delete', name]);
 
-  const firewall = restoreNftables(was.nftables, now().nftables);
-  if (firewall > 0) onProgress(`removed ${firewall} firewall tables, chains and rules`);
+  const firewall = firewallCleanup(before.nftables, snapshotHost(tools).nftables);
+  for (const command of firewall) tryRun('nft', command);
+  const removed = firewall.filter((command) => command[0] === 'delete').length;
+  if (removed > 0) onProgress(`removed ${removed} firewall tables, chains and rules`);
   for (const set of listIpsets(tools).filter((s) => !was.ipsets.includes(s))) tryRun(tools.ipset.command, ['destroy', set], ipsetEnv(tools));
 
   for (const link of now().links.filter((l) => !was.links.includes(l))) tryRun('ip', ['link', 'delete', link]);
@@ -196,16 +204,21 @@ function differences(before: HostSnapshot, after: HostSnapshot): string[] {
   return lines;
 }
 
-/** Deletes the firewall tables, chains and rules in `current` that are not in `before`; returns how many. */
-function restoreNftables(before: NftObject[], current: NftObject[]): number {
-  const known = new Set(before.map(nftIdentity));
-  const tables = current.flatMap((o) => (o.table && !known.has(nftIdentity(o)) ? [o.table] : []));
+/**
+ * The nft commands (argument lists, in order) that remove what the cluster added to the firewall between two
+ * full rulesets, and nothing else.
+ */
+export function firewallCleanup(before: NftObject[], current: NftObject[]): string[][] {
+  const was = clusterFirewall(before, before);
+  const now = clusterFirewall(current, before);
+  const known = new Set(was.map(nftIdentity));
+  const tables = now.flatMap((o) => (o.table && !known.has(nftIdentity(o)) ? [o.table] : []));
   const isNewTable = (family: string, name: string) => tables.some((t) => t.family === family && t.name === name);
-  const chains = current.flatMap((o) => (o.chain && !known.has(nftIdentity(o)) && !isNewTable(o.chain.family, o.chain.table) ? [o.chain] : []));
+  const chains = now.flatMap((o) => (o.chain && !known.has(nftIdentity(o)) && !isNewTable(o.chain.family, o.chain.table) ? [o.chain] : []));
   // Rules are compared by content: a rule that was there before keeps its place.
   const keptRules = new Map<string, number>();
-  for (const identity of before.filter((o) => o.rule).map(nftIdentity)) keptRules.set(identity, (keptRules.get(identity) ?? 0) + 1);
-  const rules = current.flatMap((o) => {
+  for (const identity of was.filter((o) => o.rule).map(nftIdentity)) keptRules.set(identity, (keptRules.get(identity) ?? 0) + 1);
+  const rules = now.flatMap((o) => {
     if (!o.rule || isNewTable(o.rule.family, o.rule.table)) return [];
     const identity = nftIdentity(o);
     const left = keptRules.get(identity) ?? 0;
@@ -215,12 +228,13 @@ function restoreNftables(before: NftObject[], current: NftObject[]): number {
     }
     return chains.some((c) => c.family === o.rule?.family && c.table === o.rule.table && c.name === o.rule.chain) ? [] : [o.rule];
   });
-  for (const rule of rules) tryRun('nft', ['delete', 'rule', rule.family, rule.table, rule.chain, 'handle', String(rule.handle)]);
-  // Flush every new chain before deleting any: new chains jump to each other.
-  for (const chain of chains) tryRun('nft', ['flush', 'chain', chain.family, chain.table, chain.name]);
-  for (const chain of chains) tryRun('nft', ['delete', 'chain', chain.family, chain.table, chain.name]);
-  for (const table of tables) tryRun('nft', ['delete', 'table', table.family, table.name]);
-  return tables.length + chains.length + rules.length;
+  return [
+    ...rules.map((rule) => ['delete', 'rule', rule.family, rule.table, rule.chain, 'handle', String(rule.handle)]),
+    // Flush every new chain before deleting any: new chains jump to each other.
+    ...chains.map((chain) => ['flush', 'chain', chain.family, chain.table, chain.name]),
+    ...chains.map((chain) => ['delete', 'chain', chain.family, chain.table, chain.name]),
+    ...tables.map((table) => ['delete', 'table', table.family, table.name]),
+  ];
 }
 
 function nftIdentity(object: NftObject): string {
