@@ -9,9 +9,8 @@
 # Without a registry, scripts/images/build.sh builds a stand-in from Debian packages and passes it as NODE_IMAGE.
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
-# --- deps: production dependencies of this service only (no install scripts, as in development).
-FROM ${NODE_IMAGE} AS deps
-ARG SERVICE
+# --- manifests: the lockfile and every workspace's package.json, which npm ci needs to see the whole lockfile.
+FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages/runtime/package.json packages/runtime/
@@ -20,6 +19,12 @@ COPY services/api/package.json services/api/
 COPY services/auth/package.json services/auth/
 COPY services/image/package.json services/image/
 COPY e2e/package.json e2e/
+
+# --- deps: production dependencies of this service only (no install scripts, as in development).
+FROM ${NODE_IMAGE} AS deps
+ARG SERVICE
+WORKDIR /app
+COPY --from=manifests /app ./
 RUN --mount=type=cache,target=/root/.npm \
     case "$SERVICE" in api|auth|image) ;; *) echo "build with --build-arg SERVICE=api|auth|image" >&2; exit 1 ;; esac; \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @platform/${SERVICE} --include-workspace-root=false
@@ -28,13 +33,7 @@ RUN --mount=type=cache,target=/root/.npm \
 #     and the Prisma client generated from the schema. The same for every service, so built once.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-COPY packages/runtime/package.json packages/runtime/
-COPY packages/database/package.json packages/database/
-COPY services/api/package.json services/api/
-COPY services/auth/package.json services/auth/
-COPY services/image/package.json services/image/
-COPY e2e/package.json e2e/
+COPY --from=manifests /app ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @platform/database --include-workspace-root=false
 COPY prisma.config.ts ./

@@ -42,17 +42,18 @@ describe('Dockerfile (one for the three services and the migration Job)', () => 
     assert.match(runtime, /HOST=0\.0\.0\.0/);
   });
 
-  test('every stage that installs copies every workspace manifest, so npm ci sees the whole lockfile', () => {
+  test('every stage that installs starts from every workspace manifest, so npm ci sees the whole lockfile', () => {
     const workspaces = (JSON.parse(readText('package.json')) as { workspaces: string[] }).workspaces;
     const manifests = workspaces.flatMap((pattern) => {
       if (!pattern.endsWith('/*')) return [`${pattern}/package.json`];
       const dir = pattern.slice(0, -2);
       return readdirSync(join(repoRoot, dir)).filter((name) => existsSync(join(repoRoot, dir, name, 'package.json'))).map((name) => `${dir}/${name}/package.json`);
     });
+    for (const manifest of manifests) assert.ok(stage('manifests').includes(`COPY ${manifest} ${manifest.replace(/package\.json$/, '')}`), `manifests copies ${manifest}`);
     for (const name of ['deps', 'build']) {
       const text = stage(name);
       assert.match(text, /npm ci /);
-      for (const manifest of manifests) assert.ok(text.includes(`COPY ${manifest} ${manifest.replace(/package\.json$/, '')}`), `${name} copies ${manifest}`);
+      assert.match(text, /^COPY --from=manifests \/app \.\/$/m, `${name} starts from the manifests`);
     }
   });
 

@@ -17,9 +17,12 @@ export function components(layout: ClusterLayout): Component[] {
   const local = `https://127.0.0.1`;
   const apiServer = `https://${network.nodeAddress}:${ports.apiServer}`;
   const clientTls = { ca: pki.ca.certificate, cert: pki.admin.certificate, key: pki.admin.privateKey };
+  // The controller manager and the scheduler reach the API server, and check their own callers, with it.
+  const controllerClientFlags = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
   return [
     {
       name: 'etcd',
+      listens: `127.0.0.1:${ports.etcdClient}`,
       command: binary('etcd'),
       args: [
         '--name=node1',
@@ -39,6 +42,7 @@ export function components(layout: ClusterLayout): Component[] {
     },
     {
       name: 'kube-apiserver',
+      listens: `${network.nodeAddress}:${ports.apiServer}`,
       command: binary('kube-apiserver'),
       args: [
         `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
@@ -67,11 +71,10 @@ export function components(layout: ClusterLayout): Component[] {
     },
     {
       name: 'kube-controller-manager',
+      listens: `127.0.0.1:${ports.controllerManager}`,
       command: binary('kube-controller-manager'),
       args: [
-        `--kubeconfig=${kubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
+        ...controllerClientFlags,
         '--bind-address=127.0.0.1',
         `--secure-port=${ports.controllerManager}`,
         `--service-account-private-key-file=${pki.serviceAccount.privateKey}`,
@@ -91,11 +94,10 @@ export function components(layout: ClusterLayout): Component[] {
     },
     {
       name: 'kube-scheduler',
+      listens: `127.0.0.1:${ports.scheduler}`,
       command: binary('kube-scheduler'),
       args: [
-        `--kubeconfig=${kubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
+        ...controllerClientFlags,
         '--bind-address=127.0.0.1',
         `--secure-port=${ports.scheduler}`,
         '--leader-elect=false',
@@ -105,6 +107,7 @@ export function components(layout: ClusterLayout): Component[] {
     },
     {
       name: 'containerd',
+      listens: `${layout.containerd.socket}, 127.0.0.1:${ports.containerdStreaming}`,
       command: join(containerdBin, 'containerd'),
       args: [`--config=${join(layout.configDir, 'containerd.toml')}`],
       // The runc shim is found on PATH.
@@ -117,6 +120,7 @@ export function components(layout: ClusterLayout): Component[] {
     },
     {
       name: 'kubelet',
+      listens: `${network.nodeAddress}:${ports.kubelet}, 127.0.0.1:${ports.kubeletHealthz}`,
       command: binary('kubelet'),
       args: [
         `--config=${join(layout.configDir, 'kubelet.yaml')}`,
@@ -132,6 +136,7 @@ export function components(layout: ClusterLayout): Component[] {
     },
     {
       name: 'kube-proxy',
+      listens: `127.0.0.1:${ports.kubeProxyHealthz}`,
       command: binary('kube-proxy'),
       args: [
         `--kubeconfig=${kubeconfig}`,
@@ -149,6 +154,7 @@ export function components(layout: ClusterLayout): Component[] {
     },
     {
       name: 'kube-router',
+      listens: 'nothing (NetworkPolicy in the firewall)',
       command: binary('kube-router'),
       args: [
         `--kubeconfig=${kubeconfig}`,

@@ -12,6 +12,8 @@ export interface Component {
   command: string;
   args: string[];
   env?: Record<string, string>;
+  /** Where it serves, for people (the status table). */
+  listens: string;
   /** True once the component serves; polled after start. */
   ready: () => Promise<boolean>;
   readyTimeoutMs?: number;

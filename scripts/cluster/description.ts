@@ -1,9 +1,10 @@
 // What a running cluster is, for people (the status table) and for tests (cluster.json).
 import { readFileSync } from 'node:fs';
 import type { Component } from '../../helm/test/lib/repo.ts';
+import { components } from './components.ts';
 import { runningDaemons } from './daemons.ts';
 import type { Kube } from './kube.ts';
-import { edge, network, type ClusterLayout } from './settings.ts';
+import { edge, network, ports, type ClusterLayout } from './settings.ts';
 import { formatTable } from '../lib/table.ts';
 
 /** The line the supervisor prints once the cluster is ready (the launching terminal stops following it there). */
@@ -20,7 +21,7 @@ export interface ClusterDescription {
 export function describeCluster(layout: ClusterLayout, charts: Component[], startMs: number): ClusterDescription {
   return {
     kubeconfig: layout.kubeconfig,
-    apiServer: `https://${network.nodeAddress}:6443`,
+    apiServer: `https://${network.nodeAddress}:${ports.apiServer}`,
     edge: {
       url: `https://${edge.host}:${edge.httpsPort}`,
       host: edge.host,
@@ -43,7 +44,11 @@ interface PodList {
 export async function statusTable(layout: ClusterLayout, cluster: Kube): Promise<string> {
   const description = readDescription(layout);
   const rows: string[][] = [['component', 'where', 'state']];
-  for (const [name, pid] of runningDaemons(layout)) rows.push([name, name === 'kube-apiserver' ? description.apiServer : '', `running (pid ${pid})`]);
+  const running = runningDaemons(layout);
+  for (const component of components(layout)) {
+    const pid = running.get(component.name);
+    rows.push([component.name, component.listens, pid === undefined ? 'NOT RUNNING' : `running (pid ${pid})`]);
+  }
   const pods = await cluster.getJson<PodList>(['pods', '--all-namespaces']);
   const byNamespace = new Map<string, { ready: number; done: number; total: number }>();
   for (const pod of pods.items) {
