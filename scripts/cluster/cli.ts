@@ -146,10 +146,22 @@ async function up(): Promise<number> {
   }
   output.destroy();
   supervisor.unref();
+  if (!existsSync(layout.descriptionFile)) {
+    console.error(`npm run cluster: the cluster did not start; it is left running for inspection (log: ${supervisorLog})`);
+    return 1;
+  }
   console.log(`\nThe platform runs on a real node (${((Date.now() - started) / 1000).toFixed(0)} s):`);
   await printStatus();
   return 0;
 }
 
-const code = values.down ? await down() : values.status ? (supervisorPid() === undefined ? (console.log('no cluster is running.'), 1) : (await printStatus(), 0)) : await up();
-process.exit(code);
+async function status(): Promise<number> {
+  if (supervisorPid() === undefined || !existsSync(layout.descriptionFile)) {
+    console.log('no cluster is running.');
+    return 1;
+  }
+  await printStatus();
+  return 0;
+}
+
+process.exit(values.down ? await down() : values.status ? await status() : await up());
