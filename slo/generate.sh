@@ -16,7 +16,8 @@ export PATH="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}/bin:$repo_dir/no
 check=false
 [ "${1:-}" = "--check" ] && check=true
 
-bash "$slo_dir/tools/build-sloth.sh"
+# Sloth itself, built once from its pinned version (scripts/tools/go-tools.tsv).
+bash "$repo_dir/scripts/tools/install.sh" sloth
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

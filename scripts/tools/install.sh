@@ -104,15 +104,17 @@ tool_stamp() {
   echo "$source $package $(cat "$TOOLS_SRC/$source"/{go.mod,go.sum,tools.go} "$TOOLS_SRC/$source/ldflags" 2>/dev/null | sha256sum | cut -c1-16)"
 }
 
-# Builds one source's commands (each "command package"), one after the other: they share the build cache.
-build_source() {
-  local source=$1; shift
-  local log="$TOOLS_DIR/logs/${source//\//-}.log" started=$SECONDS
-  echo "tools: building ${*%% *} from $source (log: $log)"
+# Builds one job's commands (each "command source package"), one after the other: a module's share its build cache.
+build_job() {
+  local job=$1; shift
+  local log="$TOOLS_DIR/logs/${job//\//-}.log" started=$SECONDS commands=()
+  for entry in "$@"; do commands+=("${entry%% *}"); done
+  echo "tools: building ${commands[*]} (log: $log)"
   (
     export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
     for entry in "$@"; do
-      local command=${entry%% *} package=${entry#* }
+      local command source package
+      read -r command source package <<<"$entry"
       if [ "$source" = go-install ]; then
         GOBIN="$TOOLS_BIN" go install "$package"
       else
@@ -120,31 +122,38 @@ build_source() {
       fi
       tool_stamp "$source" "$package" >"$TOOLS_BIN/.$command.version"
     done
-  ) >"$log" 2>&1 || { echo "tools: building from $source FAILED; the end of $log:" >&2; tail -n 20 "$log" >&2; return 1; }
-  echo "tools: built from $source in $((SECONDS - started)) s"
+  ) >"$log" 2>&1 || { echo "tools: building ${commands[*]} FAILED; the end of $log:" >&2; tail -n 20 "$log" >&2; return 1; }
+  echo "tools: built ${commands[*]} in $((SECONDS - started)) s"
 }
 
 install_go_tools() {
   mkdir -p "$TOOLS_BIN" "$TOOLS_DIR/logs"
-  declare -A pending=()   # source -> "command package" entries, newline-separated
-  while read -r command source package; do
+  # A job: one go-install tool, or every command of one wrapper module (they share its build).
+  declare -A entries=() minutes=()
+  local total=0
+  while read -r command source package cost; do
     [[ -z "$command" || "$command" == \#* ]] && continue
     is_wanted "$command" || continue
     if [ -x "$TOOLS_BIN/$command" ] && [ "$(cat "$TOOLS_BIN/.$command.version" 2>/dev/null)" = "$(tool_stamp "$source" "$package")" ]; then continue; fi
     if $check_only; then missing+=("$command: build it with scripts/tools/install.sh ($source $package)"); continue; fi
-    pending[$source]+="$command $package"$'\n'
+    local job=$source
+    [ "$source" = go-install ] && job=$command
+    entries[$job]+="$command $source $package"$'\n'
+    minutes[$job]=$(( ${minutes[$job]:-0} + cost ))
+    total=$((total + cost))
   done <"$TOOLS_SRC/go-tools.tsv"
-  [ ${#pending[@]} -eq 0 ] && return
-  if ! command -v go >/dev/null 2>&1; then missing+=("go: needed to build ${!pending[*]}; install Go from your package manager or https://go.dev/dl"); return; fi
-  echo "tools: the first builds take minutes (Kubernetes about 15 on 2 cores); later runs reuse them"
-  # Two sources at a time: go build already spreads one build over the cores, and links are single-threaded.
-  local running=0 failed=0
-  for source in "${!pending[@]}"; do
+  [ ${#entries[@]} -eq 0 ] && return
+  if ! command -v go >/dev/null 2>&1; then missing+=("go: needed to build ${!entries[*]}; install Go from your package manager or https://go.dev/dl"); return; fi
+  echo "tools: ${#entries[@]} Go builds to make, about $(( (total + 1) / 2 )) minutes on 2 cores the first time; later runs reuse them"
+  # Two at a time, the longest first: go build already spreads one build over the cores, but its links and
+  # the packages that others wait on run alone.
+  local running=0 failed=0 job
+  while read -r _ job; do
     if [ $running -ge 2 ]; then wait -n || failed=1; running=$((running - 1)); fi
-    mapfile -t entries < <(printf '%s' "${pending[$source]}")
-    build_source "$source" "${entries[@]}" &
+    mapfile -t job_entries < <(printf '%s' "${entries[$job]}")
+    build_job "$job" "${job_entries[@]}" &
     running=$((running + 1))
-  done
+  done < <(for job in "${!entries[@]}"; do echo "${minutes[$job]} $job"; done | sort -rn)
   while [ $running -gt 0 ]; do wait -n || failed=1; running=$((running - 1)); done
   [ $failed -eq 0 ] || missing+=("a Go tool failed to build (above)")
 }
