@@ -22,6 +22,8 @@ in the background; the table at the end says how to reach it. Needs root on Linu
 address ${network.nodeAddress} on lo, a bridge, firewall rules, mounts); --down puts the host back as it was.
 
 Options:
+  --gitops     install the platform with Argo CD from git instead of helm: a git daemon serves this
+               commit, "prod" is a second API server with a kwok node, and a registry holds releases
   --down       stop the cluster, remove its containers and restore the host
   --status     show the status table of the running cluster
   -h, --help   show this help
@@ -32,6 +34,7 @@ Environment:
 const { values } = parseArgs({
   options: {
     down: { type: 'boolean', default: false },
+    gitops: { type: 'boolean', default: false },
     status: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -119,7 +122,7 @@ async function up(): Promise<number> {
   const supervisor = spawn('tini', ['-s', '--', process.execPath, join(repoRoot, 'scripts/cluster/supervisor.ts')], {
     detached: true,
     stdio: ['ignore', 'pipe', errors],
-    env: process.env,
+    env: { ...process.env, CLUSTER_MODE: values.gitops ? 'gitops' : 'helm' },
   });
   closeSync(errors);
   const output = supervisor.stdout;

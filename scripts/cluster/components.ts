@@ -5,28 +5,45 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import type { KeyPairFiles } from '../lib/x509.ts';
 import type { Component } from './daemons.ts';
-import { binary, network, ports, tools, type ClusterLayout } from './settings.ts';
+import { binary, gitops, network, ports, tools, type ClusterLayout } from './settings.ts';
 
 export const containerdBin = join(tools.debs, 'containerd/usr/bin');
 export const ipset = { command: join(tools.debs, 'ipset/usr/sbin/ipset'), libraryPath: join(tools.debs, 'ipset/usr/lib/x86_64-linux-gnu') };
 const systemPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export function components(layout: ClusterLayout): Component[] {
-  const { pki, kubeconfig } = layout;
-  const local = `https://127.0.0.1`;
+/** What differs between the cluster's control plane and production's stand-in (gitops mode). */
+interface ControlPlane {
+  /** Prefix of the component names ('' or 'prod-'). */
+  prefix: string;
+  ports: { etcdClient: number; etcdPeer: number; apiServer: number; controllerManager: number; scheduler: number };
+  etcdData: string;
+  kubeconfig: string;
+  apiServerCert: KeyPairFiles;
+  serviceAccount: { privateKey: string; publicKey: string };
+  serviceCIDR: string;
+  /** The controller manager gives nodes pod ranges (a real node's bridge uses its range). */
+  podCIDR?: string;
+}
+
+/** etcd, the API server, the controller manager and the scheduler of one control plane. */
+function controlPlane(plane: ControlPlane, layout: ClusterLayout): Component[] {
+  const { pki } = layout;
+  const { ports, kubeconfig } = plane;
+  const local = 'https://127.0.0.1';
   const apiServer = `https://${network.nodeAddress}:${ports.apiServer}`;
   const clientTls = { ca: pki.ca.certificate, cert: pki.admin.certificate, key: pki.admin.privateKey };
   // The controller manager and the scheduler reach the API server, and check their own callers, with it.
   const controllerClientFlags = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
   return [
     {
-      name: 'etcd',
+      name: `${plane.prefix}etcd`,
       listens: `127.0.0.1:${ports.etcdClient}`,
       command: binary('etcd'),
       args: [
         '--name=node1',
-        `--data-dir=${layout.etcdData}`,
+        `--data-dir=${plane.etcdData}`,
         `--listen-client-urls=http://127.0.0.1:${ports.etcdClient}`,
         `--advertise-client-urls=http://127.0.0.1:${ports.etcdClient}`,
         `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
@@ -41,7 +58,7 @@ export function components(layout: ClusterLayout): Component[] {
       ready: () => httpOk(`http://127.0.0.1:${ports.etcdClient}/readyz`),
     },
     {
-      name: 'kube-apiserver',
+      name: `${plane.prefix}kube-apiserver`,
       listens: `${network.nodeAddress}:${ports.apiServer}`,
       command: binary('kube-apiserver'),
       args: [
@@ -50,13 +67,13 @@ export function components(layout: ClusterLayout): Component[] {
         `--bind-address=${network.nodeAddress}`,
         `--advertise-address=${network.nodeAddress}`,
         `--secure-port=${ports.apiServer}`,
-        `--tls-cert-file=${pki.apiServer.certificate}`,
-        `--tls-private-key-file=${pki.apiServer.privateKey}`,
+        `--tls-cert-file=${plane.apiServerCert.certificate}`,
+        `--tls-private-key-file=${plane.apiServerCert.privateKey}`,
         `--client-ca-file=${pki.ca.certificate}`,
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${pki.serviceAccount.publicKey}`,
-        `--service-account-signing-key-file=${pki.serviceAccount.privateKey}`,
-        `--service-cluster-ip-range=${network.serviceCIDR}`,
+        `--service-account-key-file=${plane.serviceAccount.publicKey}`,
+        `--service-account-signing-key-file=${plane.serviceAccount.privateKey}`,
+        `--service-cluster-ip-range=${plane.serviceCIDR}`,
         '--authorization-mode=Node,RBAC',
         '--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultStorageClass,ResourceQuota,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy',
         '--allow-privileged=true',
@@ -70,30 +87,28 @@ export function components(layout: ClusterLayout): Component[] {
       stopGraceMs: 15_000,
     },
     {
-      name: 'kube-controller-manager',
+      name: `${plane.prefix}kube-controller-manager`,
       listens: `127.0.0.1:${ports.controllerManager}`,
       command: binary('kube-controller-manager'),
       args: [
         ...controllerClientFlags,
         '--bind-address=127.0.0.1',
         `--secure-port=${ports.controllerManager}`,
-        `--service-account-private-key-file=${pki.serviceAccount.privateKey}`,
+        `--service-account-private-key-file=${plane.serviceAccount.privateKey}`,
         `--root-ca-file=${pki.ca.certificate}`,
         `--cluster-signing-cert-file=${pki.ca.certificate}`,
         `--cluster-signing-key-file=${pki.ca.privateKey}`,
         '--use-service-account-credentials=true',
         '--leader-elect=false',
-        '--allocate-node-cidrs=true',
-        `--cluster-cidr=${network.podCIDR}`,
-        '--node-cidr-mask-size=24',
-        `--service-cluster-ip-range=${network.serviceCIDR}`,
+        ...(plane.podCIDR === undefined ? [] : ['--allocate-node-cidrs=true', `--cluster-cidr=${plane.podCIDR}`, '--node-cidr-mask-size=24']),
+        `--service-cluster-ip-range=${plane.serviceCIDR}`,
         "--controllers=*,-cloud-node-lifecycle",
         '--v=1',
       ],
       ready: () => httpsOk(`${local}:${ports.controllerManager}/healthz`),
     },
     {
-      name: 'kube-scheduler',
+      name: `${plane.prefix}kube-scheduler`,
       listens: `127.0.0.1:${ports.scheduler}`,
       command: binary('kube-scheduler'),
       args: [
@@ -105,6 +120,22 @@ export function components(layout: ClusterLayout): Component[] {
       ],
       ready: () => httpsOk(`${local}:${ports.scheduler}/healthz`),
     },
+  ];
+}
+
+export function components(layout: ClusterLayout): Component[] {
+  const { pki, kubeconfig } = layout;
+  return [
+    ...controlPlane({
+      prefix: '',
+      ports,
+      etcdData: layout.etcdData,
+      kubeconfig,
+      apiServerCert: pki.apiServer,
+      serviceAccount: pki.serviceAccount,
+      serviceCIDR: network.serviceCIDR,
+      podCIDR: network.podCIDR,
+    }, layout),
     {
       name: 'containerd',
       listens: `${layout.containerd.socket}, 127.0.0.1:${ports.containerdStreaming}`,
@@ -177,6 +208,58 @@ export function components(layout: ClusterLayout): Component[] {
         execFileSync('iptables', ['-w', '-S', 'KUBE-ROUTER-FORWARD'], { stdio: 'ignore' });
         return Promise.resolve(true);
       },
+    },
+  ];
+}
+
+/**
+ * GitOps mode's processes: production's stand-in (a second control plane whose only node is kwok's, so
+ * objects are scheduled and report running, but no container starts), the git daemon Argo CD reads the
+ * project from, and the registry releases are pushed to.
+ */
+export function gitopsComponents(layout: ClusterLayout): Component[] {
+  const { pki, prod, git } = layout;
+  const prodPorts = gitops.prodPorts;
+  const registry = join(tools.debs, 'docker-registry/usr/bin/docker-registry');
+  return [
+    ...controlPlane({
+      prefix: 'prod-',
+      ports: prodPorts,
+      etcdData: prod.etcdData,
+      kubeconfig: prod.kubeconfig,
+      apiServerCert: pki.prodApiServer,
+      serviceAccount: pki.prodServiceAccount,
+      serviceCIDR: network.serviceCIDR,
+    }, layout),
+    {
+      name: 'prod-kwok',
+      listens: `127.0.0.1:${prodPorts.kwok}`,
+      command: binary('kwok'),
+      args: [
+        `--kubeconfig=${prod.kubeconfig}`,
+        `--config=${prod.kwokStages}`,
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        `--server-address=127.0.0.1:${prodPorts.kwok}`,
+      ],
+      ready: () => httpOk(`http://127.0.0.1:${prodPorts.kwok}/healthz`),
+    },
+    {
+      name: 'git-daemon',
+      listens: `${network.nodeAddress}:${gitops.gitPort}`,
+      command: '/usr/bin/git',
+      args: ['daemon', `--listen=${network.nodeAddress}`, `--port=${gitops.gitPort}`, `--base-path=${git.root}`, '--export-all', '--reuseaddr', '--informative-errors'],
+      ready: () => {
+        execFileSync('git', ['ls-remote', `git://${network.nodeAddress}:${gitops.gitPort}/platform.git`], { stdio: 'ignore', timeout: 5_000 });
+        return Promise.resolve(true);
+      },
+    },
+    {
+      name: 'registry',
+      listens: `${network.nodeAddress}:${gitops.registryPort}`,
+      command: registry,
+      args: ['serve', join(layout.configDir, 'registry.yml')],
+      ready: () => httpOk(`http://${network.nodeAddress}:${gitops.registryPort}/v2/`),
     },
   ];
 }

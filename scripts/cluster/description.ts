@@ -1,25 +1,30 @@
 // What a running cluster is, for people (the status table) and for tests (cluster.json).
 import { readFileSync } from 'node:fs';
 import type { Component } from '../../helm/test/lib/repo.ts';
-import { components } from './components.ts';
+import { components, gitopsComponents } from './components.ts';
 import { runningDaemons } from './daemons.ts';
 import type { Kube } from './kube.ts';
-import { edge, network, ports, type ClusterLayout } from './settings.ts';
+import { edge, gitops, network, ports, type ClusterLayout } from './settings.ts';
+import { gitRepository } from './gitops.ts';
 import { formatTable } from '../lib/table.ts';
 
 /** The line the supervisor prints once the cluster is ready (the launching terminal stops following it there). */
 export const readyMarker = 'cluster ready';
 
 export interface ClusterDescription {
+  /** helm: the charts installed by the cluster tool; gitops: by Argo CD, from git. */
+  mode: 'helm' | 'gitops';
   kubeconfig: string;
   apiServer: string;
   edge: { url: string; host: string; address: string; port: number; caCertificate: string };
   charts: { name: string; namespace: string }[];
   startSeconds: number;
+  gitops?: { repository: string; workTree: string; prodKubeconfig: string; registry: string };
 }
 
-export function describeCluster(layout: ClusterLayout, charts: Component[], startMs: number): ClusterDescription {
+export function describeCluster(layout: ClusterLayout, charts: Component[], startMs: number, gitopsMode: boolean): ClusterDescription {
   return {
+    mode: gitopsMode ? 'gitops' : 'helm',
     kubeconfig: layout.kubeconfig,
     apiServer: `https://${network.nodeAddress}:${ports.apiServer}`,
     edge: {
@@ -31,6 +36,9 @@ export function describeCluster(layout: ClusterLayout, charts: Component[], star
     },
     charts: charts.map((c) => ({ name: c.component, namespace: c.namespace })),
     startSeconds: Math.round(startMs / 1000),
+    ...(gitopsMode
+      ? { gitops: { repository: gitRepository, workTree: layout.git.workTree, prodKubeconfig: layout.prod.kubeconfig, registry: `${network.nodeAddress}:${gitops.registryPort}` } }
+      : {}),
   };
 }
 
@@ -45,7 +53,7 @@ export async function statusTable(layout: ClusterLayout, cluster: Kube): Promise
   const description = readDescription(layout);
   const rows: string[][] = [['component', 'where', 'state']];
   const running = runningDaemons(layout);
-  for (const component of components(layout)) {
+  for (const component of [...components(layout), ...(description.mode === 'gitops' ? gitopsComponents(layout) : [])]) {
     const pid = running.get(component.name);
     rows.push([component.name, component.listens, pid === undefined ? 'NOT RUNNING' : `running (pid ${pid})`]);
   }
@@ -63,5 +71,10 @@ export async function statusTable(layout: ClusterLayout, cluster: Kube): Promise
   }
   rows.push(['edge (Gateway API)', description.edge.url, `TLS, CA ${description.edge.caCertificate}`]);
   rows.push(['kubeconfig', description.kubeconfig, `export KUBECONFIG=${description.kubeconfig}`]);
+  if (description.gitops !== undefined) {
+    rows.push(['git (Argo CD reads)', description.gitops.repository, `work tree ${description.gitops.workTree}`]);
+    rows.push(['prod (kwok node)', description.gitops.prodKubeconfig, 'KUBECONFIG for production\'s stand-in']);
+    rows.push(['release registry', description.gitops.registry, 'scripts/promote checks releases here']);
+  }
   return formatTable(rows);
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderTemplate } from '../lib/template.ts';
 import { waitFor } from '../lib/wait.ts';
-import { components, containerdBin, ipset } from './components.ts';
+import { components, containerdBin, gitopsComponents, ipset } from './components.ts';
 import { runningDaemons, startDaemon, stopDaemons } from './daemons.ts';
 import { loadSnapshot, prepareHost, restoreHost, saveSnapshot, snapshotHost } from './host.ts';
 import { kube, type Kube } from './kube.ts';
@@ -79,6 +79,7 @@ export async function startNode(layout: ClusterLayout, images: NodeImages, progr
 
 /** Stops every process (pods first: their runc shims would outlive containerd) and restores the host. */
 export async function stopNode(layout: ClusterLayout, progress: Progress): Promise<string[]> {
+  await stopDaemons(gitopsComponents(layout).map((c) => c.name).reverse(), layout, progress);
   await stopDaemons([...nodeAgents].reverse(), layout, progress);
   removeContainers(layout, progress);
   await stopDaemons([...controlPlane].reverse(), layout, progress);

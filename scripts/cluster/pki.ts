@@ -15,6 +15,15 @@ export async function ensurePki({ pki }: ClusterLayout): Promise<void> {
   });
   await ensureCertificate(pki.admin, pki.ca, { subject: 'CN=admin, O=system:masters', usage: 'client', validDays: 90 });
   await ensureSigningKeyPair(pki.serviceAccount);
+  // Production's stand-in (gitops mode): its own API server certificate and service-account key, the same CA.
+  await ensureCertificate(pki.prodApiServer, pki.ca, {
+    subject: 'CN=prod-kube-apiserver',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1', network.nodeAddress],
+    usage: 'server',
+    validDays: 90,
+  });
+  await ensureSigningKeyPair(pki.prodServiceAccount);
   await ensureCertificateAuthority(pki.edgeCa, 'CN=platform-local-edge-ca', 365);
   await ensureCertificate(pki.edge, pki.edgeCa, { subject: `CN=${edge.host}`, dnsNames: [edge.host], usage: 'server', validDays: 90 });
 }

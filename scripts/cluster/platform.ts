@@ -8,6 +8,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { renderTemplate } from '../lib/template.ts';
 import { waitFor } from '../lib/wait.ts';
 import { podFailure } from './diagnosis.ts';
+import { goModuleDir } from './go-modules.ts';
 import { components as applicationSetComponents, secretValues, type Component } from '../../helm/test/lib/repo.ts';
 import type { Kube } from './kube.ts';
 import type { Progress } from './node.ts';
@@ -23,13 +24,19 @@ export interface PlatformImages {
 /** The edge's TLS Secret, made from the cluster's generated edge certificate (there is no cert-manager controller here). */
 const edgeTls = { namespace: 'ingress-ns', secretName: 'platform-tls' };
 
-export async function installAddons(cluster: Kube, images: PlatformImages, progress: Progress): Promise<void> {
+/** The third-party CRDs of scripts/cluster/crds.yaml (and the namespaces their add-ons would create). */
+export async function installCrds(cluster: Kube, progress: Progress): Promise<void> {
   for (const crds of readCrdSources()) {
     const documents = crdDocuments(crds);
     await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], documents.join('\n---\n'));
     if (crds.namespace !== undefined) await cluster.kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: crds.namespace } }));
     progress(`CRDs: ${crds.name} (${documents.length}, ${crds.module})`);
   }
+}
+
+/** The CRDs, then cluster DNS. */
+export async function installAddons(cluster: Kube, images: PlatformImages, progress: Progress): Promise<void> {
+  await installCrds(cluster, progress);
   await cluster.kubectl(['apply', '-f', '-'], renderTemplate(join(manifests, 'coredns.yaml'), {
     image: images.coredns,
     dnsServiceAddress: network.dnsServiceAddress,
@@ -96,7 +103,8 @@ export function valuesArguments(component: Component, layout: ClusterLayout): st
   return ['--values', devValues, ...(existsSync(local) ? ['--values', local] : [])];
 }
 
-async function createEdgeSecret(cluster: Kube, layout: ClusterLayout): Promise<void> {
+export async function createEdgeSecret(cluster: Kube, layout: ClusterLayout): Promise<void> {
+  await cluster.kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: edgeTls.namespace } }));
   const secret = await cluster.kubectl([
     'create', 'secret', 'tls', edgeTls.secretName, '--namespace', edgeTls.namespace,
     `--cert=${layout.pki.edge.certificate}`, `--key=${layout.pki.edge.privateKey}`, '--dry-run=client', '--output=yaml',
@@ -104,13 +112,14 @@ async function createEdgeSecret(cluster: Kube, layout: ClusterLayout): Promise<v
   await cluster.kubectl(['apply', '-f', '-'], secret);
 }
 
-interface RenderedObject {
+export interface RenderedObject {
   kind: string;
   metadata: { name: string; namespace?: string };
 }
 
-async function renderComponent(cluster: Kube, layout: ClusterLayout, component: Component): Promise<RenderedObject[]> {
-  const rendered = await cluster.helm(['template', component.component, join(repoRoot, 'helm/charts', component.component), '--namespace', component.namespace, ...valuesArguments(component, layout)]);
+/** A component's objects as helm renders them with `values` (by default, this cluster's dev values). */
+export async function renderComponent(cluster: Kube, layout: ClusterLayout, component: Component, values = valuesArguments(component, layout)): Promise<RenderedObject[]> {
+  const rendered = await cluster.helm(['template', component.component, join(repoRoot, 'helm/charts', component.component), '--namespace', component.namespace, ...values]);
   return parseAllDocuments(rendered).map((d) => d.toJS() as RenderedObject | null).filter((o): o is RenderedObject => o !== null);
 }
 
@@ -126,7 +135,7 @@ const releaseNamespace = (component: Component, objects: RenderedObject[]): stri
  * PersistentVolume under the cluster's state folder, bound to it by name and owned by the pod's fsGroup
  * (hostPath volumes are not chowned by the kubelet).
  */
-async function createVolumes(cluster: Kube, layout: ClusterLayout, component: Component, objects: RenderedObject[]): Promise<void> {
+export async function createVolumes(cluster: Kube, layout: ClusterLayout, component: Component, objects: RenderedObject[]): Promise<void> {
   type StatefulSet = RenderedObject & {
     spec: {
       replicas?: number;
@@ -175,11 +184,7 @@ const readCrdSources = (): CrdSource[] => parse(readFileSync(join(import.meta.di
 
 /** The CustomResourceDefinition documents of a module's folder, from the Go module cache (downloaded if needed). */
 function crdDocuments(source: CrdSource): string[] {
-  const download = JSON.parse(execFileSync('go', ['mod', 'download', '-json', source.module], {
-    encoding: 'utf8',
-    env: { ...process.env, ...(source.toolchain === undefined ? {} : { GOTOOLCHAIN: source.toolchain }) },
-  })) as { Dir: string };
-  const folder = join(download.Dir, source.folder);
+  const folder = join(goModuleDir(source.module, source.toolchain), source.folder);
   type Crd = { kind?: string; metadata: { labels?: Record<string, string> } };
   return readdirSync(folder).filter((file) => /\.ya?ml$/.test(file)).sort().flatMap((file) =>
     parseAllDocuments(readFileSync(join(folder, file), 'utf8')).map((d) => d.toJS() as Crd | null).filter((crd) => crd?.kind === 'CustomResourceDefinition').map((crd) => {

@@ -40,6 +40,20 @@ export const ports = {
   containerdStreaming: 10010,
 } as const;
 
+/**
+ * GitOps mode (npm run cluster -- --gitops): a second control plane stands in for production (its one node is
+ * kwok's: objects are scheduled and "run", no container starts), Argo CD reads the project from a git daemon,
+ * and a registry holds released images. All on the node address or loopback.
+ */
+export const gitops = {
+  prodPorts: { etcdClient: 12379, etcdPeer: 12380, apiServer: 16443, controllerManager: 20257, scheduler: 20259, kwok: 10247 },
+  prodNodeName: 'prod-node-0',
+  gitPort: 9418,
+  registryPort: 5000,
+  /** Where the image references of helm/env/prod point (scripts/promote checks a release exists there). */
+  releaseRegistry: 'registry.example.com',
+} as const;
+
 /** The edge's public address: the Gateway's host name, on the node address and the edge Service's nodePort. */
 export const edge = { host: 'platform.localtest.me', httpsPort: 30443 } as const;
 
@@ -71,9 +85,14 @@ export function clusterLayout(stateDir = resolve(repoRoot, '.dev/cluster')) {
       admin: { certificate: join(pki, 'admin.crt'), privateKey: join(pki, 'admin.key') },
       serviceAccount: { privateKey: join(pki, 'sa.key'), publicKey: join(pki, 'sa.pub') },
       edgeCa: { certificate: join(pki, 'edge-ca.crt'), privateKey: join(pki, 'edge-ca.key') },
+      prodApiServer: { certificate: join(pki, 'prod-apiserver.crt'), privateKey: join(pki, 'prod-apiserver.key') },
+      prodServiceAccount: { privateKey: join(pki, 'prod-sa.key'), publicKey: join(pki, 'prod-sa.pub') },
       edge: { certificate: join(pki, 'edge.crt'), privateKey: join(pki, 'edge.key') },
     },
     etcdData: join(stateDir, 'etcd'),
+    prod: { etcdData: join(stateDir, 'prod/etcd'), kubeconfig: join(stateDir, 'prod/kubeconfig'), kwokStages: join(stateDir, 'prod/kwok-stages.yaml') },
+    git: { root: join(stateDir, 'git'), workTree: join(stateDir, 'git-work') },
+    registryDir: join(stateDir, 'registry'),
     containerd: {
       root: join(stateDir, 'containerd/root'),
       state: join(stateDir, 'containerd/state'),

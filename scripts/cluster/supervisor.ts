@@ -7,9 +7,13 @@ import { describeCluster, readyMarker } from './description.ts';
 import { importImages, imageRef } from './images.ts';
 import { leftovers, startNode, stopNode } from './node.ts';
 import { installAddons, installPlatform } from './platform.ts';
+import { startGitops } from './gitops.ts';
+import { components as applicationSetComponents } from '../../helm/test/lib/repo.ts';
 import { clusterLayout } from './settings.ts';
 
 const layout = clusterLayout(process.env['CLUSTER_STATE_DIR']);
+/** Argo CD installs the platform from git (npm run cluster -- --gitops), instead of helm. */
+const gitopsMode = process.env['CLUSTER_MODE'] === 'gitops';
 mkdirSync(layout.logsDir, { recursive: true });
 const logPath = join(layout.logsDir, 'supervisor.log');
 /** Progress goes to the launching terminal until the cluster is ready, and always to the log. */
@@ -38,8 +42,11 @@ try {
   const started = Date.now();
   const cluster = await startNode(layout, { sandbox: imageRef('pause'), importAll: (socket) => { importImages(socket, say); } }, (m) => { say(`- ${m}`); checkpoint(); });
   await installAddons(cluster, { coredns: imageRef('coredns') }, (m) => { say(`- ${m}`); checkpoint(); });
-  const charts = await installPlatform(cluster, layout, (m) => { say(`- ${m}`); checkpoint(); });
-  writeFileSync(layout.descriptionFile, JSON.stringify(describeCluster(layout, charts, Date.now() - started), null, 2));
+  const progress = (m: string) => { say(`- ${m}`); checkpoint(); };
+  const charts = gitopsMode
+    ? (await startGitops(layout, cluster, { argocd: imageRef('argocd'), redis: imageRef('redis') }, progress), applicationSetComponents())
+    : await installPlatform(cluster, layout, progress);
+  writeFileSync(layout.descriptionFile, JSON.stringify(describeCluster(layout, charts, Date.now() - started, gitopsMode), null, 2));
   say(readyMarker);
   attached = false;
   process.stdout.end();

@@ -26,9 +26,9 @@ work="$out/work"
 source images/versions.env
 
 # Build order: every base before the images built FROM it.
-images=(debian node api auth image migrate pause postgres minio traefik coredns busybox)
+images=(debian node api auth image migrate pause postgres minio traefik coredns busybox argocd redis)
 declare -A base_of=([node]=debian [api]=node [auth]=node [image]=node [migrate]=node
-  [postgres]=debian [minio]=debian [traefik]=debian [coredns]=debian)
+  [postgres]=debian [minio]=debian [traefik]=debian [coredns]=debian [argocd]=debian [redis]=debian)
 # Only bases of other images: never run in the cluster, so not saved.
 declare -A base_only=([debian]=1 [node]=1)
 
@@ -81,6 +81,8 @@ ref[minio]=localhost/minio:$(go_tool_version minio)
 ref[coredns]=localhost/coredns:$(go_tool_version coredns | sed 's/^v//')
 ref[traefik]=localhost/traefik:$(go_tool_version traefik)
 ref[busybox]=localhost/busybox:$BUSYBOX_VERSION
+ref[argocd]=localhost/argocd:$(go_tool_version argocd)
+ref[redis]=localhost/redis:$DEBIAN_SUITE
 
 archive_of() { echo "$out/$1.tar"; }
 state_of() { echo "$work/state/$1"; }
@@ -173,6 +175,15 @@ prepare_minio() { prepare_go_tool "$1" minio; }
 prepare_coredns() { prepare_go_tool "$1" coredns; }
 prepare_traefik() { prepare_go_tool "$1" traefik; }
 
+# Argo CD: its binary, the helm and sops it renders with, and the git wrapper its repo server calls (from its module).
+prepare_argocd() {
+  for tool in argocd helm sops; do prepare_go_tool "$1" "$tool"; done
+  local module
+  module=$(cd scripts/tools/modules/argocd && GOTOOLCHAIN=auto go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)
+  install -C -m 0755 "$module/hack/git-verify-wrapper.sh" "$1/git-verify-wrapper.sh"
+}
+prepare_redis() { :; }
+
 prepare_busybox() {
   local deb version
   deb=$(debian_package "$BUSYBOX_PACKAGE")
@@ -190,7 +201,7 @@ prepare() {
   local context
   context=$(context_of "$1")
   mkdir -p "$context"
-  cp -p "images/$1"/* "$context/"
+  cp -pR "images/$1"/* "$context/"
   "prepare_$1" "$context"
 }
 

@@ -39,12 +39,16 @@ declare -A debian_packages=(
   # scripts/images/build.sh: container images without a Docker engine
   [podman]=podman
   [mmdebstrap]=mmdebstrap
+  # scripts/promote: does a release's image exist in its registry?
+  [skopeo]=skopeo
 )
 
 # directory under $TOOLS_DIR/debs -> the Debian packages unpacked into it (pinned by the Debian release)
 declare -A unpacked_packages=(
   [containerd]="containerd"
   [ipset]="ipset libipset13"
+  # the local cluster's release registry (gitops mode); installed, it would register a service
+  [docker-registry]="docker-registry"
 )
 
 missing=()
@@ -115,12 +119,14 @@ build_job() {
     for entry in "$@"; do
       local command source package
       read -r command source package <<<"$entry"
+      # (errexit does not apply here: this subshell's status is tested, so each step says how it failed.)
       if [ "$source" = go-install ]; then
-        GOBIN="$TOOLS_BIN" go install "$package"
+        GOBIN="$TOOLS_BIN" go install "$package" || exit 1
       else
-        (cd "$TOOLS_SRC/$source" && go build -trimpath -ldflags="-s -w $(cat ldflags 2>/dev/null)" -o "$TOOLS_BIN/$command" "$package")
+        # auto: a module whose go.mod names a newer toolchain (Argo CD) gets it from the module proxy.
+        (cd "$TOOLS_SRC/$source" && GOTOOLCHAIN=auto go build -trimpath -ldflags="-s -w $(cat ldflags 2>/dev/null)" -o "$TOOLS_BIN/$command" "$package") || exit 1
       fi
-      tool_stamp "$source" "$package" >"$TOOLS_BIN/.$command.version"
+      tool_stamp "$source" "$package" >"$TOOLS_BIN/.$command.version" || exit 1
     done
   ) >"$log" 2>&1 || { echo "tools: building ${commands[*]} FAILED; the end of $log:" >&2; tail -n 20 "$log" >&2; return 1; }
   echo "tools: built ${commands[*]} in $((SECONDS - started)) s"
