@@ -4,7 +4,7 @@
 // CD as the cluster the ApplicationSet's prod Applications target; released images go to a local registry.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { renderTemplate } from '../lib/template.ts';
 import { waitFor } from '../lib/wait.ts';
@@ -187,7 +187,8 @@ async function installArgoCd(cluster: Kube, layout: ClusterLayout, images: Gitop
   const [argocdRepository = '', argocdTag = ''] = images.argocd.split(/:(?=[^:]+$)/);
   const [redisRepository = '', redisTag = ''] = images.redis.split(/:(?=[^:]+$)/);
   writeFileSync(join(build, 'kustomization.yaml'), renderTemplate(join(argocdKustomization, 'kustomization.yaml'), {
-    upstream: join(goModuleDir(`${argocd.module}@${argocd.version}`, argocd.toolchain), 'manifests/core-install'),
+    // Relative: kustomize takes no absolute path to another kustomization.
+    upstream: relative(build, join(goModuleDir(`${argocd.module}@${argocd.version}`, argocd.toolchain), 'manifests/core-install')),
     argocdRepository,
     argocdTag,
     redisRepository,
