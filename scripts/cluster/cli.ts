@@ -1,7 +1,7 @@
 // The local cluster: a real single-node Kubernetes on this machine, no Docker, running the platform.
 //   npm run cluster [-- --down | --status | --help]
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -47,18 +47,7 @@ if (values.help) {
 const layout = clusterLayout(process.env['CLUSTER_STATE_DIR']);
 const supervisorLog = join(layout.logsDir, 'supervisor.log');
 
-/** The pid of the live supervisor, if any. */
-function supervisorPid(): number | undefined {
-  if (!existsSync(layout.lockFile)) return undefined;
-  const pid = Number(readFileSync(layout.lockFile, 'utf8').trim());
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
-}
-
+/** Alive: running, not a zombie (its parent gone, it waits for an init that here does not reap). */
 const isAlive = (pid: number): boolean => {
   try {
     return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
@@ -66,6 +55,13 @@ const isAlive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** The pid of the live supervisor, if any. */
+function supervisorPid(): number | undefined {
+  if (!existsSync(layout.lockFile)) return undefined;
+  const pid = Number(readFileSync(layout.lockFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
 
 async function printStatus(): Promise<void> {
   console.log(`\n${await statusTable(layout, kube(layout.kubeconfig))}\n`);
@@ -81,6 +77,7 @@ async function down(): Promise<number> {
     await waitFor('the cluster did not stop', () => !isAlive(pid), { timeoutMs: 180_000 });
     const report = readFileSync(supervisorLog, 'utf8').slice(from);
     console.log(report.replace(/^\S+ /gm, '').trimEnd());
+    rmSync(layout.lockFile, { force: true });
     return /the host is as it was/.test(report) ? 0 : 1;
   }
   if (runningDaemons(layout).size === 0 && !existsSync(layout.hostSnapshot)) {
