@@ -241,6 +241,8 @@ export function gitopsComponents(layout: ClusterLayout): Component[] {
         '--manage-all-nodes=false',
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         `--server-address=127.0.0.1:${prodPorts.kwok}`,
+        // Renew a node Lease, as a kubelet does: with status updates alone the node controller calls it NotReady.
+        '--node-lease-duration-seconds=40',
       ],
       ready: () => httpOk(`http://127.0.0.1:${prodPorts.kwok}/healthz`),
     },

@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { renderTemplate } from '../lib/template.ts';
+import { AbortError } from 'p-retry';
 import { waitFor } from '../lib/wait.ts';
 import { components as applicationSetComponents, devAgeKeyFile, type Component } from '../../helm/test/lib/repo.ts';
 import { gitopsComponents } from './components.ts';
@@ -69,10 +70,8 @@ export async function startGitops(layout: ClusterLayout, cluster: Kube, images: 
   }, { timeoutMs: 8 * 60_000 });
   progress(`dev: every Application Synced and Healthy at ${revision.slice(0, 12)}`);
 
-  for (const application of prodApplications(await applications(cluster))) await syncApplication(cluster, application.metadata.name);
-  await waitFor('prod did not sync', async () => prodApplications(await applications(cluster)).every((a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy'),
-    { timeoutMs: 5 * 60_000 });
-  progress('prod: synced once by hand (its Applications have no automated sync)');
+  await syncProd(cluster);
+  progress('prod: synced once by hand, wave by wave (its Applications have no automated sync)');
   return prod;
 }
 
@@ -85,6 +84,28 @@ export const applications = async (cluster: Kube): Promise<Application[]> =>
  */
 export const prodApplications = (all: Application[]): Application[] =>
   all.filter((a) => a.metadata.labels?.['platform/env'] === 'prod' && a.metadata.labels['platform/component'] !== 'secrets');
+
+/**
+ * Syncs every prod Application, a wave after the other (ArgoCD does not order an ApplicationSet's Applications):
+ * the namespaces before what lives in them, the database before its migrations. Resolves when all are synced.
+ */
+export async function syncProd(cluster: Kube): Promise<void> {
+  const byWave = new Map<number, Application[]>();
+  for (const application of prodApplications(await applications(cluster))) {
+    const wave = Number(application.metadata.labels?.['platform/wave']);
+    byWave.set(wave, [...(byWave.get(wave) ?? []), application]);
+  }
+  for (const wave of [...byWave.keys()].sort((a, b) => a - b)) {
+    const names = (byWave.get(wave) ?? []).map((a) => a.metadata.name);
+    for (const name of names) await syncApplication(cluster, name);
+    await waitFor(`prod wave ${wave} (${names.join(', ')}) did not sync`, async () => {
+      const states = (await applications(cluster)).filter((a) => names.includes(a.metadata.name));
+      const failed = states.find((a) => a.status?.operationState?.phase === 'Failed' || a.status?.operationState?.phase === 'Error');
+      if (failed) throw new AbortError(`${failed.metadata.name}: ${failed.status?.operationState?.message ?? 'failed'}`);
+      return states.every((a) => a.status?.operationState?.phase === 'Succeeded' && a.status.sync?.status === 'Synced');
+    }, { timeoutMs: 3 * 60_000 });
+  }
+}
 
 /** What `argocd app sync` does: ask the application controller for a sync operation of the Application's revision. */
 export async function syncApplication(cluster: Kube, name: string): Promise<void> {
