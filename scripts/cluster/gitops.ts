@@ -190,6 +190,10 @@ async function prepareProd(prod: Kube, layout: ClusterLayout, progress: Progress
     },
     status: { allocatable: { cpu: '32', memory: '256Gi', pods: '110' }, capacity: { cpu: '32', memory: '256Gi', pods: '110' } },
   }));
+  // Its lease first: a node whose only heartbeats are status updates is called NotReady by the node controller,
+  // and pods it marks NotReady meanwhile stay so under kwok.
+  await waitFor('kwok did not take the prod node', async () =>
+    (await prod.kubectl(['get', 'lease', gitops.prodNodeName, '--namespace', 'kube-node-lease', '--ignore-not-found', '--output=name'])).trim() !== '', { timeoutMs: 60_000 });
   await prod.kubectl(['wait', '--for=condition=Ready', `node/${gitops.prodNodeName}`, '--timeout=60s']);
   await installCrds(prod, (message) => { progress(`prod ${message}`); });
   for (const component of applicationSetComponents().filter((c: Component) => c.valuesScheme !== 'secrets://')) {

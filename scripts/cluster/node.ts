@@ -36,7 +36,9 @@ export function leftovers(layout: ClusterLayout): string | undefined {
 /** Snapshot of the host, host changes, certificates, configuration, then every process and the node Ready. */
 export async function startNode(layout: ClusterLayout, images: NodeImages, progress: Progress): Promise<Kube> {
   // A fresh cluster every time: only certificates and the image store are kept between runs.
-  for (const path of [layout.descriptionFile, layout.etcdData, layout.kubelet.root, layout.kubelet.podLogs, layout.cni.confDir, layout.cni.ipamDir, layout.volumesDir]) rmSync(path, { recursive: true, force: true });
+  for (const path of [layout.descriptionFile, layout.etcdData, layout.prod.etcdData, layout.registryDir, layout.kubelet.root, layout.kubelet.podLogs, layout.cni.confDir, layout.cni.ipamDir, layout.volumesDir]) {
+    rmSync(path, { recursive: true, force: true });
+  }
   mkdirSync(layout.configDir, { recursive: true });
   saveSnapshot(layout.hostSnapshot, snapshotHost(hostTools));
   progress(`host: node address ${network.nodeAddress} on lo, IP forwarding on (snapshot in ${layout.hostSnapshot})`);
