@@ -4,8 +4,8 @@ import type { Component } from '../../helm/test/lib/repo.ts';
 import { components, gitopsComponents } from './components.ts';
 import { runningDaemons } from './daemons.ts';
 import type { Kube } from './kube.ts';
-import { edge, gitops, network, ports, type ClusterLayout } from './settings.ts';
-import { gitRepository } from './gitops.ts';
+import { edge, network, ports, type ClusterLayout } from './settings.ts';
+import { gitRepository, releaseRegistry } from './gitops.ts';
 import { formatTable } from '../lib/table.ts';
 
 /** The line the supervisor prints once the cluster is ready (the launching terminal stops following it there). */
@@ -19,10 +19,11 @@ export interface ClusterDescription {
   edge: { url: string; host: string; address: string; port: number; caCertificate: string };
   charts: { name: string; namespace: string }[];
   startSeconds: number;
-  gitops?: { repository: string; workTree: string; prodKubeconfig: string; registry: string };
+  gitops?: { repository: string; revision: string; workTree: string; prodKubeconfig: string; registry: string; registriesConf: string };
 }
 
-export function describeCluster(layout: ClusterLayout, charts: Component[], startMs: number, gitopsMode: boolean): ClusterDescription {
+export function describeCluster(layout: ClusterLayout, charts: Component[], startMs: number, gitRevision?: string): ClusterDescription {
+  const gitopsMode = gitRevision !== undefined;
   return {
     mode: gitopsMode ? 'gitops' : 'helm',
     kubeconfig: layout.kubeconfig,
@@ -37,7 +38,16 @@ export function describeCluster(layout: ClusterLayout, charts: Component[], star
     charts: charts.map((c) => ({ name: c.component, namespace: c.namespace })),
     startSeconds: Math.round(startMs / 1000),
     ...(gitopsMode
-      ? { gitops: { repository: gitRepository, workTree: layout.git.workTree, prodKubeconfig: layout.prod.kubeconfig, registry: `${network.nodeAddress}:${gitops.registryPort}` } }
+      ? {
+        gitops: {
+          repository: gitRepository,
+          revision: gitRevision,
+          workTree: layout.git.workTree,
+          prodKubeconfig: layout.prod.kubeconfig,
+          registry: releaseRegistry,
+          registriesConf: layout.registriesConf,
+        },
+      }
       : {}),
   };
 }
@@ -74,7 +84,7 @@ export async function statusTable(layout: ClusterLayout, cluster: Kube): Promise
   if (description.gitops !== undefined) {
     rows.push(['git (Argo CD reads)', description.gitops.repository, `work tree ${description.gitops.workTree}`]);
     rows.push(['prod (kwok node)', description.gitops.prodKubeconfig, 'KUBECONFIG for production\'s stand-in']);
-    rows.push(['release registry', description.gitops.registry, 'scripts/promote checks releases here']);
+    rows.push(['release registry', description.gitops.registry, `scripts/promote checks releases here (CONTAINERS_REGISTRIES_CONF=${description.gitops.registriesConf})`]);
   }
   return formatTable(rows);
 }

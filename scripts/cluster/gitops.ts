@@ -22,6 +22,7 @@ const argocdKustomization = join(import.meta.dirname, 'argocd');
 /** Where the manifests in argocd/ say the repository is (scripts/bootstrap-argocd.sh rewrites it the same way). */
 const placeholderRepository = 'https://git.example.com/platform.git';
 export const gitRepository = `git://${network.nodeAddress}:${gitops.gitPort}/platform.git`;
+export const releaseRegistry = `${network.nodeAddress}:${gitops.registryPort}`;
 
 export interface GitopsImages {
   argocd: string;
@@ -39,8 +40,11 @@ export interface Application {
   };
 }
 
-/** Production's stand-in, the git server, the registry and Argo CD; then the ApplicationSet, dev synced, prod synced once. */
-export async function startGitops(layout: ClusterLayout, cluster: Kube, images: GitopsImages, progress: Progress): Promise<Kube> {
+/**
+ * Production's stand-in, the git server, the registry and Argo CD; then the ApplicationSet, dev synced, prod synced
+ * once. Resolves with the revision dev runs.
+ */
+export async function startGitops(layout: ClusterLayout, cluster: Kube, images: GitopsImages, progress: Progress): Promise<string> {
   const revision = publishRepository(layout);
   progress(`git: ${gitRepository} at ${revision.slice(0, 12)} (the commit under test and a bootstrap commit)`);
   writeGitopsConfig(layout);
@@ -72,7 +76,7 @@ export async function startGitops(layout: ClusterLayout, cluster: Kube, images: 
 
   await syncProd(cluster);
   progress('prod: synced once by hand, wave by wave (its Applications have no automated sync)');
-  return prod;
+  return revision;
 }
 
 export const applications = async (cluster: Kube): Promise<Application[]> =>
@@ -115,8 +119,9 @@ export async function syncApplication(cluster: Kube, name: string): Promise<void
 
 /**
  * A bare repository holding the commit under test as main, and on top one bootstrap commit: argocd/ points at this
- * server (what REPO_URL does in scripts/bootstrap-argocd.sh) and helm/env/dev takes in helm/env/local-cluster (images
- * built here, the edge's generated certificate and its NodePort). Returns the bootstrap commit.
+ * server (what REPO_URL does in scripts/bootstrap-argocd.sh), helm/env/dev takes in helm/env/local-cluster (images
+ * built here, the edge's generated certificate and its NodePort), and prod's images come from the local release
+ * registry. Returns the bootstrap commit.
  */
 function publishRepository(layout: ClusterLayout): string {
   const bare = join(layout.git.root, 'platform.git');
@@ -129,6 +134,11 @@ function publishRepository(layout: ClusterLayout): string {
   for (const file of readdirSync(join(work, 'argocd'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'))) {
     const path = join(work, 'argocd', file);
     writeFileSync(path, readFileSync(path, 'utf8').replaceAll(placeholderRepository, gitRepository));
+  }
+  // Text, not YAML: prod's files keep the exact lines scripts/promote edits.
+  for (const file of readdirSync(join(work, 'helm/env/prod')).filter((f) => f.endsWith('.yaml'))) {
+    const path = join(work, 'helm/env/prod', file);
+    writeFileSync(path, readFileSync(path, 'utf8').replaceAll(`repository: ${gitops.releaseRegistry}/`, `repository: ${releaseRegistry}/`));
   }
   const local = join(work, 'helm/env/local-cluster');
   for (const file of readdirSync(local)) {
@@ -167,6 +177,7 @@ function writeGitopsConfig(layout: ClusterLayout): void {
     adminCertificate: pki.admin.certificate,
     adminKey: pki.admin.privateKey,
   }), { mode: 0o600 });
+  writeFileSync(layout.registriesConf, renderTemplate(join(config, 'registries.conf'), { registry: releaseRegistry }));
   writeFileSync(join(layout.configDir, 'registry.yml'), renderTemplate(join(config, 'registry.yml'), {
     registryDir: layout.registryDir,
     nodeAddress: network.nodeAddress,

@@ -45,7 +45,7 @@ export function importImages(containerdSocket: string, progress: (message: strin
 }
 
 /** How containerd names a reference: docker.io/library/ is implied for short names. */
-function normalise(ref: string): string {
+export function normalise(ref: string): string {
   const [first] = ref.split('/');
   if (ref.includes('/') && first !== undefined && (first.includes('.') || first.includes(':') || first === 'localhost')) return ref;
   return ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;

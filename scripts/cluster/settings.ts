@@ -93,6 +93,7 @@ export function clusterLayout(stateDir = resolve(repoRoot, '.dev/cluster')) {
     prod: { etcdData: join(stateDir, 'prod/etcd'), kubeconfig: join(stateDir, 'prod/kubeconfig'), kwokStages: join(stateDir, 'prod/kwok-stages.yaml') },
     git: { root: join(stateDir, 'git'), workTree: join(stateDir, 'git-work') },
     registryDir: join(stateDir, 'registry'),
+    registriesConf: join(stateDir, 'config/registries.conf'),
     containerd: {
       root: join(stateDir, 'containerd/root'),
       state: join(stateDir, 'containerd/state'),

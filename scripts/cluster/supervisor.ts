@@ -43,10 +43,10 @@ try {
   const cluster = await startNode(layout, { sandbox: imageRef('pause'), importAll: (socket) => { importImages(socket, say); } }, (m) => { say(`- ${m}`); checkpoint(); });
   await installAddons(cluster, { coredns: imageRef('coredns') }, (m) => { say(`- ${m}`); checkpoint(); });
   const progress = (m: string) => { say(`- ${m}`); checkpoint(); };
-  const charts = gitopsMode
-    ? (await startGitops(layout, cluster, { argocd: imageRef('argocd'), redis: imageRef('redis') }, progress), applicationSetComponents())
-    : await installPlatform(cluster, layout, progress);
-  writeFileSync(layout.descriptionFile, JSON.stringify(describeCluster(layout, charts, Date.now() - started, gitopsMode), null, 2));
+  const description = gitopsMode
+    ? describeCluster(layout, applicationSetComponents(), Date.now() - started, await startGitops(layout, cluster, { argocd: imageRef('argocd'), redis: imageRef('redis') }, progress))
+    : describeCluster(layout, await installPlatform(cluster, layout, progress), Date.now() - started);
+  writeFileSync(layout.descriptionFile, JSON.stringify(description, null, 2));
   say(readyMarker);
   attached = false;
   process.stdout.end();

@@ -1,0 +1,82 @@
+// Promotion, end to end. A commit on main that changes a service reaches dev by itself and not prod; the version
+// is released (its image pushed to the release registry); scripts/promote writes the one-line change, which is
+// merged; prod, synced, then runs that version with that change, and nothing else in prod moved. A version that
+// was never released cannot be promoted.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { readText } from '../lib/repo.ts';
+import { builtImages } from '../../../scripts/cluster/images.ts';
+import { git, syncApplication } from '../../../scripts/cluster/gitops.ts';
+import { cluster, report } from '../cluster/support.ts';
+import { application, gitopsDescription, head, prod, pushCommit, waitForSync, workTree } from './support.ts';
+
+const run = promisify(execFile);
+const version = '0.2.0';
+const marker = `promotion-${Date.now()}`;
+
+interface Deployment {
+  metadata: { resourceVersion: string; generation: number };
+  spec: { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { image: string }[] } } };
+}
+const deployment = (kube: typeof cluster, name: string, namespace: string) => kube.getJson<Deployment>(['deployment', name, '--namespace', namespace]);
+
+/** Every prod Deployment and StatefulSet, by name, with its generation: what a sync would have to change. */
+async function prodWorkloads(): Promise<Record<string, number>> {
+  const items = (await prod.getJson<{ items: { kind: string; metadata: { namespace: string; name: string; generation: number } }[] }>(['deployments,statefulsets', '--all-namespaces'])).items;
+  return Object.fromEntries(items.map((i) => [`${i.kind}/${i.metadata.namespace}/${i.metadata.name}`, i.metadata.generation]));
+}
+
+describe('promotion from dev to prod', () => {
+  test('a change on main reaches dev by itself, not prod; promoting a released version brings it to prod, and only it', async () => {
+    const prodBefore = await prodWorkloads();
+    const prodApiBefore = await application('api-prod');
+
+    // 1. A change to the api on main: a pod annotation, so every environment's rendering of the api changes.
+    const apiValues = readText('helm/charts/api/values.yaml').replace(/^podAnnotations:.*$/m, '');
+    const changed = pushCommit(`api: annotate its pods (${marker})`, {
+      'helm/charts/api/values.yaml': `${apiValues.trimEnd()}\n${stringify({ podAnnotations: { 'platform/change': marker } })}`,
+    });
+    await waitForSync('api-dev', changed);
+    assert.equal((await deployment(cluster, 'api', 'api-ns')).spec.template.metadata.annotations?.['platform/change'], marker, 'dev runs the change');
+    const apiProd = await application('api-prod');
+    assert.equal(apiProd.status?.sync?.status, 'OutOfSync', 'prod sees the change coming');
+    assert.equal(apiProd.status?.operationState?.syncResult?.revision, prodApiBefore.status?.operationState?.syncResult?.revision, 'and has not moved');
+    assert.equal((await deployment(prod, 'api', 'api-ns')).spec.template.metadata.annotations?.['platform/change'], undefined, 'prod does not run it');
+
+    // 2. A version that was never released cannot be promoted: nothing changes.
+    const identity = { GIT_AUTHOR_NAME: 'Release manager', GIT_AUTHOR_EMAIL: 'release@platform.invalid', GIT_COMMITTER_NAME: 'Release manager', GIT_COMMITTER_EMAIL: 'release@platform.invalid' };
+    const env = { ...process.env, ...identity, CONTAINERS_REGISTRIES_CONF: gitopsDescription.registriesConf };
+    await assert.rejects(run('bash', ['scripts/promote', 'api', '9.9.9'], { cwd: workTree, env }), /9\.9\.9 does not exist \(nothing changed\)/);
+    assert.equal(git(workTree, ['status', '--porcelain']).trim(), '');
+
+    // 3. Release: the api image of this commit pushed to the release registry as the version.
+    const api = builtImages().find((i) => i.name === 'api');
+    assert.ok(api);
+    await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${api.archive}`, `docker://${gitopsDescription.registry}/platform/api:${version}`]);
+
+    // 4. Promote: the one-line change, on its branch, then merged into main.
+    await run('bash', ['scripts/promote', 'api', version], { cwd: workTree, env });
+    assert.equal(git(workTree, ['diff', '--numstat', 'main', 'HEAD']).trim(), '1\t1\thelm/env/prod/api.yaml', 'one line');
+    git(workTree, ['switch', '--quiet', 'main']);
+    git(workTree, ['merge', '--quiet', '--ff-only', `promote/api-${version}`]);
+    git(workTree, ['push', '--quiet', 'origin', 'main']);
+    const promoted = head();
+
+    // 5. An operator syncs prod's api: it runs the version, with the change.
+    await syncApplication(cluster, 'api-prod');
+    await waitForSync('api-prod', promoted, { healthy: false });
+    const prodApi = await deployment(prod, 'api', 'api-ns');
+    assert.equal(prodApi.spec.template.spec.containers[0]?.image, `${gitopsDescription.registry}/platform/api:${version}`);
+    assert.equal(prodApi.spec.template.metadata.annotations?.['platform/change'], marker);
+
+    // 6. Nothing else in prod moved, and dev still runs its own image.
+    const prodAfter = await prodWorkloads();
+    const moved = Object.keys(prodAfter).filter((name) => prodAfter[name] !== prodBefore[name]);
+    assert.deepEqual(moved, ['Deployment/api-ns/api']);
+    assert.equal((await deployment(cluster, 'api', 'api-ns')).spec.template.spec.containers[0]?.image, 'platform/api:dev');
+    report('gitops-promotion', { version, revision: promoted.slice(0, 12) });
+  });
+});
