@@ -43,7 +43,7 @@ describe('promotion from dev to prod', () => {
     assert.equal((await deployment(cluster, 'api', 'api-ns')).spec.template.metadata.annotations?.['platform/change'], marker, 'dev runs the change');
     const apiProd = await application('api-prod');
     assert.equal(apiProd.status?.sync?.status, 'OutOfSync', 'prod sees the change coming');
-    assert.equal(apiProd.status?.operationState?.syncResult?.revision, prodApiBefore.status?.operationState?.syncResult?.revision, 'and has not moved');
+    assert.equal(apiProd.status.operationState?.syncResult?.revision, prodApiBefore.status?.operationState?.syncResult?.revision, 'and has not moved');
     assert.equal((await deployment(prod, 'api', 'api-ns')).spec.template.metadata.annotations?.['platform/change'], undefined, 'prod does not run it');
 
     // 2. A version that was never released cannot be promoted: nothing changes.
