@@ -104,7 +104,7 @@ async function up(): Promise<number> {
   }
   const refusal = leftovers(layout);
   if (refusal !== undefined) {
-    console.error(`npm run cluster: ${refusal}, but its supervisor is gone: take it down with npm run cluster -- --down`);
+    console.error(`npm run cluster: ${refusal}`);
     return 1;
   }
   if (process.getuid?.() !== 0) {

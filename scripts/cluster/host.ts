@@ -33,7 +33,8 @@ const cniFolders = ['/var/lib/cni', '/etc/cni/net.d'];
  * /run/containerd/s and remove them). They may be shared, with a Docker installation's containerd say: one
  * is removed only if the cluster created it and it is empty again.
  */
-const createdFolders = [...kubeletFolders, ...cniFolders, '/run/containerd', '/run/containerd/s'];
+const shimSockets = '/run/containerd/s';
+const createdFolders = [...kubeletFolders, ...cniFolders, '/run/containerd', shimSockets];
 
 const cgroupRoot = '/sys/fs/cgroup';
 
@@ -178,10 +179,34 @@ export function restoreHost(before: HostSnapshot, stateRoot: string, tools: Host
   for (const file of now().files.filter((f) => !was.files.includes(f))) rmSync(file, { recursive: true, force: true });
   for (const folder of now().folders.filter((f) => !was.folders.includes(f)).sort((a, b) => b.length - a.length)) {
     if (cniFolders.includes(folder)) rmSync(folder, { recursive: true });
+    if (folder === shimSockets) removeDeadSockets(folder);
     else if (readdirSync(folder).length === 0) rmdirSync(folder);
   }
 
   return differences(was, now());
+}
+
+/** Removes the sockets no process listens on any more: those of shims that were killed (a host restart). */
+function removeDeadSockets(folder: string): void {
+  const listening = new Set(readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1).map((line) => line.trim().split(/\s+/)[7]).filter(Boolean));
+  for (const name of readdirSync(folder)) if (!listening.has(join(folder, name))) rmSync(join(folder, name), { force: true });
+}
+
+/**
+ * Traces of a cluster that is not this checkout's (another clone of the project, taken down by nobody):
+ * the node address, the bridge, the kubelet's cgroups, mounts under another cluster state folder. Two
+ * clusters cannot share them, so a new one must not start over them.
+ */
+export function foreignClusterTraces(stateRoot: string): string[] {
+  const snapshot = { addresses: snapshotAddresses(), links: (JSON.parse(run('ip', ['-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname) };
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => unescapeMountPath(line.split(' ')[4] ?? ''));
+  const otherRoots = [...new Set(mounts.flatMap((m) => /^(.*\/\.dev\/cluster)\//.exec(m)?.[1] ?? []))].filter((root) => root !== stateRoot);
+  return [
+    ...(snapshot.addresses.includes(`lo ${network.nodeAddress}/32`) ? [`the node address ${network.nodeAddress} on lo`] : []),
+    ...(snapshot.links.includes(network.bridge) ? [`the bridge ${network.bridge}`] : []),
+    ...(isDirectory(join(cgroupRoot, 'memory', 'kubepods')) ? ['kubelet cgroups (kubepods)'] : []),
+    ...otherRoots.map((root) => `mounts under ${root}`),
+  ];
 }
 
 /** What differs between two snapshots, one line each (empty: the same). */

@@ -6,7 +6,7 @@ import { renderTemplate } from '../lib/template.ts';
 import { waitFor } from '../lib/wait.ts';
 import { components, containerdBin, gitopsComponents, ipset } from './components.ts';
 import { runningDaemons, startDaemon, stopDaemons } from './daemons.ts';
-import { loadSnapshot, prepareHost, restoreHost, saveSnapshot, snapshotHost } from './host.ts';
+import { foreignClusterTraces, loadSnapshot, prepareHost, restoreHost, saveSnapshot, snapshotHost } from './host.ts';
 import { kube, type Kube } from './kube.ts';
 import { ensurePki } from './pki.ts';
 import { network, ports, type ClusterLayout } from './settings.ts';
@@ -25,11 +25,13 @@ export interface NodeImages {
   importAll: (containerdSocket: string) => void;
 }
 
-/** Why a new cluster cannot start here (one runs, or a previous one was not taken down), or undefined. */
+/** Why a new cluster cannot start here (one runs, or a previous one was not taken down) and what to do, or undefined. */
 export function leftovers(layout: ClusterLayout): string | undefined {
   const running = [...runningDaemons(layout).keys()];
-  if (running.length > 0) return `cluster processes are running (${running.join(', ')})`;
-  if (existsSync(layout.hostSnapshot)) return `a previous cluster was not taken down (${layout.hostSnapshot} exists)`;
+  if (running.length > 0) return `cluster processes are running (${running.join(', ')}): see npm run cluster -- --status, or take them down with --down`;
+  if (existsSync(layout.hostSnapshot)) return `a previous cluster was not taken down (${layout.hostSnapshot} exists): take it down with npm run cluster -- --down`;
+  const traces = foreignClusterTraces(layout.root);
+  if (traces.length > 0) return `the host holds another cluster's changes (${traces.join(', ')}): take it down with npm run cluster -- --down in the checkout that started it`;
   return undefined;
 }
 

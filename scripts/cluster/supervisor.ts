@@ -33,7 +33,7 @@ const checkpoint = () => {
 
 const refusal = leftovers(layout);
 if (refusal !== undefined) {
-  say(`FAILED: ${refusal}: see npm run cluster -- --status, or take it down with --down`);
+  say(`FAILED: ${refusal}`);
   process.exit(1);
 }
 
