@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_stages=(typecheck lint security unit integration e2e faults slo-static slo k8s cluster)
+all_stages=(typecheck lint security unit integration e2e faults slo-static slo k8s cluster gitops)
 stages=("${@:-${all_stages[@]}}")
 
 bash scripts/tools/install.sh
@@ -28,6 +28,7 @@ declare -A commands=(
   [slo]="npm run --silent test:slo"
   [k8s]="npm run --silent test:k8s"
   [cluster]="npm run --silent test:cluster"
+  [gitops]="npm run --silent test:gitops"
 )
 
 summary=()
