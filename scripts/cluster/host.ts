@@ -178,8 +178,8 @@ export function restoreHost(before: HostSnapshot, stateRoot: string, tools: Host
 
   for (const file of now().files.filter((f) => !was.files.includes(f))) rmSync(file, { recursive: true, force: true });
   for (const folder of now().folders.filter((f) => !was.folders.includes(f)).sort((a, b) => b.length - a.length)) {
-    if (cniFolders.includes(folder)) rmSync(folder, { recursive: true });
     if (folder === shimSockets) removeDeadSockets(folder);
+    if (cniFolders.includes(folder)) rmSync(folder, { recursive: true });
     else if (readdirSync(folder).length === 0) rmdirSync(folder);
   }
 
