@@ -70,6 +70,29 @@ export async function installPlatform(cluster: Kube, layout: ClusterLayout, prog
   return installed;
 }
 
+export interface MonitoringImages {
+  prometheus: string;
+  alertmanager: string;
+  /** An image with Node for the SLO webhook receiver. */
+  receiver: string;
+}
+
+/**
+ * Prometheus, Alertmanager and the SLO webhook receiver in monitoring-ns (scripts/cluster/monitoring, standing in
+ * for kube-prometheus-stack), scraping the namespaces the platform chart opens to Prometheus.
+ */
+export async function installMonitoring(cluster: Kube, images: MonitoringImages, progress: Progress): Promise<void> {
+  const platformValues = parse(readFileSync(join(repoRoot, 'helm/charts/platform/values.yaml'), 'utf8')) as { monitoring: { scrapedNamespaces: string[] } };
+  const started = Date.now();
+  await failFast(cluster, 'monitoring-ns', (signal) => cluster.helm([
+    'upgrade', '--install', 'monitoring', join(import.meta.dirname, 'monitoring'), '--namespace', 'monitoring-ns',
+    '--set', `images.prometheus=${images.prometheus}`, '--set', `images.alertmanager=${images.alertmanager}`, '--set', `images.receiver=${images.receiver}`,
+    '--set-json', `scrapedNamespaces=${JSON.stringify(platformValues.monitoring.scrapedNamespaces)}`,
+    '--wait', '--timeout', '3m',
+  ], signal));
+  progress(`monitoring: Prometheus, Alertmanager and the SLO receiver in monitoring-ns (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
 /** Waits for `install`, unless a pod of `namespace` cannot start first: then stops it and fails with why. */
 async function failFast(cluster: Kube, namespace: string, install: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
   const abort = new AbortController();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describeCluster, readyMarker } from './description.ts';
 import { importImages, imageRef } from './images.ts';
 import { leftovers, startNode, stopNode } from './node.ts';
-import { installAddons, installPlatform } from './platform.ts';
+import { installAddons, installMonitoring, installPlatform } from './platform.ts';
 import { startGitops } from './gitops.ts';
 import { components as applicationSetComponents } from '../../helm/test/lib/repo.ts';
 import { clusterLayout } from './settings.ts';
@@ -43,9 +43,15 @@ try {
   const cluster = await startNode(layout, { sandbox: imageRef('pause'), importAll: (socket) => { importImages(socket, say); } }, (m) => { say(`- ${m}`); checkpoint(); });
   await installAddons(cluster, { coredns: imageRef('coredns') }, (m) => { say(`- ${m}`); checkpoint(); });
   const progress = (m: string) => { say(`- ${m}`); checkpoint(); };
-  const description = gitopsMode
-    ? describeCluster(layout, applicationSetComponents(), Date.now() - started, await startGitops(layout, cluster, { argocd: imageRef('argocd'), redis: imageRef('redis') }, progress))
-    : describeCluster(layout, await installPlatform(cluster, layout, progress), Date.now() - started);
+  let description;
+  if (gitopsMode) {
+    const gitops = await startGitops(layout, cluster, { argocd: imageRef('argocd'), redis: imageRef('redis') }, progress);
+    description = describeCluster(layout, applicationSetComponents(), Date.now() - started, gitops);
+  } else {
+    const installed = await installPlatform(cluster, layout, progress);
+    await installMonitoring(cluster, { prometheus: imageRef('prometheus'), alertmanager: imageRef('alertmanager'), receiver: imageRef('api') }, progress);
+    description = describeCluster(layout, installed, Date.now() - started);
+  }
   writeFileSync(layout.descriptionFile, JSON.stringify(description, null, 2));
   say(readyMarker);
   attached = false;

@@ -26,9 +26,10 @@ work="$out/work"
 source images/versions.env
 
 # Build order: every base before the images built FROM it.
-images=(debian node api auth image migrate pause postgres minio traefik coredns busybox argocd redis)
+images=(debian node api auth image migrate pause postgres minio traefik coredns busybox argocd redis prometheus alertmanager)
 declare -A base_of=([node]=debian [api]=node [auth]=node [image]=node [migrate]=node
-  [postgres]=debian [minio]=debian [traefik]=debian [coredns]=debian [argocd]=debian [redis]=debian)
+  [postgres]=debian [minio]=debian [traefik]=debian [coredns]=debian [argocd]=debian [redis]=debian
+  [prometheus]=debian [alertmanager]=debian)
 # Only bases of other images: never run in the cluster, so not saved.
 declare -A base_only=([debian]=1 [node]=1)
 
@@ -83,6 +84,10 @@ ref[traefik]=localhost/traefik:$(go_tool_version traefik)
 ref[busybox]=localhost/busybox:$BUSYBOX_VERSION
 ref[argocd]=localhost/argocd:$(go_tool_version argocd)
 ref[redis]=localhost/redis:$DEBIAN_SUITE
+# The version Debian's suite has (what apt-get installs in the image), without the Debian revision.
+debian_version() { apt-cache policy "$1" | awk '/Candidate:/ {print $2}' | sed 's/^[0-9]*://; s/[+-].*//'; }
+ref[prometheus]=localhost/prometheus:$(debian_version prometheus)
+ref[alertmanager]=localhost/alertmanager:$(debian_version prometheus-alertmanager)
 
 archive_of() { echo "$out/$1.tar"; }
 state_of() { echo "$work/state/$1"; }
@@ -183,6 +188,8 @@ prepare_argocd() {
   install -C -m 0755 "$module/hack/git-verify-wrapper.sh" "$1/git-verify-wrapper.sh"
 }
 prepare_redis() { :; }
+prepare_prometheus() { :; }
+prepare_alertmanager() { :; }
 
 prepare_busybox() {
   local deb version

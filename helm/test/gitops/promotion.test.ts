@@ -22,15 +22,17 @@ const version = readFileSync(join(workTree, 'helm/env/prod/api.yaml'), 'utf8').m
 const marker = `promotion-${Date.now()}`;
 
 interface Deployment {
-  metadata: { resourceVersion: string; generation: number };
   spec: { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { image: string }[] } } };
 }
 const deployment = (kube: typeof cluster, name: string, namespace: string) => kube.getJson<Deployment>(['deployment', name, '--namespace', namespace]);
 
-/** Every prod Deployment and StatefulSet, by name, with its generation: what a sync would have to change. */
-async function prodWorkloads(): Promise<Record<string, number>> {
-  const items = (await prod.getJson<{ items: { kind: string; metadata: { namespace: string; name: string; generation: number } }[] }>(['deployments,statefulsets', '--all-namespaces'])).items;
-  return Object.fromEntries(items.map((i) => [`${i.kind}/${i.metadata.namespace}/${i.metadata.name}`, i.metadata.generation]));
+/**
+ * Every prod Deployment and StatefulSet, by name, with the pods it runs (its pod template): what a sync would have to
+ * change. Not its generation: prod's HorizontalPodAutoscalers change the replica count on their own.
+ */
+async function prodWorkloads(): Promise<Record<string, string>> {
+  const items = (await prod.getJson<{ items: { kind: string; metadata: { namespace: string; name: string }; spec: { template: unknown } }[] }>(['deployments,statefulsets', '--all-namespaces'])).items;
+  return Object.fromEntries(items.map((i) => [`${i.kind}/${i.metadata.namespace}/${i.metadata.name}`, JSON.stringify(i.spec.template)]));
 }
 
 describe('promotion from dev to prod', () => {
