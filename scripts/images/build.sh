@@ -86,7 +86,7 @@ ref[argocd]=localhost/argocd:$(go_tool_version argocd)
 ref[redis]=localhost/redis:$DEBIAN_SUITE
 # The version Debian's suite has (what apt-get installs in the image), without the Debian revision.
 debian_version() { apt-cache policy "$1" | awk '/Candidate:/ {print $2}' | sed 's/^[0-9]*://; s/[+-].*//'; }
-ref[prometheus]=localhost/prometheus:$(debian_version prometheus)
+ref[prometheus]=localhost/prometheus:$(go_tool_version prometheus-cluster)
 ref[alertmanager]=localhost/alertmanager:$(debian_version prometheus-alertmanager)
 
 archive_of() { echo "$out/$1.tar"; }
@@ -188,7 +188,11 @@ prepare_argocd() {
   install -C -m 0755 "$module/hack/git-verify-wrapper.sh" "$1/git-verify-wrapper.sh"
 }
 prepare_redis() { :; }
-prepare_prometheus() { :; }
+# Prometheus and promtool built from source (Debian's have no Kubernetes service discovery), under their own names.
+prepare_prometheus() {
+  bash scripts/tools/install.sh prometheus-cluster promtool-cluster
+  for tool in prometheus promtool; do install -C -m 0755 "$tools_dir/bin/$tool-cluster" "$1/$tool"; done
+}
 prepare_alertmanager() { :; }
 
 prepare_busybox() {

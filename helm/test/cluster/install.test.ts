@@ -14,9 +14,9 @@ import { cluster, description, isReady, pods, report } from './support.ts';
 const platformNamespaces = ['ingress-ns', 'api-ns', 'auth-ns', 'image-ns', 'data-ns', 'monitoring-ns'];
 
 describe('the platform on a real node', () => {
-  test('every chart of the dev environment is a deployed helm release', async () => {
+  test("every chart of the dev environment is a deployed helm release (and the cluster's monitoring)", async () => {
     const releases = JSON.parse(await cluster.helm(['list', '--all-namespaces', '--output', 'json'])) as { name: string; namespace: string; status: string }[];
-    const expected = components().map((c) => `${c.component}: deployed`).sort();
+    const expected = [...components().map((c) => c.component), 'monitoring'].map((name) => `${name}: deployed`).sort();
     assert.deepEqual(releases.map((r) => `${r.name}: ${r.status}`).sort(), expected);
     assert.deepEqual(description.charts.map((c) => c.name).sort(), components().map((c) => c.component).sort());
   });
