@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { readText, repoRoot } from '../lib/repo.ts';
 import { valuesArguments } from '../../../scripts/cluster/platform.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
-import { cluster, edgeRequest, isReady, layout, pods, report } from './support.ts';
+import { cluster, edgeRequest, isReady, layout, newUserToken, pods, report } from './support.ts';
 
 const api = { namespace: 'api-ns', selector: 'app.kubernetes.io/name=api' };
 const apiComponent = { component: 'api', namespace: 'api-ns', wave: '3', valuesScheme: '' };
@@ -51,14 +51,6 @@ async function underLoad(action: () => Promise<void>, clients = 8): Promise<Load
     await Promise.all(workers);
   }
   return result;
-}
-
-async function newToken(): Promise<string> {
-  const credentials = JSON.stringify({ username: `healing-${Date.now()}`, password: 'correct horse battery staple' });
-  const headers = { 'content-type': 'application/json' };
-  assert.equal((await edgeRequest('POST', '/register', { headers, body: credentials })).status, 201);
-  const login = await edgeRequest('POST', '/login', { headers, body: credentials });
-  return (JSON.parse(login.body.toString()) as { token: string }).token;
 }
 
 const readyApiPods = async () => (await pods(api.namespace, api.selector)).filter((p) => isReady(p) && !p.metadata.deletionTimestamp);
@@ -121,7 +113,7 @@ describe('HA and healing', () => {
     await cluster.kubectl(['scale', 'statefulset/minio', '--namespace', 'data-ns', '--replicas=0']);
     try {
       await waitFor('the image pod stayed in its Service without S3', async () => (await imageReady()).every((ready) => !ready), { timeoutMs: 90_000 });
-      const listing = await edgeRequest('GET', '/images', { headers: { authorization: `Bearer ${await newToken()}` } });
+      const listing = await edgeRequest('GET', '/images', { headers: { authorization: `Bearer ${await newUserToken('healing')}` } });
       assert.equal(listing.status, 503, 'the api answers for the missing image service');
       assert.match(String(listing.headers['content-type']), /^application\/problem\+json/);
     } finally {

@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { readText, repoRoot } from '../lib/repo.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
-import { cluster, edgeRequest, exec, isReady, pods, report, type Pod } from './support.ts';
+import { cluster, edgeRequest, exec, isReady, newUserToken, pods, report, type Pod } from './support.ts';
 
 const monitoring = 'monitoring-ns';
 const minio = { namespace: 'data-ns', statefulSet: 'minio', selector: 'app.kubernetes.io/name=minio' };
@@ -43,15 +43,6 @@ async function notifications(): Promise<Notification[]> {
 const uploadPage = (status: 'firing' | 'resolved') => (n: Notification) =>
   n.channel === 'page' && n.payload.alerts.some((a) => a.status === status && a.labels['sloth_id'] === uploadSlo && a.labels['severity'] === 'page');
 
-async function newToken(): Promise<string> {
-  const credentials = JSON.stringify({ username: `drill-${Date.now()}`, password: 'correct horse battery staple' });
-  const headers = { 'content-type': 'application/json' };
-  assert.equal((await edgeRequest('POST', '/register', { headers, body: credentials })).status, 201);
-  const login = await edgeRequest('POST', '/login', { headers, body: credentials });
-  assert.equal(login.status, 200);
-  return (JSON.parse(login.body.toString()) as { token: string }).token;
-}
-
 async function uploadThroughEdge(token: string): Promise<number> {
   const form = new FormData();
   form.append('file', new Blob([png], { type: 'image/png' }), 'image.png');
@@ -74,7 +65,7 @@ describe('the SLO drill on the cluster', () => {
 
   test('MinIO stopped: the upload SLO pages through the in-cluster Alertmanager, and resolves when MinIO is back', async () => {
     await waitFor('Prometheus does not scrape the api through the NetworkPolicies', async () => / => 1 @/.test(await query('up{job="api"}')), { timeoutMs: 120_000 });
-    const token = await newToken();
+    const token = await newUserToken('drill');
     const outcomes = { ok: 0, failed: 0 };
     let running = true;
     const traffic = Promise.all([0, 1, 2].map(async () => {

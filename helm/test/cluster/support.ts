@@ -50,6 +50,17 @@ export async function edgeRequest(method: string, path: string, options: { heade
   return { status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
 }
 
+/** Registers a new user through the edge and logs in; resolves with its token. */
+export async function newUserToken(prefix: string): Promise<string> {
+  const credentials = JSON.stringify({ username: `${prefix}-${Date.now()}`, password: 'correct horse battery staple' });
+  const headers = { 'content-type': 'application/json' };
+  const registered = await edgeRequest('POST', '/register', { headers, body: credentials });
+  if (registered.status !== 201) throw new Error(`register: ${registered.status} ${registered.body.toString()}`);
+  const login = await edgeRequest('POST', '/login', { headers, body: credentials });
+  if (login.status !== 200) throw new Error(`login: ${login.status} ${login.body.toString()}`);
+  return (JSON.parse(login.body.toString()) as { token: string }).token;
+}
+
 /** A figure for the stage's summary line (helm/test/cluster/summary.ts reads them). */
 export function report(name: string, figures: Record<string, unknown>): void {
   const dir = join(layout.root, 'results');
