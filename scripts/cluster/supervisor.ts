@@ -43,15 +43,11 @@ try {
   const cluster = await startNode(layout, { sandbox: imageRef('pause'), importAll: (socket) => { importImages(socket, say); } }, (m) => { say(`- ${m}`); checkpoint(); });
   await installAddons(cluster, { coredns: imageRef('coredns') }, (m) => { say(`- ${m}`); checkpoint(); });
   const progress = (m: string) => { say(`- ${m}`); checkpoint(); };
-  let description;
-  if (gitopsMode) {
-    const gitops = await startGitops(layout, cluster, { argocd: imageRef('argocd'), redis: imageRef('redis') }, progress);
-    description = describeCluster(layout, applicationSetComponents(), Date.now() - started, gitops);
-  } else {
-    const installed = await installPlatform(cluster, layout, progress);
-    await installMonitoring(cluster, { prometheus: imageRef('prometheus'), alertmanager: imageRef('alertmanager'), receiver: imageRef('api') }, progress);
-    description = describeCluster(layout, installed, Date.now() - started);
-  }
+  // Argo CD installs the platform from git (and resolves with the revision dev runs), or helm does.
+  const gitRevision = gitopsMode ? await startGitops(layout, cluster, { argocd: imageRef('argocd'), redis: imageRef('redis') }, progress) : undefined;
+  const installed = gitRevision === undefined ? await installPlatform(cluster, layout, progress) : applicationSetComponents();
+  await installMonitoring(cluster, { prometheus: imageRef('prometheus'), alertmanager: imageRef('alertmanager'), receiver: imageRef('api') }, progress);
+  const description = describeCluster(layout, installed, Date.now() - started, gitRevision);
   writeFileSync(layout.descriptionFile, JSON.stringify(description, null, 2));
   say(readyMarker);
   attached = false;

@@ -42,6 +42,7 @@ if [ "$mode" = cluster ]; then
   "$NODE" --test --test-reporter=spec helm/test/cluster/install.test.ts
   "$NODE" --test --test-concurrency=1 --test-reporter=spec $(ls helm/test/cluster/*.test.ts | grep -v /install.test.ts)
 else
-  # In order: what Argo CD synced by itself first, then the suites that commit and promote.
-  "$NODE" --test --test-concurrency=1 --test-reporter=spec helm/test/gitops/applications.test.ts helm/test/gitops/promotion.test.ts
+  # In order: what Argo CD synced by itself first, then the suites that commit (promotion, the drill).
+  "$NODE" --test --test-concurrency=1 --test-reporter=spec helm/test/gitops/applications.test.ts helm/test/gitops/promotion.test.ts \
+    helm/test/gitops/slo-drill.test.ts
 fi

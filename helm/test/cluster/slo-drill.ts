@@ -1,0 +1,118 @@
+// The SLO drill on the real node: uploads through the edge while MinIO is stopped (how is the caller's: through git
+// in gitops mode). The upload SLO's burn-rate alert (slo/rules-drill: the production specs, windows compressed to
+// minutes) must page at the webhook receiver through the in-cluster Alertmanager, having been computed from what
+// Prometheus scraped through the NetworkPolicies, and resolve once MinIO is back. Nothing here talks to the rules
+// directly: the page is the receiver's record of what Alertmanager sent.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'yaml';
+import { readText, repoRoot } from '../lib/repo.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
+import { edgeRequest, exec, isReady, newUserToken, pods, type Pod } from './support.ts';
+
+const monitoring = 'monitoring-ns';
+const minio = { namespace: 'data-ns', statefulSet: 'minio', selector: 'app.kubernetes.io/name=minio' };
+const uploadSlo = `${(parse(readText('slo/specs/api.yml')) as { service: string }).service}-upload-success`;
+const png = readFileSync(`${repoRoot}/e2e/fixtures/image.png`);
+
+interface Notification {
+  receivedAt: string;
+  channel: string;
+  payload: { alerts: { status: string; labels: Record<string, string> }[] };
+}
+
+const onePod = async (selector: string): Promise<Pod> => {
+  const found = (await pods(monitoring, selector)).find(isReady);
+  if (found === undefined) throw new Error(`no ready pod ${selector} in ${monitoring}`);
+  return found;
+};
+
+/** A PromQL query against the in-cluster Prometheus, with its own promtool (its port is closed to the host). */
+async function query(expression: string): Promise<string> {
+  return exec(await onePod('app.kubernetes.io/name=prometheus'), ['promtool', 'query', 'instant', 'http://127.0.0.1:9090', expression]);
+}
+
+/** What the receiver has recorded (one JSON line per notification). */
+async function notifications(): Promise<Notification[]> {
+  const text = await exec(await onePod('app.kubernetes.io/name=slo-receiver'), ['sh', '-c', 'cat /data/notifications.jsonl 2>/dev/null || true']);
+  return text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Notification);
+}
+
+const uploadPage = (status: 'firing' | 'resolved') => (n: Notification) =>
+  n.channel === 'page' && n.payload.alerts.some((a) => a.status === status && a.labels['sloth_id'] === uploadSlo && a.labels['severity'] === 'page');
+
+async function uploadThroughEdge(token: string): Promise<number> {
+  const form = new FormData();
+  form.append('file', new Blob([png], { type: 'image/png' }), 'image.png');
+  const multipart = new Response(form);
+  const body = Buffer.from(await multipart.arrayBuffer());
+  const headers = { authorization: `Bearer ${token}`, 'content-type': multipart.headers.get('content-type') ?? '' };
+  return (await edgeRequest('POST', '/upload', { headers, body })).status;
+}
+
+export interface Fault {
+  /** Stops MinIO; resolves once its pod is gone. */
+  stop: () => Promise<void>;
+  /** Brings MinIO back; resolves once its pod is Ready. */
+  start: () => Promise<void>;
+}
+
+export interface DrillFigures {
+  /** From the fault's start to the page at the receiver, in seconds. */
+  pagedAfter: number;
+  /** From MinIO's return to the page's resolution, in seconds. */
+  resolvedAfter: number;
+  ok: number;
+  failed: number;
+}
+
+/** Waits until MinIO runs `replicas` ready pods (0: none left). */
+export async function waitForMinio(replicas: number): Promise<void> {
+  await waitFor(`MinIO did not reach ${replicas} ready pods`, async () => {
+    const running = await pods(minio.namespace, minio.selector);
+    return replicas === 0 ? running.length === 0 : running.filter(isReady).length === replicas;
+  }, { timeoutMs: 180_000 });
+}
+
+/** Healthy uploads, the fault, the page; MinIO back, the resolution. Asserts each step and returns the timings. */
+export async function sloDrill(fault: Fault): Promise<DrillFigures> {
+  await waitFor('Prometheus does not scrape the api through the NetworkPolicies', async () => / => 1 @/.test(await query('up{job="api"}')), { timeoutMs: 120_000 });
+  const token = await newUserToken('drill');
+  const outcomes = { ok: 0, failed: 0 };
+  let running = true;
+  const traffic = Promise.all([0, 1, 2].map(async () => {
+    while (running) {
+      const status = await uploadThroughEdge(token).catch(() => 0);
+      if (status === 201) outcomes.ok += 1;
+      else outcomes.failed += 1;
+      await sleep(200);
+    }
+  }));
+  try {
+    await sleep(30_000); // healthy traffic first, so the windows hold successes too
+    const before = { ...outcomes };
+    assert.ok(before.ok > 0 && before.failed === 0, `uploads before the fault: ${before.ok} ok, ${before.failed} failed`);
+    assert.equal((await notifications()).filter(uploadPage('firing')).length, 0, 'no page before the fault');
+
+    const failedAt = Date.now();
+    await fault.stop();
+    const paged = await waitFor('the upload SLO did not page', async () => (await notifications()).find(uploadPage('firing')), { timeoutMs: 300_000 });
+
+    const recoveredAt = Date.now();
+    await fault.start();
+    const resolved = await waitFor('the page did not resolve', async () => (await notifications()).find(uploadPage('resolved')), { timeoutMs: 420_000 });
+
+    assert.ok(outcomes.failed > 0, 'uploads failed while MinIO was down');
+    const figures = {
+      pagedAfter: Math.round((Date.parse(paged.receivedAt) - failedAt) / 1000),
+      resolvedAfter: Math.round((Date.parse(resolved.receivedAt) - recoveredAt) / 1000),
+      ...outcomes,
+    };
+    console.log(`drill: MinIO stopped -> page in ${figures.pagedAfter} s; back -> resolved in ${figures.resolvedAfter} s (uploads ok ${figures.ok}, failed ${figures.failed})`);
+    return figures;
+  } finally {
+    running = false;
+    await traffic;
+  }
+}
