@@ -38,7 +38,7 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @platform/database --include-workspace-root=false
 COPY prisma.config.ts ./
 COPY prisma prisma
-COPY packages/database/src/roles.ts packages/database/src/
+COPY packages/database/src/roles.ts packages/database/src/wait-for-database.ts packages/database/src/
 RUN npx prisma generate
 
 # --- migrate: `prisma migrate deploy`, then the services' roles (packages/database/src/roles.ts applies

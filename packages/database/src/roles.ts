@@ -52,7 +52,8 @@ export function scramSha256Verifier(password: string, salt: Buffer = randomBytes
 }
 
 /** NAME, or the contents of the file NAME_FILE names (trailing newline dropped). */
-function setting(name: string): string {
+/** A setting from the environment, or from the file its _FILE variable names (a mounted Secret). */
+export function setting(name: string): string {
   const file = process.env[`${name}_FILE`];
   const value = file === undefined ? process.env[name] : readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   if (value === undefined || value === '') throw new Error(`set ${name} or ${name}_FILE`);
