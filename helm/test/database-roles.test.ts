@@ -38,11 +38,14 @@ describe('database roles (prisma/roles.sql)', () => {
     });
   }
 
-  test('the migration image carries the roles SQL and its applier (the Dockerfile\'s migrate target)', () => {
+  test('the migration image carries the roles SQL and every script the Job runs (the Dockerfile\'s migrate target)', () => {
     const dockerfile = readText('Dockerfile');
     const build = dockerfile.slice(dockerfile.indexOf(' AS build\n'), dockerfile.indexOf(' AS migrate\n'));
     assert.match(build, /^COPY prisma prisma$/m);
-    assert.match(build, /^COPY packages\/database\/src\/roles\.ts packages\/database\/src\/$/m);
+    const copied = /^COPY ((?:packages\/database\/src\/\S+ )+)packages\/database\/src\/$/m.exec(build)?.[1]?.trim().split(' ') ?? [];
+    const run = readText('helm/charts/migrations/templates/job.yaml').match(/packages\/database\/src\/[\w-]+\.ts/g) ?? [];
+    assert.deepEqual([...new Set(run)].sort(), ['packages/database/src/roles.ts', 'packages/database/src/wait-for-database.ts']);
+    assert.deepEqual(copied.sort(), [...new Set(run)].sort());
     assert.match(dockerfile, /FROM \$\{NODE_IMAGE\} AS migrate\n(?:(?!FROM ).*\n)*COPY --from=build \/app \/app$/m);
   });
 
