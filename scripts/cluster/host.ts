@@ -71,11 +71,10 @@ export function snapshotHost(tools: HostTools): HostSnapshot {
     })),
     nftables: (JSON.parse(run('nft', ['-j', 'list', 'ruleset'])) as { nftables: NftObject[] }).nftables.filter((o) => o.table ?? o.chain ?? o.rule),
     ipsets: listIpsets(tools),
-    links: (JSON.parse(run('ip', ['-j', 'link', 'show'])) as { ifname: string }[]).map((link) => link.ifname).sort(),
-    addresses: (JSON.parse(run('ip', ['-j', 'addr', 'show'])) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[])
-      .flatMap((link) => link.addr_info.map((a) => `${link.ifname} ${a.local}/${a.prefixlen}`)).sort(),
+    links: listLinks().sort(),
+    addresses: listAddresses().sort(),
     netns: existsSync('/run/netns') ? readdirSync('/run/netns').sort() : [],
-    mounts: readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((line) => unescapeMountPath(line.split(' ')[4] ?? '')).sort(),
+    mounts: listMounts().sort(),
     cgroups: Object.fromEntries(readdirSync(cgroupRoot).filter((h) => isDirectory(join(cgroupRoot, h))).map((h) => [h, subdirectories(join(cgroupRoot, h))])),
     files: kubeletFolders.flatMap((folder) => (existsSync(folder) ? readdirSync(folder).map((name) => join(folder, name)) : [])).sort(),
     folders: createdFolders.filter((folder) => existsSync(folder)),
@@ -92,7 +91,7 @@ export const loadSnapshot = (path: string): HostSnapshot => ({ folders: [], ...(
 /** The node address on lo (there is no dummy interface driver here) and forwarding for the pod bridge. */
 export function prepareHost(): void {
   const address = `${network.nodeAddress}/32`;
-  if (!snapshotAddresses().includes(`lo ${address}`)) run('ip', ['addr', 'add', address, 'dev', 'lo']);
+  if (!listAddresses().includes(`lo ${address}`)) run('ip', ['addr', 'add', address, 'dev', 'lo']);
   writeSysctl('net.ipv4.ip_forward', '1');
   // NetworkPolicies on bridged pod traffic need the bridge to pass through iptables.
   if (readSysctl('net.bridge.bridge-nf-call-iptables') === undefined) run('modprobe', ['br_netfilter']);
@@ -198,12 +197,10 @@ function removeDeadSockets(folder: string): void {
  * clusters cannot share them, so a new one must not start over them.
  */
 export function foreignClusterTraces(stateRoot: string): string[] {
-  const snapshot = { addresses: snapshotAddresses(), links: (JSON.parse(run('ip', ['-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname) };
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => unescapeMountPath(line.split(' ')[4] ?? ''));
-  const otherRoots = [...new Set(mounts.flatMap((m) => /^(.*\/\.dev\/cluster)\//.exec(m)?.[1] ?? []))].filter((root) => root !== stateRoot);
+  const otherRoots = [...new Set(listMounts().flatMap((m) => /^(.*\/\.dev\/cluster)\//.exec(m)?.[1] ?? []))].filter((root) => root !== stateRoot);
   return [
-    ...(snapshot.addresses.includes(`lo ${network.nodeAddress}/32`) ? [`the node address ${network.nodeAddress} on lo`] : []),
-    ...(snapshot.links.includes(network.bridge) ? [`the bridge ${network.bridge}`] : []),
+    ...(listAddresses().includes(`lo ${network.nodeAddress}/32`) ? [`the node address ${network.nodeAddress} on lo`] : []),
+    ...(listLinks().includes(network.bridge) ? [`the bridge ${network.bridge}`] : []),
     ...(isDirectory(join(cgroupRoot, 'memory', 'kubepods')) ? ['kubelet cgroups (kubepods)'] : []),
     ...otherRoots.map((root) => `mounts under ${root}`),
   ];
@@ -275,9 +272,17 @@ function listIpsets(tools: HostTools): string[] {
   return run(tools.ipset.command, ['list', '-n'], ipsetEnv(tools)).split('\n').filter(Boolean).sort();
 }
 
-const snapshotAddresses = (): string[] =>
+/** Network interfaces, by name. */
+const listLinks = (): string[] => (JSON.parse(run('ip', ['-j', 'link', 'show'])) as { ifname: string }[]).map((link) => link.ifname);
+
+/** Addresses, as "<interface> <address>/<prefix>". */
+const listAddresses = (): string[] =>
   (JSON.parse(run('ip', ['-j', 'addr', 'show'])) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[])
     .flatMap((link) => link.addr_info.map((a) => `${link.ifname} ${a.local}/${a.prefixlen}`));
+
+/** Mount points of this mount namespace. */
+const listMounts = (): string[] =>
+  readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((line) => unescapeMountPath(line.split(' ')[4] ?? ''));
 
 function readSysctl(key: string): string | undefined {
   try {

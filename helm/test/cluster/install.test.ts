@@ -9,9 +9,7 @@ import pg from 'pg';
 import { parse } from 'yaml';
 import { components, secretValues } from '../lib/repo.ts';
 import { binary, network } from '../../../scripts/cluster/settings.ts';
-import { cluster, description, isReady, pods, report } from './support.ts';
-
-const platformNamespaces = ['ingress-ns', 'api-ns', 'auth-ns', 'image-ns', 'data-ns', 'monitoring-ns'];
+import { cluster, description, isReady, platformNamespaces, pods, report } from './support.ts';
 
 describe('the platform on a real node', () => {
   test("every chart of the dev environment is a deployed helm release (and the cluster's monitoring)", async () => {

@@ -11,9 +11,7 @@ import { NetworkModel, type Workload } from '../lib/network-policy.ts';
 import type { K8sObject } from '../lib/repo.ts';
 import { imageRef } from '../../../scripts/cluster/images.ts';
 import { network, ports } from '../../../scripts/cluster/settings.ts';
-import { cluster, exec, isReady, pods, report, type Pod } from './support.ts';
-
-const platformNamespaces = ['ingress-ns', 'api-ns', 'auth-ns', 'image-ns', 'data-ns', 'monitoring-ns'];
+import { cluster, exec, isReady, platformNamespaces, pods, report, type Pod } from './support.ts';
 
 /** Pods that stand in for sources that do not run on this cluster, with the labels their charts give them. */
 const standIns: { name: string; namespace: string; labels: Record<string, string> }[] = [

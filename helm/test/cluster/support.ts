@@ -6,11 +6,13 @@ import { Agent, request } from 'undici';
 import { readDescription } from '../../../scripts/cluster/description.ts';
 import { kube } from '../../../scripts/cluster/kube.ts';
 import { clusterLayout } from '../../../scripts/cluster/settings.ts';
-import type { K8sObject } from '../lib/repo.ts';
+import { readYaml, type K8sObject } from '../lib/repo.ts';
 
 export const layout = clusterLayout(process.env['CLUSTER_STATE_DIR']);
 export const description = readDescription(layout);
 export const cluster = kube(description.kubeconfig);
+/** The namespaces the platform chart creates (ingress-ns ... monitoring-ns). */
+export const platformNamespaces = readYaml<{ namespaces: { name: string }[] }>('helm/charts/platform/values.yaml').namespaces.map((n) => n.name);
 
 export interface Pod {
   metadata: { name: string; namespace: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[]; deletionTimestamp?: string };

@@ -8,10 +8,8 @@ import { components, secretValues } from '../lib/repo.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
 import { applications, gitRepository, syncApplication } from '../../../scripts/cluster/gitops.ts';
 import { builtImages, normalise } from '../../../scripts/cluster/images.ts';
-import { cluster, isReady, pods, report } from '../cluster/support.ts';
+import { cluster, isReady, platformNamespaces, pods, report } from '../cluster/support.ts';
 import { application, head, pushCommit } from './support.ts';
-
-const platformNamespaces = ['ingress-ns', 'api-ns', 'auth-ns', 'image-ns', 'data-ns', 'monitoring-ns'];
 
 describe('Argo CD on the cluster', () => {
   test('the ApplicationSet expands to one Application per component and environment, under the platform project', async () => {
