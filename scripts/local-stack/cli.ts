@@ -1,20 +1,24 @@
 // The local stack: the whole platform on this machine, no cluster and no Docker.
-//   npm run dev [-- --reset] [-- --help]
+//   npm run dev [-- --reset] [-- --minimal] [-- --help]
 import { parseArgs } from 'node:util';
 import { acquireLock } from './lock.ts';
 import { stateLayout } from './paths.ts';
 import { startStack, type RunningStack } from './stack.ts';
 import { statusTable } from './status-table.ts';
+import { killLeftovers } from './supervisor.ts';
 
 const usage = `Usage: npm run dev -- [options]
 
-Starts PostgreSQL (embedded, unless DATABASE_URL is set), S3 (MinIO if its binary is on PATH or
-in ~/.cache/platform-tools/bin, else an embedded S3 server), applies migrations, runs the auth,
-image and API services with live reload, the TLS ingress when nginx is installed, and
-Prometheus + Alertmanager (with the SLO rules and a webhook receiver) when they are installed.
-Writes .dev/stack.json describing every endpoint. Ctrl-C stops everything.
+Installs what the platform needs on first use (as npm test does: nginx, Prometheus, Alertmanager and
+MinIO on Debian as root; elsewhere it says what to install), then starts PostgreSQL (embedded, unless
+DATABASE_URL is set), S3 (MinIO, or an embedded S3 server), applies migrations, and runs the auth,
+image and API services with live reload, the TLS ingress (nginx), and Prometheus + Alertmanager with
+the SLO rules and a webhook receiver. The components and their order are in
+scripts/local-stack/components.ts. Writes .dev/stack.json describing every endpoint. Ctrl-C stops
+everything, dependents first; a second Ctrl-C kills what is left at once.
 
 Options:
+  --minimal        only the data stores and the services: no ingress, no monitoring, nothing installed
   --reset          wipe local data (database, objects, keys, logs) before starting
   --no-watch       do not restart services when their sources change
   --embedded-s3    use the embedded S3 server even if MinIO is available
@@ -26,6 +30,7 @@ Options:
 
 const { values } = parseArgs({
   options: {
+    minimal: { type: 'boolean', default: false },
     reset: { type: 'boolean', default: false },
     'no-watch': { type: 'boolean', default: false },
     'embedded-s3': { type: 'boolean', default: false },
@@ -43,36 +48,56 @@ if (values.help) {
 
 const layout = stateLayout(values['state-dir']);
 const startedAt = Date.now();
-let lock: { release: () => void };
+const startup = new AbortController();
 let stack: RunningStack | undefined;
-const startup = { stopRequested: false };
 let stopping = false;
+let lock: { release: () => void };
+
+/** A second signal, or a stop that overran every component's grace, kills whatever is left. */
+const killEverything = (reason: string) => {
+  console.error(`\n${reason}: killing what is left`);
+  killLeftovers(layout.pidsDir, (message) => {
+    console.error(`- ${message}`);
+  });
+  lock.release();
+  process.exit(1);
+};
+const hardStopMs = 120_000;
 
 const shutdown = (signal: string) => {
+  if (stopping) return killEverything(`${signal} again`);
+  stopping = true;
+  setTimeout(() => {
+    killEverything(`still stopping after ${hardStopMs / 1000} s`);
+  }, hardStopMs).unref();
   if (stack === undefined) {
-    // Still starting: stop as soon as everything started is known, so nothing is orphaned.
-    startup.stopRequested = true;
-    console.log(`\n${signal}: will stop once start-up settles...`);
+    console.log(`\n${signal}: stopping what has started...`);
+    startup.abort();
     return;
   }
-  if (stopping) return;
-  stopping = true;
   console.log(`\n${signal}: stopping the stack...`);
-  stack.stop().then(
-    () => {
-      lock.release();
-      console.log('stopped.');
-      process.exit(0);
-    },
-    (error: unknown) => {
-      lock.release();
-      console.error(`stopping failed: ${String(error)}`);
-      process.exit(1);
-    },
-  );
+  void stack.stop().then(() => {
+    lock.release();
+    console.log('stopped.');
+    process.exit(0);
+  });
 };
-process.on('SIGINT', () => { shutdown('SIGINT'); });
-process.on('SIGTERM', () => { shutdown('SIGTERM'); });
+process.on('SIGINT', () => {
+  shutdown('SIGINT');
+});
+process.on('SIGTERM', () => {
+  shutdown('SIGTERM');
+});
+
+function planOptions() {
+  return {
+    watch: !values['no-watch'],
+    databaseUrl: process.env['DATABASE_URL'],
+    embeddedS3: values['embedded-s3'],
+    ingress: !values.minimal && !values['no-ingress'],
+    monitoring: !values.minimal && !values['no-monitoring'],
+  };
+}
 
 try {
   lock = acquireLock(layout.lockFile);
@@ -82,25 +107,28 @@ try {
 }
 try {
   stack = await startStack({
+    ...planOptions(),
     stateDir: values['state-dir'],
     reset: values.reset,
-    watch: !values['no-watch'],
-    databaseUrl: process.env['DATABASE_URL'],
-    embeddedS3: values['embedded-s3'],
-    ingress: !values['no-ingress'],
-    monitoring: !values['no-monitoring'],
-    onProgress: (message) => { console.log(`- ${message}`); },
-    onServiceLine: values.quiet ? undefined : (service, line) => { console.log(`[${service}] ${line}`); },
+    onProgress: (message) => {
+      console.log(`- ${message}`);
+    },
+    onServiceLine: values.quiet
+      ? undefined
+      : (service, line) => {
+          console.log(`[${service}] ${line}`);
+        },
+    signal: startup.signal,
   });
 } catch (error) {
   lock.release();
+  if (startup.signal.aborted) {
+    console.log('stopped.');
+    process.exit(0);
+  }
   console.error(`npm run dev: could not start the stack: ${(error as Error).message}`);
   process.exit(1);
 }
 
-if (startup.stopRequested) {
-  shutdown('stop requested');
-} else {
-  console.log(`\nThe platform is up (${((Date.now() - startedAt) / 1000).toFixed(1)} s):\n\n${statusTable(stack.description)}\n`);
-  console.log(`Endpoints: ${layout.stackFile}   Logs: ${layout.logsDir}/   Stop: Ctrl-C\n`);
-}
+console.log(`\nThe platform is up (${((Date.now() - startedAt) / 1000).toFixed(1)} s):\n\n${statusTable(stack.description)}\n`);
+console.log(`Endpoints: ${layout.stackFile}   Logs: ${layout.logsDir}/   Stop: Ctrl-C\n`);

@@ -20,6 +20,8 @@ export function stateLayout(stateDir: string) {
     keysDir: join(root, 'data/keys'),
     tlsDir: join(root, 'tls'),
     nginxDir: join(root, 'nginx'),
+    /** The pid of every process the stack runs, so a later start can clean up after a killed one. */
+    pidsDir: join(root, 'pids'),
   };
 }
 

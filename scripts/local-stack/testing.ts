@@ -1,53 +1,78 @@
+// Throwaway real PostgreSQL and S3 for integration tests, run by the local stack's own supervisor.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { migrateDatabase } from './migrations.ts';
-import { startObjectStore, type LocalObjectStore } from './object-store.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './postgres.ts';
+import { objectStore, type ObjectStore } from './object-store.ts';
+import { ensureDatabase, postgresComponent, postgresUrl } from './postgres.ts';
+import { startComponents, type Component, type Supervisor } from './supervisor.ts';
 
 /** A port nothing listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0); });
+      server.close(() => {
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
     });
     server.on('error', reject);
   });
 }
 
-/** A throwaway real PostgreSQL with the committed migrations applied (for integration tests). */
-export async function startTestDatabase(options: { migrate?: boolean } = {}): Promise<EmbeddedPostgresServer & { dispose: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'platform-pg-'));
-  chmodSync(dir, 0o755); // PostgreSQL runs as its own user when we are root
-  const server = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port: await freePort(), database: 'platform' });
-  if (options.migrate !== false) await migrateDatabase(server.url);
-  return {
-    ...server,
-    dispose: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+export interface TestServer {
+  /** Stops it, keeping its data (fault tests). */
+  stop: () => Promise<void>;
+  /** Starts it again on the same data and port. */
+  start: () => Promise<void>;
+  /** Stops it and deletes its data. */
+  dispose: () => Promise<void>;
 }
 
-/** A throwaway real S3: MinIO when available (or `embedded` forced), else s3rver. */
-export async function startTestObjectStore(kind: 'minio' | 's3rver'): Promise<LocalObjectStore & { dispose: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'platform-s3-'));
-  const store = await startObjectStore({
-    dataDir: join(dir, 'data'),
-    port: await freePort(),
-    consolePort: await freePort(),
-    logFile: join(dir, 's3.log'),
-    forceEmbedded: kind === 's3rver',
+/** A throwaway real PostgreSQL with the committed migrations applied. */
+export async function startTestDatabase(options: { migrate?: boolean } = {}): Promise<TestServer & { url: string; port: number }> {
+  const port = await freePort();
+  const server = await startTestComponent('platform-pg-', (dir) => postgresComponent({ dataDir: join(dir, 'data'), port }));
+  await ensureDatabase(port, 'platform');
+  const url = postgresUrl(port, 'platform');
+  if (options.migrate !== false) await migrateDatabase(url);
+  return { ...server, url, port };
+}
+
+/** A throwaway real S3 of the kind asked for (MinIO needs scripts/tools/install.sh minio). */
+export async function startTestObjectStore(kind: 'minio' | 's3rver'): Promise<TestServer & Omit<ObjectStore, 'component'>> {
+  const port = await freePort();
+  const consolePort = await freePort();
+  let store: ObjectStore | undefined;
+  const server = await startTestComponent('platform-s3-', (dir) => {
+    store = objectStore({ dataDir: join(dir, 'data'), port, consolePort, forceEmbedded: kind === 's3rver' });
+    if (store.kind !== kind) throw new Error(`wanted ${kind} but only ${store.kind} is available (run scripts/tools/install.sh minio)`);
+    return store.component;
   });
-  if (store.kind !== kind) throw new Error(`wanted ${kind} but only ${store.kind} is available (run scripts/tools/install.sh)`);
+  const { kind: started, endpoint, accessKeyId, secretAccessKey } = store as ObjectStore;
+  return { ...server, kind: started, endpoint, accessKeyId, secretAccessKey };
+}
+
+async function startTestComponent(prefix: string, declare: (dir: string) => Component): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755); // PostgreSQL runs as its own user when we are root
+  const component = declare(dir);
+  let supervisor: Supervisor;
+  try {
+    supervisor = await startComponents([component], { logsDir: join(dir, 'logs'), pidsDir: join(dir, 'pids'), onProgress: () => undefined });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
-    ...store,
+    stop: async () => {
+      await supervisor.stopComponent(component.name);
+    },
+    start: () => supervisor.startComponent(component.name),
     dispose: async () => {
-      await store.stop();
+      await supervisor.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,71 @@
+// The environment each service runs with locally: the settings its chart gives it in every environment
+// (helm/charts/<service>/values.yaml `env`: one source for NODE_OPTIONS, the token issuer, the bucket...),
+// with the local stack's diff on top: loopback addresses, credentials from the state folder, and the few
+// local choices below. Only addresses are expected to differ from a deployment.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from './paths.ts';
+import type { ServiceDatabaseUrls } from './roles.ts';
+
+export const serviceNames = ['auth', 'image', 'api'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+const mebibyte = 1024 * 1024;
+/** The largest upload, which also sizes the ingress's body limit. */
+export const maxUploadBytes = 1024 * mebibyte;
+
+export interface LocalAddresses {
+  ports: Record<ServiceName, number> & { metrics: Record<ServiceName, number> };
+  databaseUrls: ServiceDatabaseUrls;
+  objectStore: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  signingKeyFile: string;
+}
+
+/** The `env` of a service's chart: what every environment sets. */
+export function chartEnvironment(service: ServiceName): Record<string, string> {
+  const values = parse(readFileSync(join(repoRoot, 'helm/charts', service, 'values.yaml'), 'utf8')) as { env?: Record<string, string> };
+  return values.env ?? {};
+}
+
+export function serviceEnvironments({ ports, databaseUrls, objectStore, signingKeyFile }: LocalAddresses): Record<ServiceName, Record<string, string>> {
+  const jwksUrl = `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`;
+  const local = (service: ServiceName) => ({
+    ...chartEnvironment(service),
+    HOST: '127.0.0.1',
+    PORT: String(ports[service]),
+    METRICS_PORT: String(ports.metrics[service]),
+    LOG_LEVEL: 'info',
+    // Deployments drain for 25-60 s behind a load balancer; locally nothing routes around a stopping service.
+    SHUTDOWN_GRACE_MS: '10000',
+  });
+  return {
+    auth: {
+      ...local('auth'),
+      DATABASE_URL: databaseUrls.auth,
+      JWT_SIGNING_KEY_FILE: signingKeyFile,
+      // The seed's walk-through registers "password123", the 225th most common password: refuse only
+      // the top 100 locally (as helm/env/dev does) so it works verbatim. Production keeps the top 10,000.
+      COMMON_PASSWORDS_REFUSED: '100',
+    },
+    image: {
+      ...local('image'),
+      DATABASE_URL: databaseUrls.image,
+      JWKS_URL: jwksUrl,
+      S3_ENDPOINT: objectStore.endpoint,
+      S3_ACCESS_KEY_ID: objectStore.accessKeyId,
+      S3_SECRET_ACCESS_KEY: objectStore.secretAccessKey,
+      MAX_UPLOAD_BYTES: String(maxUploadBytes),
+    },
+    api: {
+      ...local('api'),
+      AUTH_URL: `http://127.0.0.1:${ports.auth}`,
+      IMAGE_URL: `http://127.0.0.1:${ports.image}`,
+      JWKS_URL: jwksUrl,
+      PUBLIC_BASE_URL: `http://localhost:${ports.api}`,
+      // The local ingress is nginx on loopback.
+      TRUST_PROXY: 'loopback',
+      MAX_UPLOAD_BYTES: String(maxUploadBytes),
+    },
+  };
+}

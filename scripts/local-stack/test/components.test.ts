@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { renderTemplate } from '../../lib/template.ts';
+import { stackPlan } from '../components.ts';
+import { stateLayout } from '../paths.ts';
+import { chartEnvironment, serviceEnvironments, serviceNames } from '../service-environments.ts';
+import { ports } from '../ports.ts';
+
+const plan = stackPlan({
+  layout: stateLayout('/tmp/components-test'),
+  watch: false,
+  embeddedS3: true,
+  ingress: true,
+  monitoring: true,
+  sloRules: 'production',
+  onProgress: () => undefined,
+});
+
+describe('the local stack components', () => {
+  it('are all there, in the dependency order the supervisor needs', () => {
+    assert.deepEqual(
+      plan.components.map(({ name }) => name),
+      ['postgres', 's3', 'database', 'auth', 'image', 'api', 'ingress', 'alert-receiver', 'alertmanager', 'prometheus'],
+    );
+  });
+
+  it('render every configuration template with a value for each placeholder', () => {
+    const configs = plan.components.flatMap((component) => component.configs ?? []);
+    assert.equal(configs.length, 2);
+    for (const config of configs) assert.doesNotMatch(renderTemplate(config.template, config.values), /\$\{/);
+  });
+
+  it("give Prometheus this stack's three metrics endpoints and its Alertmanager", () => {
+    const prometheus = plan.components.find(({ name }) => name === 'prometheus')?.configs?.[0];
+    assert.ok(prometheus !== undefined);
+    const config = parse(renderTemplate(prometheus.template, prometheus.values)) as {
+      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+      alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
+    };
+    assert.deepEqual(
+      Object.fromEntries(config.scrape_configs.map((job) => [job.job_name, job.static_configs[0]?.targets])),
+      Object.fromEntries(serviceNames.map((name) => [name, [`127.0.0.1:${ports.metrics[name]}`]])),
+    );
+    assert.deepEqual(config.alerting.alertmanagers[0]?.static_configs[0]?.targets, [`127.0.0.1:${ports.alertmanager}`]);
+  });
+});
+
+describe('the services’ local environment', () => {
+  const environments = serviceEnvironments({
+    ports,
+    databaseUrls: { auth: 'postgresql://auth@127.0.0.1/platform', image: 'postgresql://image@127.0.0.1/platform' },
+    objectStore: { endpoint: 'http://127.0.0.1:9000', accessKeyId: 'key', secretAccessKey: 'secret' },
+    signingKeyFile: '/keys/jwt.pem',
+  });
+
+  for (const service of serviceNames) {
+    it(`${service}: every setting of its chart, with local addresses only where the chart has cluster ones`, () => {
+      const chart = chartEnvironment(service);
+      const local = environments[service];
+      for (const [name, value] of Object.entries(chart)) {
+        if (value.includes('.svc.cluster.local') || name === 'PUBLIC_BASE_URL' || name === 'TRUST_PROXY') {
+          assert.notEqual(local[name], value, `${name} keeps the cluster's value`);
+        } else {
+          assert.equal(local[name], value, `${name} differs from helm/charts/${service}/values.yaml`);
+        }
+      }
+      assert.doesNotMatch(JSON.stringify(local), /cluster\.local/);
+    });
+  }
+
+  it('takes NODE_OPTIONS of the streaming services from their charts', () => {
+    assert.equal(environments.api['NODE_OPTIONS'], '--max-semi-space-size=1');
+    assert.equal(environments.image['NODE_OPTIONS'], '--max-semi-space-size=1');
+  });
+});
