@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../lib/wait.ts';
 
 /** One process of the cluster, declared as data (components.ts). */
@@ -90,13 +89,12 @@ export async function stopDaemons(names: string[], folders: DaemonFolders, onPro
     if (isRunning(record)) {
       onProgress(`stopping ${name}`);
       signalGroup(record.pid, 'SIGTERM');
-      const deadline = Date.now() + record.stopGraceMs;
-      while (isRunning(record) && Date.now() < deadline) await sleep(100);
-      if (isRunning(record)) {
+      const stopped = () => !isRunning(record);
+      await waitFor(`${name} did not stop`, stopped, { timeoutMs: record.stopGraceMs }).catch(async () => {
         onProgress(`${name} did not stop within ${record.stopGraceMs / 1000} s: killing it`);
         signalGroup(record.pid, 'SIGKILL');
-        while (isRunning(record)) await sleep(50);
-      }
+        await waitFor(`${name} did not die`, stopped, { timeoutMs: 10_000 });
+      });
     }
     rmSync(path);
   }

@@ -15,9 +15,9 @@ import { Resolver } from 'node:dns/promises';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { waitFor } from '../../lib/wait.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const imagesDir = join(process.env['PLATFORM_TOOLS_DIR'] ?? join(process.env['HOME'] ?? '/root', '.cache/platform-tools'), 'images');
@@ -69,17 +69,17 @@ function stopWith(container: string, signal: string): number {
   return Number(podmanOk('wait', container));
 }
 
-/** Polls until the URL answers (with a status that `settled` accepts); returns the response. */
+/** Polls until the URL answers (with a status that `settled` accepts); returns the response, or the last one. */
 async function answer(url: string, container: string, settled = (_: Response) => true): Promise<Response> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (settled(response) || Date.now() > deadline) return response;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${url} never answered\n${logs(container)}`, { cause: error });
-    }
-    await sleep(250);
+  let last: Response | undefined;
+  try {
+    return await waitFor(`${url} never answered as expected`, async () => {
+      last = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      return settled(last) && last;
+    }, { timeoutMs: 30_000 });
+  } catch (error) {
+    if (last !== undefined) return last;
+    throw new Error(`${url} never answered\n${logs(container)}`, { cause: error });
   }
 }
 
@@ -174,11 +174,9 @@ describe('postgres, the migration image and auth on it', () => {
       '--env', 'PGDATA=/var/lib/postgresql/data/pgdata', '--env', `PGPORT=${ports.postgres}`], refOf('postgres'));
     // The chart's probe, verbatim.
     const probe = `pg_isready -h 127.0.0.1 -U "$(cat /run/secrets/postgres/username)" -d ${admin.database}`;
-    const deadline = Date.now() + 60_000;
-    while (podman('exec', postgres, 'sh', '-c', probe).status !== 0) {
-      assert.ok(Date.now() < deadline, `pg_isready never succeeded:\n${logs(postgres)}`);
-      await sleep(500);
-    }
+    await waitFor('pg_isready never succeeded', () => podman('exec', postgres, 'sh', '-c', probe).status === 0, { timeoutMs: 60_000 }).catch(
+      (error: unknown) => assert.fail(`${(error as Error).message}:\n${logs(postgres)}`),
+    );
   });
 
   it('initialises PGDATA with the superuser and database from the files, SCRAM on every TCP connection', async () => {
@@ -273,15 +271,10 @@ describe('third-party stand-ins', () => {
     const coredns = start('coredns', [...restricted('65532:65532'), '--volume', `${config}:/etc/coredns:ro`], refOf('coredns'), '-conf', '/etc/coredns/Corefile');
     const resolver = new Resolver({ timeout: 1_000, tries: 1 });
     resolver.setServers([`127.0.0.1:${ports.coredns}`]);
-    const deadline = Date.now() + 30_000;
-    let addresses: string[] = [];
-    while (addresses.length === 0) {
-      addresses = await resolver.resolve4('images-test.example').catch(() => []);
-      if (addresses.length === 0) {
-        assert.ok(Date.now() < deadline, `no answer:\n${logs(coredns)}`);
-        await sleep(250);
-      }
-    }
+    const addresses = await waitFor('no answer', async () => {
+      const answer = await resolver.resolve4('images-test.example').catch(() => []);
+      return answer.length > 0 && answer;
+    }, { timeoutMs: 30_000 }).catch((error: unknown) => assert.fail(`${(error as Error).message}:\n${logs(coredns)}`));
     assert.deepEqual(addresses, ['192.0.2.10']);
     assert.equal(stopWith(coredns, 'TERM'), 0, logs(coredns));
   });
@@ -331,11 +324,7 @@ describe('containerd', () => {
       '',
     ].join('\n'));
     containerd = spawn(join(containerdDir, 'usr/bin/containerd'), ['--config', config], { stdio: 'ignore' });
-    const deadline = Date.now() + 30_000;
-    while (ctr('version').status !== 0) {
-      assert.ok(Date.now() < deadline, 'containerd did not start');
-      await sleep(250);
-    }
+    await waitFor('containerd did not start', () => ctr('version').status === 0, { timeoutMs: 30_000 });
   });
 
   after(async () => {
