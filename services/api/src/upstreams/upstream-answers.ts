@@ -1,4 +1,5 @@
-import { badGateway, serviceUnavailable } from '@platform/runtime';
+import { STATUS_CODES } from 'node:http';
+import { badGateway, serviceUnavailable, type ProblemDetails } from '@platform/runtime';
 import { z } from 'zod';
 import { definedOnly, type UpstreamResponse } from './upstream.ts';
 import { UpstreamError } from './upstream-error.ts';
@@ -65,12 +66,19 @@ async function failureOf(service: string, response: UpstreamResponse): Promise<E
     await response.body.dump();
     return badGateway(`The ${service} service answered ${response.status} unexpectedly.`);
   }
-  const problem = problemSchema.safeParse(await readJson(service, response));
+  const body = response.method === 'HEAD' ? await bodylessProblem(response) : await readJson(service, response);
+  const problem = problemSchema.safeParse(body);
   const headers = relayedProblemHeaders.safeParse(response.headers);
   if (!problem.success || !headers.success) {
     return badGateway(`The ${service} service answered ${response.status} without a valid problem document.`);
   }
   return new UpstreamError(service, response.status, problem.data, definedOnly(headers.data));
+}
+
+/** A HEAD answer carries no problem document; the client only ever sees its status and headers. */
+async function bodylessProblem({ status, body }: UpstreamResponse): Promise<ProblemDetails> {
+  await body.dump();
+  return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status };
 }
 
 /** Parses a JSON body; a body cut off in transit is the service being unavailable, not a broken contract. */

@@ -12,6 +12,8 @@ export interface UpstreamRequest {
 }
 
 export interface UpstreamResponse {
+  /** The request's method: the answer to a HEAD has headers only, even when it is a problem. */
+  method: UpstreamRequest['method'];
   status: number;
   headers: Dispatcher.ResponseData['headers'];
   /** A stream with .json()/.text() helpers; consume or dump it. */
@@ -62,7 +64,7 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig,
           : await send();
         httpClientDuration.record(secondsSince(start), { ...attributes, 'http.response.status_code': response.statusCode });
         span.setAttribute('http.response.status_code', response.statusCode);
-        return { status: response.statusCode, headers: response.headers, body: response.body };
+        return { method, status: response.statusCode, headers: response.headers, body: response.body };
       } catch (error) {
         const clientGone = isClientGone(body);
         httpClientDuration.record(secondsSince(start), { ...attributes, 'error.type': clientGone ? 'client_aborted' : ((error as { code?: string }).code ?? 'unavailable') });

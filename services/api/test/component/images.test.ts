@@ -136,6 +136,18 @@ describe('GET /images/:filename', () => {
     assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
     assert.deepEqual(await response.json(), missing);
   });
+
+  it("When a HEAD finds no image, Then the image service's 404 is relayed, without a body", async () => {
+    imageService()
+      .intercept({ method: 'HEAD', path: '/images/absent.png' })
+      .reply(404, '', { headers: problemJson });
+
+    const response = await fetch(`${gateway.url}/images/absent.png`, { method: 'HEAD', headers: bearer });
+
+    assert.equal(response.status, 404);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.equal((await response.arrayBuffer()).byteLength, 0);
+  });
 });
 
 describe('GET /images and DELETE /images/:filename', () => {
