@@ -11,6 +11,7 @@ export {
   tooManyRequests,
   unauthorized,
   unsupportedMediaType,
+  type ProblemDetails,
 } from './errors.ts';
 export { Readiness } from './health.ts';
 export { createHttpApp } from './http/create-app.ts';

@@ -93,7 +93,8 @@ async function drainAndClose(server: Server, { logger, server: settings, readine
   // Keep-alive connections become idle as their last response finishes: close them as they do.
   const sweeper = setInterval(() => { server.closeIdleConnections(); }, idleSweepMs);
   server.closeIdleConnections();
-  const drained = await Promise.race([closed.then(() => true), sleep(settings.SHUTDOWN_GRACE_MS, false)]);
+  // The deadlines below are unref'd: once everything is closed they must not keep the process alive.
+  const drained = await Promise.race([closed.then(() => true), sleep(settings.SHUTDOWN_GRACE_MS, false, { ref: false })]);
   clearInterval(sweeper);
   if (!drained) {
     logger.warn('grace period over: closing the connections still open');
@@ -102,7 +103,8 @@ async function drainAndClose(server: Server, { logger, server: settings, readine
   }
   for (const resource of [...resources].reverse()) {
     try {
-      await Promise.race([resource.close(), sleep(resourceCloseTimeoutMs).then(() => { throw new Error('timed out'); })]);
+      const timedOut = sleep(resourceCloseTimeoutMs, undefined, { ref: false }).then(() => { throw new Error('timed out'); });
+      await Promise.race([resource.close(), timedOut]);
     } catch (error) {
       logger.warn({ err: error, resource: resource.name }, 'resource did not close cleanly');
     }

@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { createHttpApp, createJwtAuthentication, createLogger, Readiness, startTelemetry, type ServiceDefinition } from '@platform/runtime';
+import type { Dispatcher } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import type { ApiConfig } from './config.ts';
 import { mountApiRoutes } from './http/routes.ts';
-import { createAuthService } from './upstreams/auth-service.ts';
-import { createImageService } from './upstreams/image-service.ts';
+import { createAuthClient } from './upstreams/auth-client.ts';
+import { createImageClient } from './upstreams/image-client.ts';
 
 const openApiDocument = parseYaml(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')) as object;
+
+export interface ApiServiceOptions {
+  /** Carries the calls to auth and image instead of the gateway's own pools: tests hand in undici's MockAgent. */
+  upstreamDispatcher?: Dispatcher;
+}
 
 /**
  * Wires the public gateway: tokens verified locally from the auth service's JWKS, credentials
@@ -16,11 +22,11 @@ const openApiDocument = parseYaml(readFileSync(new URL('../openapi.yaml', import
  * with a clear 503 problem, which beats being pulled out of the load balancer (an HTML 502/503
  * from the ingress) for a fault that is not its own.
  */
-export async function createApiService(config: ApiConfig): Promise<ServiceDefinition> {
+export async function createApiService(config: ApiConfig, options: ApiServiceOptions = {}): Promise<ServiceDefinition> {
   const telemetry = await startTelemetry({ service: 'api', host: config.HOST, port: config.METRICS_PORT });
   const logger = createLogger('api', config.LOG_LEVEL);
-  const auth = createAuthService(config);
-  const images = createImageService(config);
+  const auth = createAuthClient(config, options.upstreamDispatcher);
+  const images = createImageClient(config, options.upstreamDispatcher);
   const readiness = new Readiness([], config.READINESS_TIMEOUT_MS);
   const routes = {
     auth,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.ts';
 import { spanOf } from './request-tracing.ts';
+import { routeOf } from './route-template.ts';
 
 const requestIdHeader = 'x-request-id';
 
@@ -19,12 +20,6 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
 
 /** The id given to this request (the caller's X-Request-Id if acceptable), for logs and upstream calls. */
 export const requestIdOf = (req: IncomingMessage): string => (typeof req.id === 'string' ? req.id : randomUUID());
-
-/** The route template (e.g. /images/:filename), never the raw path, which may hold names. */
-export function routeOf(req: IncomingMessage): string {
-  const route = (req as Request).route as { path?: unknown } | undefined;
-  return typeof route?.path === 'string' ? ((req as Request).baseUrl || '') + route.path : 'unmatched';
-}
 
 /** The trace the request belongs to, so a log line leads to its trace and back. */
 function traceFields(req: IncomingMessage): { trace_id?: string; span_id?: string } {

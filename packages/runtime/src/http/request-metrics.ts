@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { platformMetrics, secondsSince } from '../telemetry/metrics.ts';
-import { routeOf } from './request-logging.ts';
+import { routeOf } from './route-template.ts';
 
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 

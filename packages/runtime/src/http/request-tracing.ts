@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
-import { routeOf } from './request-logging.ts';
+import { routeOf } from './route-template.ts';
 
 const requests = new WeakMap<IncomingMessage, { span: Span; context: Context }>();
 

@@ -1,14 +1,14 @@
 import { failureLimit, jsonBody, payloadTooLarge, platformMetrics, requestIdOf, unsupportedMediaType } from '@platform/runtime';
 import cors from 'cors';
 import type { Express, Request, RequestHandler } from 'express';
-import { publicImageUrl, uploadReceipt, withUrl, type ImageMetadata } from '../domain/image-links.ts';
-import type { AuthService } from '../upstreams/auth-service.ts';
-import type { CallerContext, ImageService } from '../upstreams/image-service.ts';
-import { readJson, relayJson, relayStream } from './relay.ts';
+import { publicImageUrl, uploadReceipt, withUrl } from '../domain/image-links.ts';
+import type { AuthClient } from '../upstreams/auth-client.ts';
+import type { CallerContext, ImageClient } from '../upstreams/image-client.ts';
+import { relayDownload } from './relay.ts';
 
 export interface ApiRoutesDependencies {
-  auth: AuthService;
-  images: ImageService;
+  auth: AuthClient;
+  images: ImageClient;
   requireUser: RequestHandler;
   publicBaseUrl: string;
   maxUploadBytes: number;
@@ -20,8 +20,6 @@ export interface ApiRoutesDependencies {
 
 /** Headroom for the multipart framing around the file itself. */
 const multipartOverheadBytes = 64 * 1024;
-
-const downloadHeaders = ['content-type', 'content-length', 'etag', 'last-modified', 'cache-control'] as const;
 
 const callerOf = (req: Request): CallerContext => ({ authorization: String(req.headers.authorization), requestId: requestIdOf(req) });
 
@@ -39,58 +37,39 @@ export function mountApiRoutes(app: Express, deps: ApiRoutesDependencies): void 
   });
 
   app.post('/register', ...credentials, async (req, res) => {
-    await relayJson(res, await auth.submitCredentials('/register', req.body, requestIdOf(req)));
+    res.status(201).json(await auth.register(req.body, requestIdOf(req)));
   });
 
   app.post('/login', perClient, ...credentials, async (req, res) => {
-    await relayJson(res, await auth.submitCredentials('/login', req.body, requestIdOf(req)));
+    res.json(await auth.login(req.body, requestIdOf(req)));
   });
 
   app.post('/upload', requireUser, refuseUnstreamableUploads(deps.maxUploadBytes), async (req, res) => {
-    const response = await images.upload(callerOf(req), {
+    const image = await images.upload(callerOf(req), {
       contentType: String(req.headers['content-type']),
       contentLength: req.headers['content-length'],
       body: req,
     });
-    if (response.status !== 201) {
-      await relayJson(res, response);
-      return;
-    }
-    const image = JSON.parse((await readJson(response)).text) as ImageMetadata;
     res.status(201).location(publicImageUrl(publicBaseUrl, image.filename)).json(uploadReceipt(publicBaseUrl, image));
   });
 
   app.get('/images', requireUser, async (req, res) => {
     const { limit, cursor } = req.query as Record<string, string | undefined>;
-    const response = await images.list(callerOf(req), { limit, cursor });
-    if (response.status !== 200) {
-      await relayJson(res, response);
-      return;
-    }
-    const page = JSON.parse((await readJson(response)).text) as { images: ImageMetadata[]; nextCursor?: string };
+    const page = await images.list(callerOf(req), { limit, cursor });
     res.json({ ...page, images: page.images.map((image) => withUrl(publicBaseUrl, image)) });
   });
 
   app.get('/images/:filename', requireUser, async (req, res) => {
-    const response = await images.download(callerOf(req), String(req.params['filename']), {
+    const download = await images.download(callerOf(req), String(req.params['filename']), {
       head: req.method === 'HEAD',
       ifNoneMatch: req.headers['if-none-match'],
     });
-    if (response.status === 200 || response.status === 304) {
-      await relayStream(res, response, downloadHeaders);
-      return;
-    }
-    await relayJson(res, response);
+    await relayDownload(res, download);
   });
 
   app.delete('/images/:filename', requireUser, async (req, res) => {
-    const response = await images.remove(callerOf(req), String(req.params['filename']));
-    if (response.status === 204) {
-      await response.body.dump();
-      res.status(204).end();
-      return;
-    }
-    await relayJson(res, response);
+    await images.remove(callerOf(req), String(req.params['filename']));
+    res.status(204).end();
   });
 }
 

@@ -12,6 +12,8 @@ export interface UpstreamRequest {
 }
 
 export interface UpstreamResponse {
+  /** The request's method: the answer to a HEAD has headers only, even when it is a problem. */
+  method: UpstreamRequest['method'];
   status: number;
   headers: Dispatcher.ResponseData['headers'];
   /** A stream with .json()/.text() helpers; consume or dump it. */
@@ -29,30 +31,40 @@ export interface Upstream {
  * that failed to connect are retried, a bounded number of times with jittered backoff (a pod
  * restarting, a stale keep-alive socket); uploads are streams that cannot be replayed, and a
  * write whose answer was lost is for the client to retry.
+ *
+ * A `dispatcher` handed in (undici's MockAgent, in tests) replaces the pool; it belongs to whoever
+ * handed it in, who closes it.
  */
-export function createUpstream(name: string, baseUrl: string, config: ApiConfig): Upstream {
-  const pool = new Pool(baseUrl, {
-    connections: config.UPSTREAM_CONNECTIONS,
-    connect: { timeout: config.UPSTREAM_CONNECT_TIMEOUT_MS },
-    headersTimeout: config.UPSTREAM_HEADERS_TIMEOUT_MS,
-    bodyTimeout: config.UPSTREAM_BODY_TIMEOUT_MS,
-  });
+export function createUpstream(name: string, baseUrl: string, config: ApiConfig, dispatcher?: Dispatcher): Upstream {
+  const pool =
+    dispatcher ??
+    new Pool(baseUrl, {
+      connections: config.UPSTREAM_CONNECTIONS,
+      connect: { timeout: config.UPSTREAM_CONNECT_TIMEOUT_MS },
+      headersTimeout: config.UPSTREAM_HEADERS_TIMEOUT_MS,
+      bodyTimeout: config.UPSTREAM_BODY_TIMEOUT_MS,
+    });
   const { httpClientDuration } = platformMetrics();
   return {
     request: ({ method, path, headers, body }) => inSpan('api', `${method} ${name}`, SpanKind.CLIENT, { 'http.request.method': method, 'server.address': name }, async (span) => {
-      const definedHeaders = Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined));
       const start = performance.now();
       const attributes = { 'http.request.method': method, 'server.address': name };
       try {
         // Reads are the only requests retried, and they have no body: it is detached once.
-        const options = { method, path, headers: withTraceHeaders(definedHeaders), body: detachable(body) ?? null };
+        const options = {
+          origin: baseUrl,
+          method,
+          path,
+          headers: withTraceHeaders(definedOnly(headers)),
+          body: detachable(body) ?? null,
+        };
         const send = () => pool.request(options);
         const response = retriable.has(method)
           ? await pRetry(send, { retries: config.UPSTREAM_READ_RETRIES, minTimeout: 25, maxTimeout: 250, randomize: true, shouldRetry: ({ error }) => isConnectFailure(error) })
           : await send();
         httpClientDuration.record(secondsSince(start), { ...attributes, 'http.response.status_code': response.statusCode });
         span.setAttribute('http.response.status_code', response.statusCode);
-        return { status: response.statusCode, headers: response.headers, body: response.body };
+        return { method, status: response.statusCode, headers: response.headers, body: response.body };
       } catch (error) {
         const clientGone = isClientGone(body);
         httpClientDuration.record(secondsSince(start), { ...attributes, 'error.type': clientGone ? 'client_aborted' : ((error as { code?: string }).code ?? 'unavailable') });
@@ -60,9 +72,13 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig)
         throw serviceUnavailable(`The ${name} service is unavailable.`, error);
       }
     }),
-    close: () => pool.close(),
+    close: () => (dispatcher === undefined ? pool.close() : Promise.resolve()),
   };
 }
+
+/** The entries that have a value: headers and query parameters leave the others out. */
+export const definedOnly = (entries: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(Object.entries(entries).filter((entry): entry is [string, string] => entry[1] !== undefined));
 
 const retriable: ReadonlySet<UpstreamRequest['method']> = new Set(['GET', 'HEAD']);
 
