@@ -19,13 +19,17 @@ export const connectImageStores = (config: ImageConfig): ImageStores => ({
   repository: createImageRepository(createDatabase(config)),
 });
 
-/** Wires the image service: bytes and metadata in `stores`, owners from verified tokens. */
+/**
+ * Wires the image service: bytes and metadata in the stores `connectStores` makes, owners from
+ * verified tokens. The stores are made once telemetry has started: they take their instruments
+ * from the global meter, and instruments taken before it exists record nothing.
+ */
 export async function createImageService(
   config: ImageConfig,
-  stores: ImageStores = connectImageStores(config),
+  connectStores: (config: ImageConfig) => ImageStores = connectImageStores,
 ): Promise<ServiceDefinition> {
-  const { objects, repository } = stores;
   const telemetry = await startTelemetry({ service: 'image', host: config.HOST, port: config.METRICS_PORT });
+  const { objects, repository } = connectStores(config);
   const logger = createLogger('image', config.LOG_LEVEL);
   const images = createImages({ objects, repository, maxBytes: config.MAX_UPLOAD_BYTES, logger });
   const requireUser = createJwtAuthentication(config);

@@ -50,7 +50,7 @@ export async function startImageService(env: Record<string, string> = {}): Promi
     S3_SECRET_ACCESS_KEY: 'unused',
     ...env,
   });
-  const service = await startService(await createImageService(config, stores));
+  const service = await startService(await createImageService(config, () => stores));
   return {
     url: service.url,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
