@@ -1,23 +1,41 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createDatabase, pingDatabase } from '@platform/database';
+import { createDatabase } from '@platform/database';
 import { createHttpApp, createJwtAuthentication, createLogger, Readiness, startTelemetry, type Logger, type ServiceDefinition } from '@platform/runtime';
 import type { ImageConfig } from './config.ts';
-import { createImageRepository } from './data-access/image-repository.ts';
+import { createImageRepository, type ImageRepository } from './data-access/image-repository.ts';
 import { createObjectStore, type ObjectStore } from './data-access/object-store.ts';
 import { createImages } from './domain/images.ts';
 import { mountImageRoutes } from './http/routes.ts';
 
-/** Wires the image service: bytes in S3, metadata in PostgreSQL, owners from verified tokens. */
-export async function createImageService(config: ImageConfig): Promise<ServiceDefinition> {
+/** Where images are kept: the data-access boundary, which component tests replace as a whole. */
+export interface ImageStores {
+  objects: ObjectStore;
+  repository: ImageRepository;
+}
+
+/** The real stores: bytes in S3, metadata in PostgreSQL. */
+export const connectImageStores = (config: ImageConfig): ImageStores => ({
+  objects: createObjectStore(config),
+  repository: createImageRepository(createDatabase(config)),
+});
+
+/**
+ * Wires the image service: bytes and metadata in the stores `connectStores` makes, owners from
+ * verified tokens. The stores are made once telemetry has started: they take their instruments
+ * from the global meter, and instruments taken before it exists record nothing.
+ */
+export async function createImageService(
+  config: ImageConfig,
+  connectStores: (config: ImageConfig) => ImageStores = connectImageStores,
+): Promise<ServiceDefinition> {
   const telemetry = await startTelemetry({ service: 'image', host: config.HOST, port: config.METRICS_PORT });
+  const { objects, repository } = connectStores(config);
   const logger = createLogger('image', config.LOG_LEVEL);
-  const database = createDatabase(config);
-  const objects = createObjectStore(config);
-  const images = createImages({ objects, repository: createImageRepository(database), maxBytes: config.MAX_UPLOAD_BYTES, logger });
+  const images = createImages({ objects, repository, maxBytes: config.MAX_UPLOAD_BYTES, logger });
   const requireUser = createJwtAuthentication(config);
   const readiness = new Readiness(
     [
-      { name: 'postgres', check: () => pingDatabase(database) },
+      { name: 'postgres', check: () => repository.ping() },
       { name: 's3', check: (signal) => objects.ping(signal) },
     ],
     config.READINESS_TIMEOUT_MS,
@@ -33,7 +51,7 @@ export async function createImageService(config: ImageConfig): Promise<ServiceDe
     app: createHttpApp({ service: 'image', logger, readiness, routes: (app) => { mountImageRoutes(app, { images, requireUser, logger }); } }),
     resources: [
       { name: 'telemetry', close: telemetry.close },
-      { name: 'postgres', close: () => database.$disconnect() },
+      { name: 'postgres', close: () => repository.close() },
       { name: 's3', close: () => { stopBucketSetup.abort(); objects.close(); return Promise.resolve(); } },
     ],
   };

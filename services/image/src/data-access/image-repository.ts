@@ -1,4 +1,4 @@
-import type { Database, Image } from '@platform/database';
+import { pingDatabase, type Database, type Image } from '@platform/database';
 
 export type { Image } from '@platform/database';
 
@@ -26,6 +26,10 @@ export interface ImageRepository {
   listOwned: (ownerId: string, limit: number, cursor?: string) => Promise<ImagePage>;
   /** Deletes the row if `ownerId` owns it; resolves whether it did. */
   deleteOwned: (ownerId: string, filename: string) => Promise<boolean>;
+  /** Readiness check: PostgreSQL answers. */
+  ping: () => Promise<void>;
+  /** Closes the connection pool. */
+  close: () => Promise<void>;
 }
 
 export function createImageRepository(database: Database): ImageRepository {
@@ -44,5 +48,7 @@ export function createImageRepository(database: Database): ImageRepository {
       return next === undefined ? { images: page } : { images: page, nextCursor: next.id };
     },
     deleteOwned: async (ownerId, filename) => (await database.image.deleteMany({ where: { filename, ownerId } })).count > 0,
+    ping: () => pingDatabase(database),
+    close: () => database.$disconnect(),
   };
 }

@@ -70,17 +70,9 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
 
   return {
     put: (Key, Body, ContentType) =>
-      operation('PutObject', async () => {
-        try {
-          return { etag: await putStream(client, { Bucket, Key, ContentType }, Body, partBuffers, config.S3_UPLOAD_QUEUE_SIZE) };
-        } catch (error) {
-          // When the body itself failed (over the size limit, client gone), that is the cause to
-          // report, not whatever the clean-up of the multipart upload ran into. A body that failed
-          // only because the upload aborted it (S3 went away) is not the cause.
-          const bodyFailure = Body.errored as { name?: string } | null;
-          throw bodyFailure !== null && bodyFailure.name !== 'AbortError' ? bodyFailure : error;
-        }
-      }),
+      operation('PutObject', async () => ({
+        etag: await putStream(client, { Bucket, Key, ContentType }, Body, partBuffers, config.S3_UPLOAD_QUEUE_SIZE),
+      })),
     get: (Key) =>
       operation('GetObject', async () => {
         const { Body } = await client.send(new GetObjectCommand({ Bucket, Key }));

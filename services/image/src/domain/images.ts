@@ -5,6 +5,7 @@ import type { Image, ImageRepository } from '../data-access/image-repository.ts'
 import type { ObjectStore } from '../data-access/object-store.ts';
 import { storedFilename } from './filenames.ts';
 import { SizeLimit, sniffImage } from './image-content.ts';
+import { uploadFailure } from './upload-failure.ts';
 
 export interface StoredImage {
   id: string;
@@ -25,7 +26,9 @@ export interface NewUpload {
 export interface Images {
   /**
    * Stores an upload: the bytes go to S3 first, then the metadata row. The row is the commit point:
-   * if it cannot be written the object is deleted, so a failure leaves neither.
+   * if it cannot be written the object is deleted, so a failure leaves neither. Rejects with the one
+   * failure to report: empty (400) or not an image (415) before anything is stored; then the
+   * content's own failure (client gone, malformed, 413) before S3's (503); then the database's.
    */
   store: (upload: NewUpload) => Promise<StoredImage>;
   /** The owner's image of that name; 404 if it is missing or someone else's. */
@@ -66,7 +69,10 @@ export function createImages({ objects, repository, maxBytes, logger }: ImagesDe
       const filename = storedFilename(originalName, id);
       const objectKey = `${ownerId}/${filename}`;
       const size = new SizeLimit(maxBytes);
-      const { etag } = await objects.put(objectKey, pipeline(sniffed.content, size, () => undefined), sniffed.contentType);
+      const body = pipeline(sniffed.content, size, () => undefined);
+      const { etag } = await objects.put(objectKey, body, sniffed.contentType).catch((error: unknown) => {
+        throw uploadFailure(body, error);
+      });
       try {
         const row = await repository.create({ id, filename, ownerId, objectKey, contentType: sniffed.contentType, sizeBytes: size.bytes, etag });
         return toStoredImage(row);

@@ -4,7 +4,7 @@ import type { Express, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { storedFilenamePattern } from '../domain/filenames.ts';
 import type { Images, StoredImage } from '../domain/images.ts';
-import { storedImageOf, uploadImage } from './upload.ts';
+import { withUploadedFile } from './uploaded-file.ts';
 
 export interface ImageRoutesDependencies {
   images: Images;
@@ -29,8 +29,10 @@ export function mountImageRoutes(app: Express, { images, requireUser, logger }: 
     next(storedFilenamePattern.test(String(req.params['filename'])) ? undefined : notFound('No such image.'));
   };
 
-  app.post('/images', requireUser, uploadImage(images), (req, res) => {
-    const image = storedImageOf(req);
+  app.post('/images', requireUser, async (req, res) => {
+    const image = await withUploadedFile(req, ({ name, content }) =>
+      images.store({ ownerId: userId(req), originalName: name, content }),
+    );
     imageUploadSize.add(image.size, { 'image.content_type': image.contentType });
     res.status(201).location(`/images/${image.filename}`).json(imageView(image));
   });
