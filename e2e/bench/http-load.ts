@@ -1,12 +1,11 @@
 // Request-rate benchmarks with autocannon: the gateway's overhead on a small authenticated GET,
 // login throughput with the auth service's event-loop delay, and the read mix's capacity at SLO.
-import { readFileSync } from 'node:fs';
 import autocannon, { type Instance, type Options, type Result } from 'autocannon';
 import { request } from 'undici';
 import { parseSamples } from '../support/prometheus-text.ts';
 import { errorRatio, runScenario } from '../load/scenarios.ts';
 import { sloThresholds } from '../load/thresholds.ts';
-import { createUser, type BenchUser } from './clients.ts';
+import { apiClient } from './clients.ts';
 import type { Metric } from './report.ts';
 import type { BenchStack } from './stack.ts';
 import { percentile } from './stats.ts';
@@ -33,26 +32,6 @@ function cannon(options: Options, onInstance?: (instance: Instance) => void): Pr
 
 const failures = (result: Result) => result.non2xx + result.errors + result.timeouts;
 
-const fixture = readFileSync(new URL('../fixtures/image.png', import.meta.url));
-
-/** Stores the fixture image (7.8 kB) for `user` and returns its filename. */
-async function storeSmallImage(api: string, user: BenchUser): Promise<string> {
-  const boundary = 'platform-bench-boundary';
-  const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="small.png"\r\nContent-Type: image/png\r\n\r\n`),
-    fixture,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  const response = await request(`${api}/upload`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${user.token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
-    body,
-  });
-  const answer = (await response.body.json()) as { filename: string };
-  if (response.statusCode !== 201) throw new Error(`upload answered ${response.statusCode}`);
-  return answer.filename;
-}
-
 export interface GatewayOptions {
   runs: number;
   seconds: number;
@@ -68,8 +47,9 @@ export interface GatewayOptions {
 export async function benchGateway(stack: BenchStack, options: GatewayOptions): Promise<Metric[]> {
   const api = stack.description.services.api.url;
   const image = stack.description.services.image.url;
-  const user = await createUser(api);
-  const filename = await storeSmallImage(api, user);
+  const client = apiClient(api);
+  const user = await client.newAccount('bench');
+  const { filename } = await client.upload(user.token); // the fixture image, 7.8 kB
   const target = (base: string): Options => ({
     url: `${base}/images/${encodeURIComponent(filename)}`,
     headers: { authorization: `Bearer ${user.token}` },
@@ -137,7 +117,7 @@ async function eventLoopDelayP99Ms(metricsUrl: string): Promise<number> {
 export async function benchLogin(stack: BenchStack, options: LoginOptions): Promise<Metric[]> {
   const api = stack.description.services.api.url;
   const authMetrics = stack.description.services.auth.metrics;
-  const user = await createUser(api);
+  const user = await apiClient(api).newAccount('bench');
   const body = JSON.stringify({ username: user.username, password: user.password });
   const rps: number[] = [];
   const p99: number[] = [];

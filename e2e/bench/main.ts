@@ -3,10 +3,10 @@
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mebibyte } from '@platform/test-client';
 import { repoRoot } from '../../scripts/local-stack/paths.ts';
 import { closeClients } from './clients.ts';
 import { benchCapacity, benchGateway, benchLogin } from './http-load.ts';
-import { mebibyte } from './payload.ts';
 import { judge, renderTable, writeReport, type Metric } from './report.ts';
 import { acquireStack, benchStateDir, type BenchStack } from './stack.ts';
 import { benchTransfers } from './transfer.ts';

@@ -1,4 +1,5 @@
 // Pure helpers: summaries of repeated measurements and the verdict against a target.
+import { mebibyte } from '@platform/test-client';
 
 /** The median of the samples (the mean of the middle two for an even count); NaN when there are none. */
 export function median(samples: readonly number[]): number {
@@ -59,6 +60,6 @@ export function formatNumber(value: number): string {
 }
 
 /** A bytes-per-second figure in MiB/s. */
-export const mebibytesPerSecond = (bytes: number, milliseconds: number): number => bytes / (1024 * 1024) / (milliseconds / 1000);
+export const mebibytesPerSecond = (bytes: number, milliseconds: number): number => bytes / mebibyte / (milliseconds / 1000);
 
 const finite = (samples: readonly number[]) => samples.filter((sample) => Number.isFinite(sample));

@@ -3,12 +3,12 @@
 // upload.
 import { randomBytes } from 'node:crypto';
 import type { ServiceName } from '../../scripts/local-stack/stack.ts';
-import { createUser, deleteThroughApi, directS3, download, login, uploadThroughApi, type Timed } from './clients.ts';
+import { mebibyte } from '@platform/test-client';
+import { apiClient, directS3, downloadThroughApi, uploadThroughApi, type Timed } from './clients.ts';
 import { watchPeakRss } from './memory.ts';
 import type { Metric } from './report.ts';
 import type { BenchStack } from './stack.ts';
 import { mebibytesPerSecond } from './stats.ts';
-import { mebibyte } from './payload.ts';
 
 export interface TransferOptions {
   sizes: number[];
@@ -27,8 +27,8 @@ async function inOrder<A, B>(swap: boolean, first: () => Promise<A>, second: () 
 }
 
 export async function benchTransfers(stack: BenchStack, options: TransferOptions): Promise<Metric[]> {
-  const api = stack.description.services.api.url;
-  const user = await createUser(api);
+  const client = apiClient(stack.description.services.api.url);
+  const user = await client.newAccount('bench');
   const s3 = directS3(stack.description);
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const sizes = [...options.sizes].sort((a, b) => a - b);
@@ -44,14 +44,14 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
     // not memory that grows with the file. What is compared is the steady state.
     options.progress(`warming up: one upload of each size through the API, one ${sizeLabel(smallest)} upload directly`);
     for (const size of sizes) {
-      const warm = await uploadThroughApi(api, user.token, size);
-      await deleteThroughApi(api, user.token, warm.filename);
+      const warm = await uploadThroughApi(client, user.token, size);
+      await client.delete(user.token, warm.filename);
     }
     await s3.put(`${prefix}/warm-up`, smallest);
     await s3.remove(`${prefix}/warm-up`);
 
     for (let run = 0; run < options.runs; run += 1) {
-      const token = await login(api, user);
+      const token = await client.login(user); // tokens last 15 minutes; a full run takes longer
       const swap = run % 2 === 1;
       for (const size of sizes) {
         const key = `${prefix}/${run}-${sizeLabel(size)}.png`;
@@ -62,7 +62,7 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
           async () => {
             const watch = watchPeakRss(stack.servicePids);
             try {
-              return await uploadThroughApi(api, token, size);
+              return await uploadThroughApi(client, token, size);
             } finally {
               peaks.get(size)?.push(watch.stop());
             }
@@ -77,7 +77,7 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
         options.progress(`${label}: downloading through the API and directly`);
         const [apiDownload, directDownload] = await inOrder(
           swap,
-          () => download(`${api}/images/${encodeURIComponent(viaApi.filename)}`, token),
+          () => downloadThroughApi(client, token, viaApi.filename),
           () => s3.get(key),
         );
         for (const [timed, expected] of [[apiDownload, size], [directDownload, size]] as const) {
@@ -91,7 +91,7 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
           `${label}: upload api ${throughput(viaApi).toFixed(0)} / direct ${throughput(direct).toFixed(0)} MiB/s, ` +
             `download api ${throughput(apiDownload).toFixed(0)} / direct ${throughput(directDownload).toFixed(0)} MiB/s`,
         );
-        await deleteThroughApi(api, token, viaApi.filename);
+        await client.delete(token, viaApi.filename);
         await s3.remove(key);
       }
     }

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
+import { ApiClient, fixtureUpload, type Account, type SendOptions } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
-import { call, login, png, startFaultStack, within } from './support.ts';
+import { answerOf, call, startFaultStack, within, type Answer } from './support.ts';
 
 // Real dependencies stopped and started under a running stack. While one is down, every call that
 // needs it answers a 503 problem quickly (no hang) and the services' readiness says so; once it is
@@ -10,29 +11,25 @@ const answersWithinMs = 10_000;
 const recoversWithinMs = 5_000;
 
 let stack: RunningStack;
-let api: string;
-let token: string;
-const username = `faults-${Date.now()}`;
+let client: ApiClient;
+let account: Account;
 
 test.beforeAll(async () => {
   stack = await startFaultStack('.dev/faults-dependencies');
-  api = stack.description.services.api.url;
-  token = await login(api, username);
+  client = new ApiClient({ baseUrl: stack.description.services.api.url });
+  account = await client.newAccount('faults');
 });
 test.afterAll(async () => { await stack.stop(); });
 
-const authorized = () => ({ authorization: `Bearer ${token}` });
-const uploadForm = () => {
-  const form = new FormData();
-  form.append('file', new Blob([png], { type: 'image/png' }), 'image.png');
-  return form;
-};
-const upload = () => call(`${api}/upload`, { method: 'POST', headers: authorized(), body: uploadForm() }, answersWithinMs);
-const listImages = () => call(`${api}/images`, { headers: authorized() }, answersWithinMs);
-const loginAgain = () => call(`${api}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'correct horse battery staple' }) }, answersWithinMs);
+const authorized = () => ({ authorization: `Bearer ${account.token}` });
+const answer = async (method: string, path: string, options: SendOptions) =>
+  answerOf(await client.send(method, path, { ...options, signal: AbortSignal.timeout(answersWithinMs) }));
+const upload = () => answer('POST', '/upload', { token: account.token, multipart: fixtureUpload });
+const listImages = () => answer('GET', '/images', { token: account.token });
+const loginAgain = () => answer('POST', '/login', { json: { username: account.username, password: account.password } });
 const readiness = (service: 'api' | 'auth' | 'image') => call(stack.description.services[service].ready, {}, answersWithinMs);
 
-function expectUnavailable(answer: { status: number; body: Record<string, unknown>; headers: Headers }, what: string) {
+function expectUnavailable(answer: Answer, what: string) {
   expect(answer.status, `${what}: ${JSON.stringify(answer.body)}`).toBe(503);
   expect(answer.headers.get('content-type')).toContain('application/problem+json');
   expect(answer.headers.get('retry-after')).toBe('1');

@@ -2,20 +2,20 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { ApiClient, mebibyte } from '@platform/test-client';
 import { decodeProtectedHeader } from 'jose';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
-import { call, login, slowUpload, storedFor, startFaultStack, within } from './support.ts';
+import { call, slowUpload, storedFor, startFaultStack, within } from './support.ts';
 
 // Service lifecycle: a SIGTERM drains in-flight work before the process exits 0, and the signing
 // key rotates by kid without a single valid token being refused.
 
-const mebibyte = 1024 * 1024;
 let stack: RunningStack;
-let api: string;
+let client: ApiClient;
 
 test.beforeAll(async () => {
   stack = await startFaultStack('.dev/faults-lifecycle');
-  api = stack.description.services.api.url;
+  client = new ApiClient({ baseUrl: stack.description.services.api.url });
 });
 test.afterAll(async () => { await stack.stop(); });
 
@@ -23,8 +23,8 @@ for (const service of ['image', 'api'] as const) {
   test(`SIGTERM to ${service} during a large upload: not ready, no new connections, the upload completes, exit 0`, async () => {
     // A short delay before closing the listener, as in Kubernetes, so readiness is seen to turn.
     await stack.restartService(service, { SHUTDOWN_DELAY_MS: '1500' });
-    const token = await login(api, `drain-${service}-${Date.now()}`);
-    const upload = slowUpload(api, token, { totalBytes: 32 * mebibyte });
+    const { token } = await client.newAccount(`drain-${service}`);
+    const upload = slowUpload(client, token, { totalBytes: 32 * mebibyte });
     await within('the upload to be under way', 10_000, () => Promise.resolve(upload.sent() >= 4 * mebibyte));
 
     const exited = stack.stopService(service);
@@ -51,8 +51,8 @@ for (const service of ['image', 'api'] as const) {
 }
 
 test('the signing key rotates by kid: old and new tokens both work during the overlap, only new ones after', async () => {
-  const username = `rotation-${Date.now()}`;
-  const oldToken = await login(api, username);
+  const account = await client.newAccount('rotation');
+  const oldToken = account.token;
   const authEnv = stack.description.services.auth.env;
   const oldKeyFile = authEnv['JWT_SIGNING_KEY_FILE'] ?? '';
   const oldPublicKey = createPublicKey(createPrivateKey(readFileSync(oldKeyFile))).export({ type: 'spki', format: 'pem' }).toString();
@@ -62,19 +62,19 @@ test('the signing key rotates by kid: old and new tokens both work during the ov
   // Overlap: sign with the new key, keep publishing the old one.
   await stack.restartService('auth', { JWT_SIGNING_KEY_FILE: newKeyFile, JWT_VERIFICATION_KEYS: oldPublicKey });
   const keySet = (await call(`${stack.description.services.auth.url}/.well-known/jwks.json`)).body as { keys: Array<{ kid: string }> };
-  const newToken = await login(api, username);
+  const newToken = await client.login(account);
   const oldKid = decodeProtectedHeader(oldToken).kid;
   const newKid = decodeProtectedHeader(newToken).kid;
   expect(newKid).not.toBe(oldKid);
   expect(keySet.keys.map((key) => key.kid).sort()).toEqual([oldKid, newKid].sort());
-  const list = (token: string) => call(`${api}/images`, { headers: { authorization: `Bearer ${token}` } });
-  expect((await list(oldToken)).status).toBe(200); // verified with the cached old key
-  expect((await list(newToken)).status).toBe(200); // an unknown kid makes the gateway fetch the key set once
+  const list = async (token: string) => (await client.send('GET', '/images', { token })).status;
+  expect(await list(oldToken)).toBe(200); // verified with the cached old key
+  expect(await list(newToken)).toBe(200); // an unknown kid makes the gateway fetch the key set once
 
   // After the overlap (longer than a token lives) the old key is withdrawn; a verifier whose cache
   // has expired (here: a restarted gateway) refuses its tokens.
   await stack.restartService('auth', { JWT_VERIFICATION_KEYS: '' });
   await stack.restartService('api');
-  expect((await list(oldToken)).status).toBe(401);
-  expect((await list(newToken)).status).toBe(200);
+  expect(await list(oldToken)).toBe(401);
+  expect(await list(newToken)).toBe(200);
 });

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { generatedImage, streamedImage, type ApiClient } from '@platform/test-client';
 import { decodeJwt } from 'jose';
 import pg from 'pg';
+import { fetch, type RequestInit, type Response } from 'undici';
 import { startStack, type RunningStack } from '../../scripts/local-stack/stack.ts';
-import { png } from '../slo/support.ts';
-
-export { login, png } from '../slo/support.ts';
 
 /** A fresh stack for one fault suite file: real PostgreSQL and MinIO, no ingress or monitoring. */
 export function startFaultStack(stateDir: string): Promise<RunningStack> {
@@ -24,13 +21,23 @@ export async function within(what: string, timeoutMs: number, probe: () => Promi
   throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
 }
 
-/** Status and JSON body (empty when not JSON) of a call; never hangs beyond `timeoutMs`. */
-export async function call(url: string, init: RequestInit = {}, timeoutMs = 10_000): Promise<{ status: number; body: Record<string, unknown>; headers: Headers; ms: number }> {
-  const started = performance.now();
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+export interface Answer {
+  status: number;
+  /** The JSON body; empty when the body is not JSON. */
+  body: Record<string, unknown>;
+  headers: Response['headers'];
+}
+
+/** An answer read to the end. */
+export async function answerOf(response: Response): Promise<Answer> {
   const isJson = /json/.test(response.headers.get('content-type') ?? '');
   const body = isJson ? ((await response.json()) as Record<string, unknown>) : (await response.arrayBuffer(), {});
-  return { status: response.status, body, headers: response.headers, ms: performance.now() - started };
+  return { status: response.status, body, headers: response.headers };
+}
+
+/** A call to any URL of the stack (readiness, the key set); never hangs beyond `timeoutMs`. */
+export async function call(url: string, init: RequestInit = {}, timeoutMs = 10_000): Promise<Answer> {
+  return answerOf(await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }));
 }
 
 /** What the bucket and the table hold for one user: the two sides an upload must keep in step. */
@@ -56,7 +63,7 @@ export async function storedFor(stack: RunningStack, token: string): Promise<{ o
 }
 
 export interface SlowUpload {
-  /** Bytes of file content written so far. */
+  /** Bytes of file content sent so far. */
   readonly sent: () => number;
   /** Resolves with the answer once the upload is finished (or the connection broke). */
   readonly result: Promise<{ status: number; body: string } | { error: string }>;
@@ -65,41 +72,33 @@ export interface SlowUpload {
 }
 
 /**
- * Streams a PNG of `totalBytes` to the API as multipart, one `chunkBytes` chunk every `intervalMs`:
- * an upload that stays in flight long enough for a fault to hit it.
+ * Streams a generated PNG of `totalBytes` to the API, one mebibyte every `intervalMs`, without a
+ * Content-Length: an upload that stays in flight long enough for a fault to hit it.
  */
-export function slowUpload(api: string, token: string, { totalBytes, chunkBytes = 1024 * 1024, intervalMs = 100 }: { totalBytes: number; chunkBytes?: number; intervalMs?: number }): SlowUpload {
-  const boundary = `----fault${randomBytes(6).toString('hex')}`;
-  const request = httpRequest(`${api}/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+export function slowUpload(
+  client: ApiClient,
+  token: string,
+  { totalBytes, intervalMs = 100 }: { totalBytes: number; intervalMs?: number },
+): SlowUpload {
   let sent = 0;
-  const state = { aborted: false };
-  const result = new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => { resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }); });
-      response.on('error', (error) => { resolve({ error: error.message }); });
-    });
-    request.on('error', (error: NodeJS.ErrnoException) => { resolve({ error: error.code ?? error.message }); });
-  });
-  void (async () => {
-    request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.png"\r\nContent-Type: image/png\r\n\r\n`);
-    request.write(png);
-    sent = png.length;
-    while (sent < totalBytes && !state.aborted && !request.destroyed) {
-      const size = Math.min(chunkBytes, totalBytes - sent);
-      if (!request.write(Buffer.alloc(size, 0x20))) await new Promise((resolve) => request.once('drain', resolve));
-      sent += size;
+  const goneAway = new AbortController();
+  async function* paced() {
+    for (const chunk of generatedImage(totalBytes)) {
+      yield chunk;
+      sent += chunk.length;
       await sleep(intervalMs);
     }
-    if (!state.aborted && !request.destroyed) request.end(`\r\n--${boundary}--\r\n`);
-  })();
-  return {
-    sent: () => sent,
-    result,
-    abort: () => {
-      state.aborted = true;
-      request.destroy();
-    },
-  };
+  }
+  const result = client
+    .send('POST', '/upload', { token, multipart: streamedImage(paced()), signal: goneAway.signal })
+    .then(async (response) => ({ status: response.status, body: await response.text() }))
+    .catch((error: unknown) => ({ error: failureOf(error) }));
+  return { sent: () => sent, result, abort: () => { goneAway.abort(); } };
+}
+
+/** What broke a call: the socket's error code when there is one ("fetch failed" alone says little). */
+function failureOf(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (typeof cause === 'object' && cause !== null && 'code' in cause) return String(cause.code);
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,19 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
+import { ApiClient, mebibyte } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
-import { login, slowUpload, startFaultStack, storedFor, within } from './support.ts';
+import { slowUpload, startFaultStack, storedFor, within } from './support.ts';
 
 // Upload consistency under faults: whatever breaks mid-upload, the bucket and the table agree
 // afterwards (no object without a row, no row without an object), and an upload that was
 // acknowledged (201) is never lost. Each case inspects both sides directly.
 
-const mebibyte = 1024 * 1024;
 let stack: RunningStack;
-let api: string;
+let client: ApiClient;
 
 test.beforeAll(async () => {
   stack = await startFaultStack('.dev/faults-uploads');
-  api = stack.description.services.api.url;
+  client = new ApiClient({ baseUrl: stack.description.services.api.url });
 });
 test.afterAll(async () => { await stack.stop(); });
 
@@ -29,8 +29,8 @@ async function waitUntilSent(upload: ReturnType<typeof slowUpload>, bytes: numbe
 }
 
 test('a client that goes away mid-upload leaves no object, no row and no open multipart upload', async () => {
-  const token = await login(api, `abort-${Date.now()}`);
-  const upload = slowUpload(api, token, { totalBytes: 64 * mebibyte });
+  const { token } = await client.newAccount('abort');
+  const upload = slowUpload(client, token, { totalBytes: 64 * mebibyte });
   await waitUntilSent(upload, 12 * mebibyte); // past the first multipart part
   upload.abort();
   expect(await upload.result).toHaveProperty('error');
@@ -40,8 +40,8 @@ test('a client that goes away mid-upload leaves no object, no row and no open mu
 });
 
 test('S3 failing mid-stream: the client gets a 503, and no object or row is left once S3 is back', async () => {
-  const token = await login(api, `s3-${Date.now()}`);
-  const upload = slowUpload(api, token, { totalBytes: 64 * mebibyte });
+  const { token } = await client.newAccount('s3');
+  const upload = slowUpload(client, token, { totalBytes: 64 * mebibyte });
   await waitUntilSent(upload, 12 * mebibyte);
   await stack.objectStore.stop();
   try {
@@ -61,8 +61,8 @@ test('S3 failing mid-stream: the client gets a 503, and no object or row is left
 });
 
 test('PostgreSQL failing after the object was written: 503, and the object is deleted again', async () => {
-  const token = await login(api, `db-${Date.now()}`);
-  const upload = slowUpload(api, token, { totalBytes: 24 * mebibyte });
+  const { token } = await client.newAccount('db');
+  const upload = slowUpload(client, token, { totalBytes: 24 * mebibyte });
   await waitUntilSent(upload, 8 * mebibyte);
   await stack.postgres?.stop();
   try {
@@ -78,8 +78,8 @@ test('over the configured size limit, streamed without a Content-Length: 413 and
   const configuredLimit = stack.description.services.image.env['MAX_UPLOAD_BYTES'] ?? '';
   await stack.restartService('image', { MAX_UPLOAD_BYTES: String(4 * mebibyte) });
   try {
-    const token = await login(api, `limit-${Date.now()}`);
-    const upload = slowUpload(api, token, { totalBytes: 16 * mebibyte, intervalMs: 10 });
+    const { token } = await client.newAccount('limit');
+    const upload = slowUpload(client, token, { totalBytes: 16 * mebibyte, intervalMs: 10 });
     const result = await upload.result;
     expect(result).toHaveProperty('status', 413);
     await within('the multipart upload to be aborted', 10_000, async () => (await storedFor(stack, token)).pendingMultipartUploads === 0);
@@ -90,9 +90,9 @@ test('over the configured size limit, streamed without a Content-Length: 413 and
 });
 
 test('acknowledged uploads survive faults around them: every 201 has its object and its row', async () => {
-  const token = await login(api, `acked-${Date.now()}`);
+  const { token } = await client.newAccount('acked');
   const acknowledged: string[] = [];
-  const uploads = Array.from({ length: 6 }, (_, index) => slowUpload(api, token, { totalBytes: (2 + index) * mebibyte, intervalMs: 50 }));
+  const uploads = Array.from({ length: 6 }, (_, index) => slowUpload(client, token, { totalBytes: (2 + index) * mebibyte, intervalMs: 50 }));
   await sleep(200);
   await stack.postgres?.stop();
   await stack.postgres?.start();

@@ -1,13 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { ApiClient, fixtureUpload } from '@platform/test-client';
 import autocannon, { type Instance, type Options, type Result } from 'autocannon';
-
-const png = readFileSync(new URL('../fixtures/image.png', import.meta.url));
-const boundary = 'platform-load-boundary';
-const multipart = Buffer.concat([
-  Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="image.png"\r\nContent-Type: image/png\r\n\r\n`),
-  png,
-  Buffer.from(`\r\n--${boundary}--\r\n`),
-]);
 
 export type Scenario = 'journey' | 'reads';
 
@@ -18,13 +10,10 @@ interface Context {
 
 /** Registers a user and stores one image, so every connection has something to read. */
 async function prepare(api: string): Promise<{ username: string; password: string; token: string; filename: string }> {
-  const credentials = { username: `load-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, password: 'correct horse battery staple' };
-  const json = { 'content-type': 'application/json' };
-  await fetch(`${api}/register`, { method: 'POST', headers: json, body: JSON.stringify(credentials) });
-  const { token } = (await (await fetch(`${api}/login`, { method: 'POST', headers: json, body: JSON.stringify(credentials) })).json()) as { token: string };
-  const uploaded = await fetch(`${api}/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
-  const { filename } = (await uploaded.json()) as { filename: string };
-  return { ...credentials, token, filename };
+  const client = new ApiClient({ baseUrl: api });
+  const account = await client.newAccount('load');
+  const { filename } = await client.upload(account.token);
+  return { ...account, filename };
 }
 
 const bearer = (context: Context) => ({ authorization: `Bearer ${context.token ?? ''}` });
@@ -51,8 +40,8 @@ export async function runScenario(
           {
             method: 'POST',
             path: '/upload',
-            body: multipart,
-            setupRequest: (request, context: Context) => ({ ...request, headers: { ...bearer(context), 'content-type': `multipart/form-data; boundary=${boundary}` } }),
+            body: fixtureUpload.body,
+            setupRequest: (request, context: Context) => ({ ...request, headers: { ...bearer(context), 'content-type': fixtureUpload.contentType } }),
             onResponse: (_status, body, context: Context) => { context.filename = (JSON.parse(body) as { filename: string }).filename; },
           },
           { method: 'GET', setupRequest: (request, context: Context) => ({ ...request, path: `/images/${context.filename ?? ''}`, headers: bearer(context) }) },

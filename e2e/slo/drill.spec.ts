@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
+import { ApiClient, fixtureUpload } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
-import { eventually, login, sloId, startSloStack, upload } from './support.ts';
+import { eventually, sloId, startSloStack } from './support.ts';
 
 let stack: RunningStack;
 test.beforeAll(async () => { stack = await startSloStack('.dev/slo-drill', 'drill'); });
@@ -35,15 +36,16 @@ test('when S3 goes down the upload SLO pages, and the page resolves after recove
   const { alertReceiver } = stack.description;
   expect(alertReceiver, 'Prometheus and Alertmanager must be installed (scripts/tools/install.sh)').not.toBeNull();
   if (alertReceiver === null) return;
-  const api = stack.description.services.api.url;
-  const token = await login(api, `drill-${Date.now()}`);
+  const client = new ApiClient({ baseUrl: stack.description.services.api.url });
+  const { token } = await client.newAccount('drill');
 
   let running = true;
   const outcomes = { ok: 0, failed: 0 };
   const traffic = Promise.all(
     [0, 1, 2].map(async () => {
       while (running) {
-        const response = await upload(api, token).catch(() => undefined);
+        const upload = client.send('POST', '/upload', { token, multipart: fixtureUpload });
+        const response = await upload.catch(() => undefined);
         if (response?.status === 201) outcomes.ok += 1;
         else outcomes.failed += 1;
         await response?.arrayBuffer();

@@ -1,28 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
+import { ApiClient } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
 import { errorRatio, percentileMs, runScenario } from '../load/scenarios.ts';
 import { sloThresholds } from '../load/thresholds.ts';
-import { eventually, login, promQuery, sloId, sloSpec, startSloStack, upload } from './support.ts';
+import { eventually, promQuery, sloId, sloSpec, startSloStack } from './support.ts';
 
 let stack: RunningStack;
 test.beforeAll(async () => { stack = await startSloStack('.dev/slo', 'production'); });
 test.afterAll(async () => { await stack.stop(); });
 
-/** A bounded mix of the user journey and reads: a few workers, for `seconds`. */
+/** A bounded mix of the user journey and reads: a few workers, for `seconds`; every answer is checked. */
 async function driveTraffic(api: string, seconds: number): Promise<number> {
+  const client = new ApiClient({ baseUrl: api });
   let requests = 0;
   const until = Date.now() + seconds * 1_000;
-  const worker = async (id: number) => {
-    const username = `sli-${id}-${Date.now()}`;
+  const worker = async () => {
+    const account = await client.newAccount('sli');
+    requests += 2;
     while (Date.now() < until) {
       // The journey: log in (again), upload, read back; then the reads that dominate real traffic.
-      const token = await login(api, username);
-      const auth = { authorization: `Bearer ${token}` };
-      const { filename } = (await (await upload(api, token)).json()) as { filename: string };
-      for (let read = 0; read < 3; read += 1) await (await fetch(`${api}/images/${filename}`, { headers: auth })).arrayBuffer();
-      await (await fetch(`${api}/images?limit=10`, { headers: auth })).arrayBuffer();
-      requests += 7;
+      const token = await client.login(account);
+      const { filename } = await client.upload(token);
+      for (let read = 0; read < 3; read += 1) await (await client.download(token, filename)).arrayBuffer();
+      await client.list(token, 10);
+      requests += 6;
       await sleep(50);
     }
   };

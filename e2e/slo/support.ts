@@ -33,20 +33,3 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
   }
   throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
 }
-
-export const png = readFileSync(new URL('../fixtures/image.png', import.meta.url));
-
-/** Registers and logs in a user straight against the API. */
-export async function login(api: string, username: string): Promise<string> {
-  const credentials = JSON.stringify({ username, password: 'correct horse battery staple' });
-  const headers = { 'content-type': 'application/json' };
-  await fetch(`${api}/register`, { method: 'POST', headers, body: credentials });
-  const response = await fetch(`${api}/login`, { method: 'POST', headers, body: credentials });
-  return ((await response.json()) as { token: string }).token;
-}
-
-export async function upload(api: string, token: string): Promise<Response> {
-  const form = new FormData();
-  form.append('file', new Blob([png], { type: 'image/png' }), 'image.png');
-  return fetch(`${api}/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-}

@@ -44,21 +44,3 @@ export function rawRequest(bytes: string): Promise<{ status: number; headers: st
   });
 }
 
-/** A multipart body written by hand, for the malformed shapes no client library produces. */
-export function multipart(parts: Array<{ name: string; filename?: string; contentType?: string; content: Buffer | string }>, boundary = `----hostile${randomBytes(6).toString('hex')}`) {
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const disposition = `form-data; name="${part.name}"${part.filename === undefined ? '' : filenameParameter(part.filename)}`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.contentType === undefined ? '' : `Content-Type: ${part.contentType}\r\n`}\r\n`));
-    chunks.push(Buffer.isBuffer(part.content) ? part.content : Buffer.from(part.content));
-    chunks.push(Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
-/** Control characters cannot appear raw in a header: send them as RFC 5987 filename*, as clients do. */
-function filenameParameter(filename: string): string {
-  const hasControlCharacter = Array.from(filename, (character) => character.charCodeAt(0)).some((code) => code < 0x20 || code === 0x7f);
-  return hasControlCharacter ? `; filename*=UTF-8''${encodeURIComponent(filename)}` : `; filename="${filename}"`;
-}

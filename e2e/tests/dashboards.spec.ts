@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
 import { dashboards } from '../../slo/dashboards/panels.ts';
-import { newUser } from '../support/accounts.ts';
-import { runningStack } from '../support/stack.ts';
-
-const image = readFileSync(new URL('../fixtures/image.png', import.meta.url));
+import { apiClient, runningStack } from '../support/stack.ts';
 
 async function instantQuery(prometheus: string, expr: string): Promise<unknown[]> {
   const response = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`);
@@ -21,11 +17,11 @@ test('every panel of every dashboard shows data once traffic has flowed', async 
   if (prometheus === null) return;
 
   // Traffic that touches every panel: uploads, downloads, a refused token, a failed login.
-  const { token } = await newUser(request, 'dashboards');
-  const auth = { Authorization: `Bearer ${token}` };
+  const client = apiClient();
+  const { token } = await client.newAccount('dashboards');
   for (let round = 0; round < 3; round += 1) {
-    const { filename } = (await (await request.post('/upload', { headers: auth, multipart: { file: { name: 'image.png', mimeType: 'image/png', buffer: image } } })).json()) as { filename: string };
-    await request.get(`/images/${filename}`, { headers: auth });
+    const { filename } = await client.upload(token);
+    await (await client.download(token, filename)).arrayBuffer();
     await request.get('/images', { headers: { Authorization: 'Bearer forged' } });
     await request.post('/login', { data: { username: 'nobody-here', password: 'wrong-password' } });
     await sleep(5_000); // one scrape interval between rounds, so rates have two samples

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { newUser, uniqueUsername } from '../support/accounts.ts';
+import { fixtureImage, uniqueUsername } from '@platform/test-client';
 import { expectContract } from '../support/contract.ts';
-
-const image = readFileSync(new URL('../fixtures/image.png', import.meta.url));
+import { apiClient } from '../support/stack.ts';
 
 test('registering a taken username answers 409, whatever its case or width', async ({ request }) => {
   const username = uniqueUsername();
@@ -24,7 +22,7 @@ test('invalid registrations answer 400 naming the field', async ({ request }) =>
 });
 
 test('a bad login answers 401 with the same body for an unknown user and a wrong password', async ({ request }) => {
-  const { username } = await newUser(request);
+  const { username } = await apiClient().newAccount();
   const wrongPassword = await request.post('/login', { data: { username, password: 'not the password' } });
   const unknownUser = await request.post('/login', { data: { username: uniqueUsername('ghost'), password: 'whatever123' } });
   expect(wrongPassword.status()).toBe(401);
@@ -36,7 +34,7 @@ test('a bad login answers 401 with the same body for an unknown user and a wrong
 test('requests without a valid token answer 401', async ({ request }) => {
   const attempts: Array<Record<string, string>> = [{}, { Authorization: 'Bearer not-a-token' }, { Authorization: 'Basic dXNlcjpwYXNz' }];
   for (const headers of attempts) {
-    const response = await request.post('/upload', { headers, multipart: { file: { name: 'image.png', mimeType: 'image/png', buffer: image } } });
+    const response = await request.post('/upload', { headers, multipart: { file: { name: 'image.png', mimeType: 'image/png', buffer: fixtureImage } } });
     expect(response.status()).toBe(401);
     expect(response.headers()['www-authenticate']).toBe('Bearer');
     await expectContract(response, 'post', '/upload');
@@ -45,9 +43,10 @@ test('requests without a valid token answer 401', async ({ request }) => {
 });
 
 test("another user's image answers 404, exactly like a missing one", async ({ request }) => {
-  const owner = await newUser(request, 'owner');
-  const intruder = await newUser(request, 'intruder');
-  const { filename } = (await (await request.post('/upload', { headers: { Authorization: `Bearer ${owner.token}` }, multipart: { file: { name: 'private.png', mimeType: 'image/png', buffer: image } } })).json()) as { filename: string };
+  const client = apiClient();
+  const owner = await client.newAccount('owner');
+  const intruder = await client.newAccount('intruder');
+  const { filename } = await client.upload(owner.token);
 
   const theirs = await request.get(`/images/${filename}`, { headers: { Authorization: `Bearer ${intruder.token}` } });
   const missing = await request.get(`/images/${filename.replace(/^[0-9a-f]{8}/, '00000000')}`, { headers: { Authorization: `Bearer ${intruder.token}` } });
@@ -76,7 +75,7 @@ test('malformed JSON answers 400 and a non-JSON body 415', async ({ request }) =
 });
 
 test('a file that is not an image answers 415, whatever its name', async ({ request }) => {
-  const { token } = await newUser(request);
+  const { token } = await apiClient().newAccount();
   const response = await request.post('/upload', { headers: { Authorization: `Bearer ${token}` }, multipart: { file: { name: 'image.png', mimeType: 'image/png', buffer: Buffer.from('<script>alert(1)</script>') } } });
   expect(response.status()).toBe(415);
   await expectContract(response, 'post', '/upload');

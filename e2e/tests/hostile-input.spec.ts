@@ -1,34 +1,32 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, test, type APIRequestContext } from '@playwright/test';
+import { fixtureImage, multipart, uniqueUsername } from '@platform/test-client';
 import { base64url, importPKCS8, SignJWT } from 'jose';
-import { newUser, uniqueUsername } from '../support/accounts.ts';
 import { expectContract } from '../support/contract.ts';
-import { expectProblem, expectStackHealthy, multipart, randomClientAddress, rawRequest } from '../support/hostile.ts';
-import { runningStack } from '../support/stack.ts';
+import { expectProblem, expectStackHealthy, randomClientAddress, rawRequest } from '../support/hostile.ts';
+import { apiClient, runningStack } from '../support/stack.ts';
 
 // Hostile input at every public endpoint. Each case asserts the exact status and a problem+json
 // body; after each, every service must still be ready and a legitimate download still work.
 
-const png = readFileSync(new URL('../fixtures/image.png', import.meta.url));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const json = { 'Content-Type': 'application/json' };
 
 let owner: { token: string; filename: string };
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-test.beforeAll(async ({ request }) => {
-  const { token } = await newUser(request, 'owner');
-  const upload = await request.post('/upload', { headers: bearer(token), multipart: { file: { name: 'image.png', mimeType: 'image/png', buffer: png } } });
-  expect(upload.status()).toBe(201);
-  owner = { token, filename: ((await upload.json()) as { filename: string }).filename };
+test.beforeAll(async () => {
+  const client = apiClient();
+  const { token } = await client.newAccount('owner');
+  owner = { token, filename: (await client.upload(token)).filename };
 });
 
 test.afterEach(async ({ request }) => {
   await expectStackHealthy(request);
   const download = await request.get(`/images/${owner.filename}`, { headers: bearer(owner.token) });
   expect(download.status()).toBe(200);
-  expect(sha256(await download.body())).toBe(sha256(png));
+  expect(sha256(await download.body())).toBe(sha256(fixtureImage));
 });
 
 test.describe('register and login bodies', () => {
@@ -52,7 +50,7 @@ test.describe('register and login bodies', () => {
   }
 
   test('login with an operator object as the password answers 400, not a login', async ({ request }) => {
-    const { username } = await newUser(request);
+    const { username } = await apiClient().newAccount();
     const response = await request.post('/login', { headers: json, data: JSON.stringify({ username, password: { $ne: null } }) });
     await expectProblem(response, 400);
   });
@@ -127,7 +125,7 @@ test.describe('username and password rules', () => {
 
 test.describe('login answers and limits', () => {
   test('unknown user and wrong password: the same body, and similar timing', async ({ request }) => {
-    const { username } = await newUser(request);
+    const { username } = await apiClient().newAccount();
     const timed = async (credentials: { username: string; password: string }) => {
       const started = performance.now();
       const response = await request.post('/login', { headers: { 'X-Forwarded-For': randomClientAddress() }, data: credentials });
@@ -151,7 +149,7 @@ test.describe('login answers and limits', () => {
   });
 
   test('too many failed logins for one username answer 429 with Retry-After, from any client', async ({ request }) => {
-    const { username, password } = await newUser(request);
+    const { username, password } = await apiClient().newAccount();
     let response = await request.post('/login', { data: { username, password: 'wrong password' } });
     for (let attempt = 1; response.status() === 401 && attempt <= 20; attempt += 1) {
       response = await request.post('/login', { headers: { 'X-Forwarded-For': randomClientAddress() }, data: { username, password: 'wrong password' } });
@@ -242,12 +240,12 @@ test.describe('uploads', () => {
   });
 
   test('the file in the wrong field answers 400', async ({ request }) => {
-    await expectProblem(await upload(request, multipart([{ name: 'image', filename: 'image.png', contentType: 'image/png', content: png }])), 400);
+    await expectProblem(await upload(request, multipart([{ name: 'image', filename: 'image.png', contentType: 'image/png', content: fixtureImage }])), 400);
   });
 
   test('two files answer 400 and store neither', async ({ request }) => {
     const before = await listNames(request, owner.token);
-    const file = { name: 'file', filename: 'image.png', contentType: 'image/png', content: png };
+    const file = { name: 'file', filename: 'image.png', contentType: 'image/png', content: fixtureImage };
     await expectProblem(await upload(request, multipart([file, file])), 400);
     expect(await listNames(request, owner.token)).toEqual(before);
   });
@@ -258,13 +256,13 @@ test.describe('uploads', () => {
 
   test('a truncated multipart body answers 400 and stores nothing', async ({ request }) => {
     const before = await listNames(request, owner.token);
-    const whole = multipart([{ name: 'file', filename: 'image.png', contentType: 'image/png', content: png }]);
+    const whole = multipart([{ name: 'file', filename: 'image.png', contentType: 'image/png', content: fixtureImage }]);
     await expectProblem(await upload(request, { ...whole, body: whole.body.subarray(0, whole.body.length - 200) }), 400);
     expect(await listNames(request, owner.token)).toEqual(before);
   });
 
   test('multipart without a boundary answers 400', async ({ request }) => {
-    await expectProblem(await upload(request, { ...multipart([{ name: 'file', filename: 'image.png', content: png }]), contentType: 'multipart/form-data' }), 400);
+    await expectProblem(await upload(request, { ...multipart([{ name: 'file', filename: 'image.png', content: fixtureImage }]), contentType: 'multipart/form-data' }), 400);
   });
 
   test('a JSON body answers 415', async ({ request }) => {
@@ -309,7 +307,7 @@ test.describe('uploads', () => {
     ['non-Latin Unicode', '写真 ☃.png'],
   ] as const) {
     test(`a file name with ${name} is stored under a safe name`, async ({ request }) => {
-      const response = await upload(request, multipart([{ name: 'file', filename: hostile, contentType: 'image/png', content: png }]));
+      const response = await upload(request, multipart([{ name: 'file', filename: hostile, contentType: 'image/png', content: fixtureImage }]));
       expect(response.status()).toBe(201);
       const { filename } = (await response.json()) as { filename: string };
       expect(filename).toMatch(/^[0-9a-f-]{36}_[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/);
@@ -338,9 +336,9 @@ test.describe('retrieval', () => {
   test("HEAD answers the owner's headers without a body, and 404 to anyone else", async ({ request }) => {
     const own = await request.head(`/images/${owner.filename}`, { headers: bearer(owner.token) });
     expect(own.status()).toBe(200);
-    expect(own.headers()['content-length']).toBe(String(png.length));
+    expect(own.headers()['content-length']).toBe(String(fixtureImage.length));
     expect((await own.body()).length).toBe(0);
-    const intruder = await newUser(request, 'intruder');
+    const intruder = await apiClient().newAccount('intruder');
     expect((await request.head(`/images/${owner.filename}`, { headers: bearer(intruder.token) })).status()).toBe(404);
   });
 

@@ -2,15 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
-import { uniqueUsername } from '../support/accounts.ts';
-import { runningStack } from '../support/stack.ts';
+import { apiClient, runningStack } from '../support/stack.ts';
 
 test('request logs are one JSON line per request and never hold passwords or tokens', async ({ request }) => {
   const stack = runningStack();
   const password = `secret-${randomBytes(8).toString('hex')}`;
-  const credentials = { username: uniqueUsername('logs'), password };
-  await request.post('/register', { data: credentials });
-  const { token } = (await (await request.post('/login', { data: credentials })).json()) as { token: string };
+  const { token } = await apiClient().newAccount('logs', password);
   const requestId = `logs-test-${randomBytes(6).toString('hex')}`;
   expect((await request.get('/images', { headers: { Authorization: `Bearer ${token}`, 'X-Request-Id': requestId } })).status()).toBe(200);
   await sleep(500); // the log lines are flushed asynchronously

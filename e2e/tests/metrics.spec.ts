@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { newUser } from '../support/accounts.ts';
+import { fixtureImage } from '@platform/test-client';
 import { parseSamples, type Sample } from '../support/prometheus-text.ts';
-import { runningStack } from '../support/stack.ts';
-
-const image = readFileSync(new URL('../fixtures/image.png', import.meta.url));
+import { apiClient, runningStack } from '../support/stack.ts';
 
 /** Label values that would make a series per user, file or request. */
 const unbounded = [/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, /\.png$/, /^\/images\/[^:]/];
@@ -20,10 +17,10 @@ const series = (samples: Sample[], name: string, labels: Record<string, string> 
 
 test('every service exposes its metrics after real traffic, with bounded labels only', async ({ request }) => {
   const stack = runningStack();
-  const { token } = await newUser(request, 'metrics');
-  const auth = { Authorization: `Bearer ${token}` };
-  const { filename } = (await (await request.post('/upload', { headers: auth, multipart: { file: { name: 'image.png', mimeType: 'image/png', buffer: image } } })).json()) as { filename: string };
-  expect((await request.get(`/images/${filename}`, { headers: auth })).status()).toBe(200);
+  const client = apiClient();
+  const { token } = await client.newAccount('metrics');
+  const { filename } = await client.upload(token);
+  await (await client.download(token, filename)).arrayBuffer(); // throws unless 200
   expect((await request.get('/images', { headers: { Authorization: 'Bearer forged' } })).status()).toBe(401);
   expect((await request.post('/login', { data: { username: 'nobody-here', password: 'wrong-password' } })).status()).toBe(401);
 
@@ -42,8 +39,8 @@ test('every service exposes its metrics after real traffic, with bounded labels 
   expect(series(authService, 'db_client_operation_duration_seconds_count', { db_system_name: 'postgresql', db_operation_name: 'User.create', outcome: 'success' }).length).toBeGreaterThan(0);
 
   // Bytes, auth outcomes, key-set fetches.
-  expect(series(imageService, 'image_upload_size_bytes_total', { image_content_type: 'image/png' })[0]?.value).toBeGreaterThanOrEqual(image.length);
-  expect(series(imageService, 'image_download_size_bytes_total', { image_content_type: 'image/png' })[0]?.value).toBeGreaterThanOrEqual(image.length);
+  expect(series(imageService, 'image_upload_size_bytes_total', { image_content_type: 'image/png' })[0]?.value).toBeGreaterThanOrEqual(fixtureImage.length);
+  expect(series(imageService, 'image_download_size_bytes_total', { image_content_type: 'image/png' })[0]?.value).toBeGreaterThanOrEqual(fixtureImage.length);
   expect(series(authService, 'auth_login_attempts_total', { outcome: 'success' }).length).toBe(1);
   expect(series(authService, 'auth_login_attempts_total', { outcome: 'bad_credentials' }).length).toBe(1);
   expect(series(api, 'auth_token_rejections_total', { reason: 'malformed' }).length).toBe(1);

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { uniqueUsername } from '../support/accounts.ts';
+import { fixtureImage, uniqueUsername } from '@platform/test-client';
 import { expectContract } from '../support/contract.ts';
-import { runningStack } from '../support/stack.ts';
+import { apiClient, runningStack } from '../support/stack.ts';
 
-const image = readFileSync(new URL('../fixtures/image.png', import.meta.url));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 // The seed README's four calls, as the same requests: JSON register and login, a multipart upload
@@ -26,7 +24,7 @@ test('the seed walk-through: register, login, upload image.png, retrieve it byte
 
   const upload = await request.post('/upload', {
     headers: { Authorization: `Bearer ${token}` },
-    multipart: { file: { name: 'image.png', mimeType: 'image/png', buffer: image } },
+    multipart: { file: { name: 'image.png', mimeType: 'image/png', buffer: fixtureImage } },
   });
   expect(upload.status()).toBe(201);
   await expectContract(upload, 'post', '/upload');
@@ -39,17 +37,16 @@ test('the seed walk-through: register, login, upload image.png, retrieve it byte
   expect(download.status()).toBe(200);
   await expectContract(download, 'get', '/images/{filename}');
   expect(download.headers()['content-type']).toBe('image/png');
-  expect(download.headers()['content-length']).toBe(String(image.length));
+  expect(download.headers()['content-length']).toBe(String(fixtureImage.length));
   expect(download.headers()['etag']).toMatch(/^"[^"]+"$/);
-  expect(sha256(await download.body())).toBe(sha256(image));
+  expect(sha256(await download.body())).toBe(sha256(fixtureImage));
 });
 
 test('uploaded images can be listed, revalidated, read with HEAD and deleted', async ({ request }) => {
-  const credentials = { username: uniqueUsername(), password: 'password123' };
-  await request.post('/register', { data: credentials });
-  const { token } = (await (await request.post('/login', { data: credentials })).json()) as { token: string };
+  const client = apiClient();
+  const { token } = await client.newAccount();
   const auth = { Authorization: `Bearer ${token}` };
-  const { filename } = (await (await request.post('/upload', { headers: auth, multipart: { file: { name: 'photo.png', mimeType: 'image/png', buffer: image } } })).json()) as { filename: string };
+  const { filename } = await client.upload(token);
 
   const list = await request.get('/images', { headers: auth });
   expect(list.status()).toBe(200);
@@ -58,7 +55,7 @@ test('uploaded images can be listed, revalidated, read with HEAD and deleted', a
 
   const head = await request.head(`/images/${filename}`, { headers: auth });
   expect(head.status()).toBe(200);
-  expect(head.headers()['content-length']).toBe(String(image.length));
+  expect(head.headers()['content-length']).toBe(String(fixtureImage.length));
   const etag = head.headers()['etag'] ?? '';
   expect((await request.get(`/images/${filename}`, { headers: { ...auth, 'If-None-Match': etag } })).status()).toBe(304);
 

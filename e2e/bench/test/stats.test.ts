@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mebibyte } from '@platform/test-client';
 import { judge, renderTable } from '../report.ts';
 import { formatNumber, mebibytesPerSecond, median, percentile, summarize, verdict } from '../stats.ts';
 
@@ -69,6 +70,6 @@ describe('formatting', () => {
     assert.equal(formatNumber(Number.NaN), '-');
   });
   it('turns bytes and milliseconds into MiB/s', () => {
-    assert.equal(mebibytesPerSecond(256 * 1024 * 1024, 2000), 128);
+    assert.equal(mebibytesPerSecond(256 * mebibyte, 2000), 128);
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startService, startTelemetry, type RunningService, type Telemetry } from '@platform/runtime';
+import { ApiClient } from '@platform/test-client';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { freePort, startTestDatabase, startTestObjectStore } from '../../../../scripts/local-stack/testing.ts';
 import { loadAuthConfig } from '../../../auth/src/config.ts';
@@ -11,8 +11,6 @@ import { loadImageConfig } from '../../../image/src/config.ts';
 import { createImageService } from '../../../image/src/service.ts';
 import { loadApiConfig } from '../../src/config.ts';
 import { createApiService } from '../../src/service.ts';
-
-const png = readFileSync(new URL('../../../../e2e/fixtures/image.png', import.meta.url));
 
 /**
  * The three services run in this one process so that a single in-memory exporter sees every span.
@@ -64,15 +62,11 @@ describe('tracing', () => {
   });
 
   it('follows one upload through api, image, S3 and PostgreSQL in a single trace', async () => {
-    const credentials = JSON.stringify({ username: 'tracer', password: 'correct horse battery staple' });
-    const headers = { 'content-type': 'application/json' };
-    assert.equal((await fetch(`${api.url}/register`, { method: 'POST', headers, body: credentials })).status, 201);
-    const { token } = (await (await fetch(`${api.url}/login`, { method: 'POST', headers, body: credentials })).json()) as { token: string };
+    const client = new ApiClient({ baseUrl: api.url });
+    const { token } = await client.newAccount('tracer'); // throws unless registered (201) and logged in (200)
 
     exporter.reset();
-    const form = new FormData();
-    form.append('file', new Blob([png], { type: 'image/png' }), 'image.png');
-    assert.equal((await fetch(`${api.url}/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).status, 201);
+    await client.upload(token); // throws unless stored (201)
 
     const spans = await finishedSpans(exporter, (all) => all.some((span) => span.name === 'POST /upload'));
     const root = spans.find((span) => span.name === 'POST /upload' && span.instrumentationScope.name === 'api');
