@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ApiClient, generatedImage, mebibyte, streamedImage, type MultipartBody } from '@platform/test-client';
-import { startServiceProcess, waitUntilReady, type ServiceProcess } from '../../scripts/local-stack/service-process.ts';
+import { httpOk } from '../../scripts/local-stack/probes.ts';
+import { startComponents, type Component } from '../../scripts/local-stack/supervisor.ts';
 import { freePort } from '../../scripts/local-stack/testing.ts';
 import { runningStack } from '../support/stack.ts';
 
@@ -32,19 +33,20 @@ test('an upload 8x larger than the services\' heap limit streams through and bac
   const stack = runningStack();
   const logDir = join(stack.stateDir, 'logs');
   const [imagePort, imageMetrics, apiPort, apiMetrics] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const processes: ServiceProcess[] = [];
+  // The stack's own image and api, again on ports of their own with a small heap limit.
+  const limited = (name: 'image' | 'api', port: number, env: Record<string, string>): Component => ({
+    name: `streaming-${name}`,
+    process: { command: process.execPath, args: [`--max-old-space-size=${heapLimitMb}`, `services/${name}/src/main.ts`], env: () => env },
+    ready: httpOk(`http://127.0.0.1:${port}/readyz`),
+  });
+  const services = await startComponents(
+    [
+      limited('image', imagePort, { ...stack.services.image.env, PORT: String(imagePort), METRICS_PORT: String(imageMetrics) }),
+      limited('api', apiPort, { ...stack.services.api.env, PORT: String(apiPort), METRICS_PORT: String(apiMetrics), IMAGE_URL: `http://127.0.0.1:${imagePort}` }),
+    ],
+    { logsDir: logDir, pidsDir: join(stack.stateDir, 'streaming-pids'), onProgress: () => undefined },
+  );
   try {
-    const image = startServiceProcess({
-      name: 'image', entry: 'services/image/src/main.ts', watch: false, maxOldSpaceMb: heapLimitMb, logFile: join(logDir, 'streaming-image.log'),
-      env: { ...stack.services.image.env, PORT: String(imagePort), METRICS_PORT: String(imageMetrics) },
-    });
-    const api = startServiceProcess({
-      name: 'api', entry: 'services/api/src/main.ts', watch: false, maxOldSpaceMb: heapLimitMb, logFile: join(logDir, 'streaming-api.log'),
-      env: { ...stack.services.api.env, PORT: String(apiPort), METRICS_PORT: String(apiMetrics), IMAGE_URL: `http://127.0.0.1:${imagePort}` },
-    });
-    processes.push(image, api);
-    expect(await waitUntilReady(`http://127.0.0.1:${imagePort}/readyz`, 60_000, image.exited)).toBe(true);
-    expect(await waitUntilReady(`http://127.0.0.1:${apiPort}/readyz`, 60_000, api.exited)).toBe(true);
 
     const client = new ApiClient({ baseUrl: `http://127.0.0.1:${apiPort}` });
     const { token } = await client.newAccount('streamer');
@@ -58,12 +60,12 @@ test('an upload 8x larger than the services\' heap limit streams through and bac
     expect(hash.digest('hex')).toBe(await digest);
 
     // Buffering the file anywhere would show as hundreds of MiB of resident memory.
-    const peaks = { image: peakRssMb(image.pid ?? 0), api: peakRssMb(api.pid ?? 0) };
+    const peaks = { image: peakRssMb(services.pid('streaming-image') ?? 0), api: peakRssMb(services.pid('streaming-api') ?? 0) };
     test.info().annotations.push({ type: 'peak RSS (MiB)', description: `image ${peaks.image.toFixed(0)}, api ${peaks.api.toFixed(0)} for a ${uploadBytes / mebibyte} MiB upload with a ${heapLimitMb} MiB heap limit` });
     console.log(`streaming: ${uploadBytes / mebibyte} MiB round trip, --max-old-space-size=${heapLimitMb}, peak RSS image ${peaks.image.toFixed(0)} MiB, api ${peaks.api.toFixed(0)} MiB`);
     expect(peaks.image).toBeLessThan(uploadBytes / mebibyte / 2);
     expect(peaks.api).toBeLessThan(uploadBytes / mebibyte / 2);
   } finally {
-    await Promise.all(processes.map((process) => process.stop(10_000)));
+    await services.stop();
   }
 });
