@@ -4,6 +4,7 @@ import { generatedImage, streamedImage, type ApiClient } from '@platform/test-cl
 import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { fetch, type RequestInit, type Response } from 'undici';
+import { waitFor } from '../../scripts/lib/wait.ts';
 import { startStack, type RunningStack } from '../../scripts/local-stack/stack.ts';
 
 /** A fresh stack for one fault suite file: real PostgreSQL and MinIO, no ingress or monitoring. */
@@ -14,11 +15,8 @@ export function startFaultStack(stateDir: string): Promise<RunningStack> {
 /** Polls `probe` every 100 ms until it returns true; resolves with the time it took, or throws. */
 export async function within(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<number> {
   const started = performance.now();
-  while (performance.now() - started < timeoutMs) {
-    if (await probe().catch(() => false)) return performance.now() - started;
-    await sleep(100);
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+  await waitFor(`${what}: not within ${timeoutMs / 1000} s`, () => probe().catch(() => false), { timeoutMs, intervalMs: 100 });
+  return performance.now() - started;
 }
 
 export interface Answer {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
+import { waitFor } from '../../scripts/lib/wait.ts';
 import { startStack, type RunningStack } from '../../scripts/local-stack/stack.ts';
 
 /** The SLOs as the Sloth spec declares them: the suite reads its thresholds from the same source. */
@@ -24,12 +24,6 @@ export async function promQuery(prometheus: string, expr: string): Promise<Array
 }
 
 /** Polls until `probe` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(2_000);
-  }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+export function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  return waitFor(`waiting for ${what}`, probe, { timeoutMs, intervalMs: 2_000 });
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
+import { waitFor } from '../../scripts/lib/wait.ts';
 import { dashboards } from '../../slo/dashboards/panels.ts';
 import { apiClient, runningStack } from '../support/stack.ts';
 
@@ -32,12 +33,10 @@ test('every panel of every dashboard shows data once traffic has flowed', async 
     for (const panel of dashboard.panels) {
       for (const query of panel.queries) {
         const expr = query.expr.replaceAll('$__rate_interval', '1m');
-        let result = await instantQuery(prometheus.url, expr);
-        for (let attempt = 0; result.length === 0 && attempt < 6; attempt += 1) {
-          await sleep(5_000);
-          result = await instantQuery(prometheus.url, expr);
-        }
-        if (result.length === 0) empty.push(`${dashboard.title} / ${panel.title}: ${expr}`);
+        const answered = async () => (await instantQuery(prometheus.url, expr)).length > 0;
+        await waitFor('no data', answered, { timeoutMs: 30_000, intervalMs: 5_000 }).catch(() => {
+          empty.push(`${dashboard.title} / ${panel.title}: ${expr}`);
+        });
       }
     }
   }

@@ -6,6 +6,8 @@ export interface WaitOptions {
   timeoutMs: number;
   /** Checked before each probe: a reason to stop waiting at once (the process died, say). */
   giveUpIf?: () => string | undefined;
+  /** Probe at this fixed pace instead of backing off (when the time it took is itself measured). */
+  intervalMs?: number;
 }
 
 /** Resolves with the probe's first answer that is not undefined/false; the probe may throw to say "not yet, because...". */
@@ -20,7 +22,14 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
         if (answer === undefined || answer === false) throw new Error('not yet');
         return answer;
       },
-      { retries: Number.MAX_SAFE_INTEGER, minTimeout: 200, maxTimeout: 2_000, factor: 1.3, randomize: false, maxRetryTime: options.timeoutMs },
+      {
+        retries: Number.MAX_SAFE_INTEGER,
+        minTimeout: options.intervalMs ?? 200,
+        maxTimeout: options.intervalMs ?? 2_000,
+        factor: options.intervalMs === undefined ? 1.3 : 1,
+        randomize: false,
+        maxRetryTime: options.timeoutMs,
+      },
     );
   } catch (error) {
     throw new Error(`${what}: ${(error as Error).message} (after ${((Date.now() - started) / 1000).toFixed(1)} s)`, { cause: error });
