@@ -3,9 +3,8 @@ import { connect } from 'node:net';
 import { expect, type APIRequestContext, type APIResponse } from '@playwright/test';
 import { runningStack } from './stack.ts';
 
-/** An address from the TEST-NET-2 block: through the trusted proxy hop it names a distinct client. */
 /**
- * A client address of its own for a test (sent as X-Forwarded-For), so the per-client login limit one test
+ * A client address of its own for a test (sent as X-Forwarded-For through the trusted proxy hop), so the per-client login limit one test
  * exhausts is never another's: one of 16 million (IPv4: the limiter groups IPv6 clients by their /56).
  */
 export const randomClientAddress = () => `10.${[...randomBytes(3)].join('.')}`;
