@@ -1,54 +1,36 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite, from a fresh clone. Provisions what the tests need (idempotent and
 # cached: Debian packages, Go tools in ~/.cache/platform-tools, npm packages, Node 24, the Prisma
-# client), then runs every stage in order and prints a summary. Stops at the first failing stage.
+# client), then runs every stage in order, stops at the first failing one and prints a summary
+# (scripts/lib/stages.sh).
 #
 #   npm test                 everything
 #   npm test -- unit e2e     only the named stages
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/stages.sh
 
 all_stages=(typecheck lint security unit integration e2e faults slo-static slo k8s cluster gitops)
+
+stage_typecheck() { npm run --silent typecheck; }
+stage_lint() { npm run --silent lint; }
+stage_security() { npm run --silent test:security; }
+stage_unit() { npm run --silent test:unit; }
+stage_integration() { npm run --silent test:integration; }
+stage_e2e() { npm run --silent test:e2e; }
+stage_faults() { npm run --silent test:faults; }
+stage_slo-static() { npm run --silent test:slo:static; }
+stage_slo() { npm run --silent test:slo; }
+stage_k8s() { npm run --silent test:k8s; }
+stage_cluster() { npm run --silent test:cluster; }
+stage_gitops() { npm run --silent test:gitops; }
+
 stages=("${@:-${all_stages[@]}}")
+check_stages "npm test" "${stages[@]}" || exit 2 # before provisioning, which can take minutes
 
 bash scripts/tools/install.sh
 source scripts/lib/bootstrap.sh
 bootstrap
 export PATH="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}/bin:$PATH"
 
-declare -A commands=(
-  [typecheck]="npm run --silent typecheck"
-  [lint]="npm run --silent lint"
-  [security]="npm run --silent test:security"
-  [unit]="npm run --silent test:unit"
-  [integration]="npm run --silent test:integration"
-  [e2e]="npm run --silent test:e2e"
-  [faults]="npm run --silent test:faults"
-  [slo-static]="npm run --silent test:slo:static"
-  [slo]="npm run --silent test:slo"
-  [k8s]="npm run --silent test:k8s"
-  [cluster]="npm run --silent test:cluster"
-  [gitops]="npm run --silent test:gitops"
-)
-
-summary=()
-for stage in "${stages[@]}"; do
-  command="${commands[$stage]:-}"
-  if [ -z "$command" ]; then
-    echo "unknown stage: $stage (stages: ${all_stages[*]})" >&2
-    exit 2
-  fi
-  echo
-  echo "=== $stage: $command"
-  started=$SECONDS
-  if ! $command; then
-    echo
-    echo "=== $stage FAILED after $((SECONDS - started)) s"
-    exit 1
-  fi
-  summary+=("$(printf '%-12s %4d s' "$stage" $((SECONDS - started)))")
-done
-
-echo
-echo "=== all stages passed"
-printf '  %s\n' "${summary[@]}"
+run_stages "npm test" "${stages[@]}"

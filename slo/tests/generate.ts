@@ -19,6 +19,7 @@
 // window, the metadata rules and the burn rates against ratios computed by hand; one end-to-end test
 // drives a real 15x burn through the recording rules into the page and ticket alerts.
 import { readFile, writeFile } from 'node:fs/promises';
+import { Document, Scalar } from 'yaml';
 
 type Severity = 'page' | 'ticket';
 
@@ -123,46 +124,11 @@ const VARIANTS: Variant[] = [
   },
 ];
 
-// ---------------------------------------------------------------------------------------------
-// A minimal YAML writer: strings are written as JSON strings, which YAML reads as they are.
-
-type Yaml = string | number | boolean | Yaml[] | { [key: string]: Yaml | undefined };
-
-function yaml(value: Yaml, indent = ''): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return value
-      .map((item) => {
-        const text = yaml(item, indent + '  ');
-        return `\n${indent}- ${isBlock(item) ? text.trimStart() : text}`;
-      })
-      .join('');
-  }
-  const entries = Object.entries(value).filter((entry): entry is [string, Yaml] => entry[1] !== undefined);
-  if (entries.length === 0) return '{}';
-  return entries
-    .map(([key, item]) => {
-      const text = yaml(item, indent + '  ');
-      return `\n${indent}${key}:${isBlock(item) ? text : ` ${text}`}`;
-    })
-    .join('');
+/** One promtool test group, and the lines of the comment written above it. */
+interface Group {
+  comment: string[];
+  test: object;
 }
-
-function isBlock(value: Yaml): boolean {
-  if (Array.isArray(value)) return value.length > 0;
-  return typeof value === 'object' && Object.keys(value).length > 0;
-}
-
-function comment(text: string, indent = ''): string {
-  return text
-    .split('\n')
-    .map((line) => `${indent}#${line === '' ? '' : ` ${line}`}`)
-    .join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
 
 /** 1 - objective, as Prometheus computes it (Sloth writes the objective as a ratio, 0.999). */
 function budget(slo: Slo): number {
@@ -198,7 +164,7 @@ interface Phase {
   fires: boolean;
 }
 
-function alertScenario(slo: Slo, variant: Variant, condition: Condition): string {
+function alertScenario(slo: Slo, variant: Variant, condition: Condition): Group {
   const threshold = condition.factor * budget(slo);
   const above = threshold * 1.01;
   const below = threshold * 0.99;
@@ -233,7 +199,7 @@ function alertScenario(slo: Slo, variant: Variant, condition: Condition): string
     summary: slo.summary,
     title: `(${condition.severity}) ${SERVICE} ${slo.slo} SLO error budget burn rate is too fast.`,
   };
-  const alertTests: Yaml[] = [];
+  const alertTests: object[] = [];
   phases.forEach((phase, index) => {
     const at = `${String(index * SEGMENT + SEGMENT / 2)}m`;
     // Page and ticket alerts share the alertname, so each check also proves that the alert of the
@@ -244,11 +210,19 @@ function alertScenario(slo: Slo, variant: Variant, condition: Condition): string
       exp_alerts: phase.fires ? [{ exp_labels: alertLabels, exp_annotations: annotations }] : [],
     });
   });
+  const factor = String(condition.factor);
   const description = phases.map((phase, index) => `${String(index * SEGMENT)}m: ${phase.description}`).join('; ');
-  return (
-    `\n${comment(`${slo.id}, ${condition.name} (${String(condition.factor)}x over ${condition.long} and ${condition.short}): ${description}`, '  ')}` +
-    yaml([{ name: `${slo.id} ${condition.name} ${String(condition.factor)}x ${condition.long}+${condition.short}`, interval: '1m', input_series: input, alert_rule_test: alertTests }], '  ')
-  );
+  return {
+    comment: [
+      `${slo.id}, ${condition.name} (${factor}x over ${condition.long} and ${condition.short}): ${description}`,
+    ],
+    test: {
+      name: `${slo.id} ${condition.name} ${factor}x ${condition.long}+${condition.short}`,
+      interval: '1m',
+      input_series: input,
+      alert_rule_test: alertTests,
+    },
+  };
 }
 
 // Raw traffic for the recording-rule tests, per minute (one sample every 30 seconds, so /2).
@@ -299,14 +273,14 @@ const EXPECTED_ERROR_RATIO: Record<string, number> = {
 
 const SCALE = 1e6; // ratios are compared as round(ratio * 1e6): exact integers, no float noise
 
-function recordingTest(variant: Variant): string {
+function recordingTest(variant: Variant): Group {
   // 2h10m of traffic, one sample every 30 s, checked at 2h. The longer windows (up to 3d) see less
   // data than they span; every series starts at the same time, so rate() extrapolates numerator and
   // denominator alike and the ratio is still exact. (3 days of traffic would make promtool take
   // minutes for no extra assurance.)
   const steps = 260;
   const evalMinutes = 120;
-  const input: Yaml[] = [];
+  const input: object[] = [];
   for (const traffic of TRAFFIC) {
     const labels = {
       job: traffic.job,
@@ -328,7 +302,7 @@ function recordingTest(variant: Variant): string {
       values: `0+${String(traffic.perMinute / 2)}x${String(steps)}`,
     });
   }
-  const tests: Yaml[] = [];
+  const tests: object[] = [];
   for (const slo of SLOS) {
     const labels = sloLabels(slo, variant);
     const ratio = EXPECTED_ERROR_RATIO[slo.id] ?? Number.NaN;
@@ -378,12 +352,19 @@ function recordingTest(variant: Variant): string {
       ],
     });
   }
-  return (
-    `\n${comment('Recording rules: every SLI window, the 30-day SLI, metadata and burn rates, from raw counters.', '  ')}` +
-    `\n${comment('Traffic (per minute): see slo/tests/generate.ts. Expected error ratios: availability 0.018,', '  ')}` +
-    `\n${comment('latency 0.04, upload 0.025, login 0.04; compared as round(ratio * 1e6).', '  ')}` +
-    yaml([{ name: `${variant.name}: recording rules from raw traffic`, interval: '30s', input_series: input, promql_expr_test: tests }], '  ')
-  );
+  return {
+    comment: [
+      'Recording rules: every SLI window, the 30-day SLI, metadata and burn rates, from raw counters.',
+      'Traffic (per minute): see slo/tests/generate.ts. Expected error ratios: availability 0.018,',
+      'latency 0.04, upload 0.025, login 0.04; compared as round(ratio * 1e6).',
+    ],
+    test: {
+      name: `${variant.name}: recording rules from raw traffic`,
+      interval: '30s',
+      input_series: input,
+      promql_expr_test: tests,
+    },
+  };
 }
 
 /** Minutes in a Prometheus duration such as 5m, 2h24m, 1d. */
@@ -399,58 +380,62 @@ function minutes(duration: string): number {
  * at 10%, so every window sees a different error ratio (errors over min(window, 10m), traffic over
  * min(window, 2h10m): the windows longer than the data see all of it).
  */
-function windowLengthTest(variant: Variant): string {
+function windowLengthTest(variant: Variant): Group | undefined {
   const slo = SLOS[0];
-  if (slo === undefined) return '';
+  if (slo === undefined) return undefined;
   const labels = sloLabels(slo, variant);
   const base = { job: 'api', http_route: '/login', http_request_method: 'POST' };
   // One sample every 30 s: 1200 requests a minute; from 120m to 130m, 120 of them are 500s.
   const ok = '0+600x240 144540+540x19';
   const errors = '0+0x240 60+60x19';
+  const windows = `sloth_window!="30d", ${matchers(labels)}`;
   const expected = (window: string): number => {
     const length = minutes(window);
     return Math.round(((Math.min(length, 10) * 120) / (Math.min(length, 130) * 1200)) * SCALE);
   };
-  return (
-    `\n${comment('SLI windows: 2h10m of traffic whose last 10 minutes fail at 10%; each window sees errors over', '  ')}` +
-    `\n${comment('min(window, 10m) and traffic over min(window, 2h10m), so a window of the wrong length shows.', '  ')}` +
-    yaml(
-      [
+  return {
+    comment: [
+      'SLI windows: 2h10m of traffic whose last 10 minutes fail at 10%; each window sees errors over',
+      'min(window, 10m) and traffic over min(window, 2h10m), so a window of the wrong length shows.',
+    ],
+    test: {
+      name: `${variant.name}: every SLI window covers its own length`,
+      interval: '30s',
+      input_series: [
         {
-          name: `${variant.name}: every SLI window covers its own length`,
-          interval: '30s',
-          input_series: [
-            { series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '200' }), values: ok },
-            { series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '500' }), values: errors },
-          ],
-          promql_expr_test: [
-            {
-              expr: `round({__name__=~"slo:sli_error:ratio_rate.+", sloth_window!="30d", ${matchers(labels)}} * ${String(SCALE)})`,
-              eval_time: '130m',
-              exp_samples: variant.windows.map((window) => ({
-                labels: selector('', { ...labels, sloth_window: window }),
-                value: expected(window),
-              })),
-            },
-          ],
+          series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '200' }),
+          values: ok,
+        },
+        {
+          series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '500' }),
+          values: errors,
         },
       ],
-      '  ',
-    )
-  );
+      promql_expr_test: [
+        {
+          expr: `round({__name__=~"slo:sli_error:ratio_rate.+", ${windows}} * ${String(SCALE)})`,
+          eval_time: '130m',
+          exp_samples: variant.windows.map((window) => ({
+            labels: selector('', { ...labels, sloth_window: window }),
+            value: expected(window),
+          })),
+        },
+      ],
+    },
+  };
 }
 
 /** A real burn through the whole pipeline: 1.5% of API requests fail (15x the 0.1% budget) for 2 hours. */
-function endToEndTest(variant: Variant): string {
-  if (variant.name !== 'prod') return '';
+function endToEndTest(variant: Variant): Group | undefined {
+  if (variant.name !== 'prod') return undefined;
   const slo = SLOS[0];
-  if (slo === undefined) return '';
+  if (slo === undefined) return undefined;
   const base = { job: 'api', http_route: '/login', http_request_method: 'POST' };
   // Per minute: 1000 good for 30m; 985 good and 15 errors for 2h (30m-150m); then 1000 good again.
   const ok = `0+1000x30 30985+985x119 148200+1000x120`;
   const errors = `0+0x30 15+15x119 1800+0x120`;
   const labels = sloLabels(slo, variant);
-  const alert = (severity: Severity): Yaml => ({
+  const alert = (severity: Severity): object => ({
     exp_labels: { ...labels, category: slo.category, severity, sloth_severity: severity },
     exp_annotations: {
       runbook: slo.runbook,
@@ -458,32 +443,43 @@ function endToEndTest(variant: Variant): string {
       title: `(${severity}) ${SERVICE} ${slo.slo} SLO error budget burn rate is too fast.`,
     },
   });
-  return (
-    `\n${comment('End to end: 1.5% of API requests fail (15x the 0.1% budget) from 30m to 150m, then none.', '  ')}` +
-    `\n${comment('Both the page (5m/1h over 14.4x) and the ticket (2h/1d over 3x) fire; Alertmanager inhibits the', '  ')}` +
-    `\n${comment('ticket while the page fires. 45 minutes after recovery the page has resolved and the ticket has not.', '  ')}` +
-    yaml(
-      [
+  return {
+    comment: [
+      'End to end: 1.5% of API requests fail (15x the 0.1% budget) from 30m to 150m, then none.',
+      'Both the page (5m/1h over 14.4x) and the ticket (2h/1d over 3x) fire; Alertmanager inhibits the',
+      'ticket while the page fires. 45 minutes after recovery the page has resolved and the ticket has not.',
+    ],
+    test: {
+      name: 'prod: availability, a real 15x burn fires the page and the ticket, and the page resolves',
+      interval: '1m',
+      input_series: [
         {
-          name: 'prod: availability, a real 15x burn fires the page and the ticket, and the page resolves',
-          interval: '1m',
-          input_series: [
-            { series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '200' }), values: ok },
-            { series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '500' }), values: errors },
-          ],
-          alert_rule_test: [
-            { eval_time: '29m', alertname: slo.alertname, exp_alerts: [] },
-            { eval_time: '149m', alertname: slo.alertname, exp_alerts: [alert('page'), alert('ticket')] },
-            { eval_time: '195m', alertname: slo.alertname, exp_alerts: [alert('ticket')] },
-          ],
+          series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '200' }),
+          values: ok,
+        },
+        {
+          series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '500' }),
+          values: errors,
         },
       ],
-      '  ',
-    )
-  );
+      alert_rule_test: [
+        { eval_time: '29m', alertname: slo.alertname, exp_alerts: [] },
+        { eval_time: '149m', alertname: slo.alertname, exp_alerts: [alert('page'), alert('ticket')] },
+        { eval_time: '195m', alertname: slo.alertname, exp_alerts: [alert('ticket')] },
+      ],
+    },
+  };
 }
 
 const SLOTH_VERSION = 'v0.16.0';
+
+/** Strings double-quoted, so YAML reads each as the string it is (never a number or a boolean); no line folded. */
+const STRINGIFY = { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 } as const;
+
+/** YAML comment lines: one space after the #, which the yaml package writes as they come. */
+function comment(lines: string[]): string {
+  return lines.map((line) => ` ${line}`).join('\n');
+}
 
 function testFile(variant: Variant): string {
   const header = [
@@ -491,14 +487,26 @@ function testFile(variant: Variant): string {
     `promtool unit tests for the ${variant.name === 'prod' ? 'production' : 'drill'} SLO rules (${variant.rulesFile.replace('../', 'slo/')}).`,
     'Run: promtool test rules slo/tests/*.test.yml (part of npm run test:slo:static).',
   ];
-  let text = `${comment(header.join('\n'))}\nrule_files:\n  - ${JSON.stringify(variant.rulesFile)}\nevaluation_interval: 1m\ntests:`;
-  for (const slo of SLOS) {
-    for (const condition of variant.conditions) text += alertScenario(slo, variant, condition);
-  }
-  text += recordingTest(variant);
-  text += windowLengthTest(variant);
-  text += endToEndTest(variant);
-  return text + '\n';
+  const groups = [
+    ...SLOS.flatMap((slo) => variant.conditions.map((condition) => alertScenario(slo, variant, condition))),
+    recordingTest(variant),
+    windowLengthTest(variant),
+    endToEndTest(variant),
+  ].filter((group) => group !== undefined);
+
+  const document = new Document();
+  const tests = groups.map((group) => {
+    const node = document.createNode(group.test);
+    node.commentBefore = comment(group.comment);
+    return node;
+  });
+  // Plain, as the test files have always had it (a duration promtool reads quoted or not).
+  const evaluationInterval = new Scalar('1m');
+  evaluationInterval.type = Scalar.PLAIN;
+  const file = { rule_files: [variant.rulesFile], evaluation_interval: evaluationInterval, tests };
+  document.contents = document.createNode(file);
+  document.contents.commentBefore = comment(header);
+  return document.toString(STRINGIFY);
 }
 
 const check = process.argv.includes('--check');
