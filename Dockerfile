@@ -15,6 +15,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/database/package.json packages/database/
+COPY packages/test-client/package.json packages/test-client/
 COPY services/api/package.json services/api/
 COPY services/auth/package.json services/auth/
 COPY services/image/package.json services/image/
