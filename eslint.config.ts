@@ -3,7 +3,15 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['**/node_modules/', 'packages/database/src/generated/', '.dev/', 'e2e/test-results/', 'e2e/playwright-report/'] },
+  {
+    ignores: [
+      '**/node_modules/',
+      'packages/database/src/generated/',
+      '.dev/',
+      'e2e/test-results/',
+      'e2e/playwright-report/',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

@@ -8,5 +8,6 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   timeout: 180_000,
-  reporter: process.env['CI'] === undefined ? 'list' : [['list'], ['junit', { outputFile: 'test-results/faults/junit.xml' }]],
+  reporter:
+    process.env['CI'] === undefined ? 'list' : [['list'], ['junit', { outputFile: 'test-results/faults/junit.xml' }]],
 });

@@ -13,5 +13,8 @@ export default defineConfig({
   workers: 1,
   timeout: 120_000,
   reporter: process.env['CI'] === undefined ? 'list' : [['list'], ['junit', { outputFile: 'test-results/junit.xml' }]],
-  use: { baseURL: process.env['STACK_FILE'] === undefined ? undefined : runningStack().services.api.env['PUBLIC_BASE_URL'], extraHTTPHeaders: { accept: 'application/json', 'X-Forwarded-For': randomClientAddress() } },
+  use: {
+    baseURL: process.env['STACK_FILE'] === undefined ? undefined : runningStack().services.api.env['PUBLIC_BASE_URL'],
+    extraHTTPHeaders: { accept: 'application/json', 'X-Forwarded-For': randomClientAddress() },
+  },
 });

@@ -24,20 +24,32 @@ if (runningStackPid(devStack.lockFile) !== undefined && existsSync(devStack.stac
     embeddedS3: process.env['E2E_EMBEDDED_S3'] === '1',
     ingress: true,
     monitoring: true,
-    onProgress: (message) => { console.log(`e2e: ${message}`); },
+    onProgress: (message) => {
+      console.log(`e2e: ${message}`);
+    },
   });
   stackFile = stack.layout.stackFile;
 }
 
-const playwright = spawn(process.execPath, ['node_modules/@playwright/test/cli.js', 'test', '-c', 'e2e/playwright.config.ts', ...process.argv.slice(2)], {
-  cwd: repoRoot,
-  env: { ...process.env, STACK_FILE: stackFile },
-  stdio: 'inherit',
-});
-const forward = (signal: NodeJS.Signals) => { playwright.kill(signal); };
+const playwright = spawn(
+  process.execPath,
+  ['node_modules/@playwright/test/cli.js', 'test', '-c', 'e2e/playwright.config.ts', ...process.argv.slice(2)],
+  {
+    cwd: repoRoot,
+    env: { ...process.env, STACK_FILE: stackFile },
+    stdio: 'inherit',
+  },
+);
+const forward = (signal: NodeJS.Signals) => {
+  playwright.kill(signal);
+};
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
-const code = await new Promise<number>((resolve) => playwright.on('exit', (exitCode) => { resolve(exitCode ?? 1); }));
+const code = await new Promise<number>((resolve) =>
+  playwright.on('exit', (exitCode) => {
+    resolve(exitCode ?? 1);
+  }),
+);
 if (stack !== undefined) {
   console.log('e2e: stopping the stack');
   await stack.stop();

@@ -14,7 +14,10 @@ import { repoRoot } from './local-stack/paths.ts';
 import { startTestDatabase } from './local-stack/testing.ts';
 
 const usage = 'Usage: npm run db:new-migration -- <name>   (name: lower_snake_case, e.g. add_image_etag)';
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { help: { type: 'boolean', short: 'h' } },
+});
 const name = positionals[0];
 if (values.help === true || name === undefined || !/^[a-z][a-z0-9_]*$/.test(name)) {
   console.log(usage);
@@ -27,7 +30,10 @@ const from = hasMigrations ? ['--from-schema-datamodel', committedSchema()] : ['
 const database = await startTestDatabase({ migrate: false });
 let output: string;
 try {
-  output = await runPrisma(['migrate', 'diff', ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], database.url);
+  output = await runPrisma(
+    ['migrate', 'diff', ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
+    database.url,
+  );
 } finally {
   await database.dispose();
 }

@@ -64,7 +64,10 @@ export function directS3(stack: StackDescription): DirectS3 {
     credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({ httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }), requestTimeout: 120_000 }),
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      requestTimeout: 120_000,
+    }),
   });
   return {
     put: async (Key, size) => {
@@ -80,8 +83,12 @@ export function directS3(stack: StackDescription): DirectS3 {
       for await (const chunk of Body as Readable) bytes += (chunk as Buffer).length;
       return { milliseconds: performance.now() - start, bytes };
     },
-    remove: async (Key) => { await client.send(new DeleteObjectCommand({ Bucket, Key })); },
-    close: () => { client.destroy(); },
+    remove: async (Key) => {
+      await client.send(new DeleteObjectCommand({ Bucket, Key }));
+    },
+    close: () => {
+      client.destroy();
+    },
   };
 }
 

@@ -59,13 +59,18 @@ export async function benchGateway(stack: BenchStack, options: GatewayOptions): 
   options.progress(`warming up (1 s each)`);
   for (const base of [api, image]) await cannon({ ...target(base), duration: 1 });
 
-  const samples = { api: { p50: [] as number[], p99: [] as number[], rps: [] as number[] }, image: { p50: [] as number[], p99: [] as number[], rps: [] as number[] } };
+  const samples = {
+    api: { p50: [] as number[], p99: [] as number[], rps: [] as number[] },
+    image: { p50: [] as number[], p99: [] as number[], rps: [] as number[] },
+  };
   const overhead: number[] = [];
   for (let run = 0; run < options.runs; run += 1) {
     const order = run % 2 === 0 ? (['api', 'image'] as const) : (['image', 'api'] as const);
     const p50 = { api: Number.NaN, image: Number.NaN };
     for (const via of order) {
-      options.progress(`run ${run + 1}/${options.runs}: ${options.connections} connections for ${options.seconds} s ${via === 'api' ? 'through the API' : 'straight to the image service'}`);
+      options.progress(
+        `run ${run + 1}/${options.runs}: ${options.connections} connections for ${options.seconds} s ${via === 'api' ? 'through the API' : 'straight to the image service'}`,
+      );
       const { result, latenciesMs } = await cannon(target(via === 'api' ? api : image));
       if (failures(result) > 0) throw new Error(`GET via ${via}: ${failures(result)} failed requests`);
       p50[via] = percentile(latenciesMs, 50);
@@ -74,16 +79,33 @@ export async function benchGateway(stack: BenchStack, options: GatewayOptions): 
       samples[via].rps.push(result.requests.total / (result.duration || options.seconds));
     }
     overhead.push(p50.api - p50.image);
-    options.progress(`run ${run + 1}/${options.runs}: p50 api ${p50.api.toFixed(2)} ms, image ${p50.image.toFixed(2)} ms`);
+    options.progress(
+      `run ${run + 1}/${options.runs}: p50 api ${p50.api.toFixed(2)} ms, image ${p50.image.toFixed(2)} ms`,
+    );
   }
   const connections = `${options.connections} connections`;
   return [
     ...(['api', 'image'] as const).flatMap((via): Metric[] => {
       const what = via === 'api' ? 'through the API' : 'straight from the image service';
       return [
-        { name: `gateway.${via}.p50Ms`, unit: 'ms', samples: samples[via].p50, description: `p50 latency of a small authenticated GET ${what}, ${connections}` },
-        { name: `gateway.${via}.p99Ms`, unit: 'ms', samples: samples[via].p99, description: `p99 latency of the same GET ${what}` },
-        { name: `gateway.${via}.rps`, unit: 'req/s', samples: samples[via].rps, description: `throughput of the same GET ${what}` },
+        {
+          name: `gateway.${via}.p50Ms`,
+          unit: 'ms',
+          samples: samples[via].p50,
+          description: `p50 latency of a small authenticated GET ${what}, ${connections}`,
+        },
+        {
+          name: `gateway.${via}.p99Ms`,
+          unit: 'ms',
+          samples: samples[via].p99,
+          description: `p99 latency of the same GET ${what}`,
+        },
+        {
+          name: `gateway.${via}.rps`,
+          unit: 'req/s',
+          samples: samples[via].rps,
+          description: `throughput of the same GET ${what}`,
+        },
       ];
     }),
     {
@@ -106,7 +128,9 @@ export interface LoginOptions {
 /** The auth service's event-loop delay p99 since the previous scrape (the exporter resets it on each). */
 async function eventLoopDelayP99Ms(metricsUrl: string): Promise<number> {
   const response = await request(metricsUrl);
-  const sample = parseSamples(await response.body.text()).find(({ name }) => name === 'nodejs_eventloop_delay_p99_seconds');
+  const sample = parseSamples(await response.body.text()).find(
+    ({ name }) => name === 'nodejs_eventloop_delay_p99_seconds',
+  );
   return (sample?.value ?? Number.NaN) * 1000;
 }
 
@@ -123,10 +147,17 @@ export async function benchLogin(stack: BenchStack, options: LoginOptions): Prom
   const p99: number[] = [];
   const delay: number[] = [];
   for (let run = 0; run < options.runs; run += 1) {
-    options.progress(`run ${run + 1}/${options.runs}: ${options.connections} connections logging in for ${options.seconds} s`);
+    options.progress(
+      `run ${run + 1}/${options.runs}: ${options.connections} connections logging in for ${options.seconds} s`,
+    );
     await eventLoopDelayP99Ms(authMetrics);
     const windows: number[] = [];
-    const scraper = setInterval(() => { void eventLoopDelayP99Ms(authMetrics).then((value) => windows.push(value), () => undefined); }, 1_000);
+    const scraper = setInterval(() => {
+      void eventLoopDelayP99Ms(authMetrics).then(
+        (value) => windows.push(value),
+        () => undefined,
+      );
+    }, 1_000);
     const { result, latenciesMs } = await cannon({
       url: `${api}/login`,
       method: 'POST',
@@ -134,18 +165,33 @@ export async function benchLogin(stack: BenchStack, options: LoginOptions): Prom
       body,
       connections: options.connections,
       duration: options.seconds,
-    }).finally(() => { clearInterval(scraper); });
+    }).finally(() => {
+      clearInterval(scraper);
+    });
     windows.push(await eventLoopDelayP99Ms(authMetrics));
-    if (failures(result) > 0) throw new Error(`login: ${failures(result)} failed requests (${JSON.stringify(result.statusCodeStats)})`);
+    if (failures(result) > 0)
+      throw new Error(`login: ${failures(result)} failed requests (${JSON.stringify(result.statusCodeStats)})`);
     rps.push(result.requests.total / (result.duration || options.seconds));
     p99.push(percentile(latenciesMs, 99));
     delay.push(Math.max(...windows.filter((value) => Number.isFinite(value))));
-    options.progress(`run ${run + 1}/${options.runs}: ${rps.at(-1)?.toFixed(1)} logins/s, auth event-loop delay p99 ${delay.at(-1)?.toFixed(1)} ms`);
+    options.progress(
+      `run ${run + 1}/${options.runs}: ${rps.at(-1)?.toFixed(1)} logins/s, auth event-loop delay p99 ${delay.at(-1)?.toFixed(1)} ms`,
+    );
   }
   return [
-    { name: 'login.rps', unit: 'req/s', samples: rps, description: `successful logins per second through the API, ${options.connections} connections (argon2id 19 MiB, t=2, p=1)` },
+    {
+      name: 'login.rps',
+      unit: 'req/s',
+      samples: rps,
+      description: `successful logins per second through the API, ${options.connections} connections (argon2id 19 MiB, t=2, p=1)`,
+    },
     { name: 'login.p99Ms', unit: 'ms', samples: p99, description: 'p99 latency of those logins' },
-    { name: 'login.auth.eventLoopDelayP99Ms', unit: 'ms', samples: delay, description: "auth's event-loop delay p99 while logins run (worst 1 s window; 20 ms timer resolution)" },
+    {
+      name: 'login.auth.eventLoopDelayP99Ms',
+      unit: 'ms',
+      samples: delay,
+      description: "auth's event-loop delay p99 while logins run (worst 1 s window; 20 ms timer resolution)",
+    },
   ];
 }
 
@@ -187,7 +233,9 @@ export async function benchCapacity(stack: BenchStack, options: CapacityOptions)
       connections: options.connections,
       overallRate: rate,
       onInstance: (instance) => {
-        instance.on('response', (_client, _status, _bytes, responseTime) => { latenciesMs.push(responseTime); });
+        instance.on('response', (_client, _status, _bytes, responseTime) => {
+          latenciesMs.push(responseTime);
+        });
       },
     });
     const achieved = result.requests.total / (result.duration || options.seconds);
@@ -235,7 +283,11 @@ export async function benchCapacity(stack: BenchStack, options: CapacityOptions)
       samples: capacities,
       description: `highest offered rate of the read mix with p${thresholds.latencyPercentile} < ${thresholds.maxLatencyMs} ms and errors <= ${thresholds.maxErrorRatio * 100}% (${options.seconds} s steps, ${options.connections} connections)`,
     },
-    { name: 'capacity.p99MsAtCapacity', unit: 'ms', samples: p99AtCapacity, description: 'p99 latency of the read mix at that rate' },
+    {
+      name: 'capacity.p99MsAtCapacity',
+      unit: 'ms',
+      samples: p99AtCapacity,
+      description: 'p99 latency of the read mix at that rate',
+    },
   ];
 }
-

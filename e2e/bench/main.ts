@@ -81,7 +81,9 @@ const elapsed = () => {
   const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 };
-const progressFor = (section: string) => (message: string) => { console.log(`[${elapsed()}] ${section}: ${message}`); };
+const progressFor = (section: string) => (message: string) => {
+  console.log(`[${elapsed()}] ${section}: ${message}`);
+};
 
 let stack: BenchStack | undefined;
 const signalled = { stopping: false };
@@ -99,7 +101,12 @@ let exitCode: number;
 try {
   stack = await acquireStack({ stateDir: values['state-dir'], fresh: values.fresh, onProgress: progressFor('stack') });
   const run: Record<Section, (current: BenchStack) => Promise<Metric[]>> = {
-    transfer: (current) => benchTransfers(current, { sizes: parameters.uploadSizesMiB.map((size) => size * mebibyte), runs, progress: progressFor('transfer') }),
+    transfer: (current) =>
+      benchTransfers(current, {
+        sizes: parameters.uploadSizesMiB.map((size) => size * mebibyte),
+        runs,
+        progress: progressFor('transfer'),
+      }),
     gateway: (current) => benchGateway(current, { runs, ...parameters.gateway, progress: progressFor('gateway') }),
     login: (current) => benchLogin(current, { runs, ...parameters.login, progress: progressFor('login') }),
     capacity: (current) => benchCapacity(current, { runs, ...parameters.capacity, progress: progressFor('capacity') }),
@@ -112,7 +119,12 @@ try {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 1024 ** 3),
+      node: process.version,
+    },
     stack: { reused: !stack.owned, s3: stack.description.s3.kind, stateDir: stack.description.stateDir },
     parameters,
     metrics: judged,
@@ -120,7 +132,9 @@ try {
   console.log(`\n${renderTable(judged)}\n`);
   const missed = judged.filter((metric) => metric.verdict === 'MISSED');
   const targets = judged.filter((metric) => metric.target !== undefined);
-  console.log(`${targets.length - missed.length} of ${targets.length} targets met${missed.length > 0 ? `; missed: ${missed.map((metric) => metric.name).join(', ')}` : ''}`);
+  console.log(
+    `${targets.length - missed.length} of ${targets.length} targets met${missed.length > 0 ? `; missed: ${missed.map((metric) => metric.name).join(', ')}` : ''}`,
+  );
   console.log(`results: ${file} (${elapsed()})`);
   exitCode = missed.length > 0 ? 1 : 0;
 } catch (error) {

@@ -1,7 +1,8 @@
 // Resident memory of the service processes, from /proc (Linux).
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const kibibytesOf = (status: string, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
+const kibibytesOf = (status: string, field: string): number =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
 
 const status = (pid: number) => readFileSync(`/proc/${pid}/status`, 'utf8');
 
@@ -13,7 +14,10 @@ export const rssMb = (pid: number): number => kibibytesOf(status(pid), 'VmRSS') 
  * (VmHWM) is reset first through clear_refs where allowed, and VmRSS is polled as well, so the peak
  * is exact where the kernel helps and within one poll interval where it does not.
  */
-export function watchPeakRss<Name extends string>(pids: Record<Name, number>, intervalMs = 5): { stop: () => Record<Name, { beforeMb: number; peakMb: number }> } {
+export function watchPeakRss<Name extends string>(
+  pids: Record<Name, number>,
+  intervalMs = 5,
+): { stop: () => Record<Name, { beforeMb: number; peakMb: number }> } {
   const entries = Object.entries(pids) as Array<[Name, number]>;
   const before = new Map<Name, number>();
   const peak = new Map<Name, number>();

@@ -22,7 +22,8 @@ export const judge = (metric: Metric): JudgedMetric => {
   return { ...metric, ...summary, verdict: verdict(summary.median, metric.target) };
 };
 
-const formatTarget = (target: Target | undefined) => (target === undefined ? '' : `${target.comparison} ${formatNumber(target.value)}`);
+const formatTarget = (target: Target | undefined) =>
+  target === undefined ? '' : `${target.comparison} ${formatNumber(target.value)}`;
 
 /** A plain-text table (also valid Markdown): metric, median, min-max, target, verdict. */
 export function renderTable(metrics: readonly JudgedMetric[]): string {

@@ -3,7 +3,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { acquireLock, runningStackPid } from '../../scripts/local-stack/lock.ts';
 import { stateLayout } from '../../scripts/local-stack/paths.ts';
-import { ports, serviceNames, startStack, type ServiceName, type StackDescription } from '../../scripts/local-stack/stack.ts';
+import {
+  ports,
+  serviceNames,
+  startStack,
+  type ServiceName,
+  type StackDescription,
+} from '../../scripts/local-stack/stack.ts';
 
 export const benchStateDir = '.dev/bench';
 
@@ -24,7 +30,11 @@ export function runningStack(stateDir: string): StackDescription | undefined {
   return new URL(description.services.api.url).port === String(ports.api) ? description : undefined;
 }
 
-export async function acquireStack(options: { stateDir: string; fresh: boolean; onProgress: (message: string) => void }): Promise<BenchStack> {
+export async function acquireStack(options: {
+  stateDir: string;
+  fresh: boolean;
+  onProgress: (message: string) => void;
+}): Promise<BenchStack> {
   const existing = options.fresh ? undefined : runningStack(options.stateDir);
   if (existing !== undefined) {
     options.onProgress(`using the running stack in ${existing.stateDir}`);
@@ -41,7 +51,9 @@ export async function acquireStack(options: { stateDir: string; fresh: boolean; 
       embeddedS3: false,
       ingress: false,
       monitoring: false,
-      onProgress: (message) => { options.onProgress(`stack: ${message}`); },
+      onProgress: (message) => {
+        options.onProgress(`stack: ${message}`);
+      },
     });
     return {
       description: stack.description,

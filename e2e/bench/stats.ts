@@ -6,7 +6,9 @@ export function median(samples: readonly number[]): number {
   const sorted = finite(samples).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /** The value below which `percent` of the samples fall (nearest rank); NaN when there are none. */
@@ -60,6 +62,7 @@ export function formatNumber(value: number): string {
 }
 
 /** A bytes-per-second figure in MiB/s. */
-export const mebibytesPerSecond = (bytes: number, milliseconds: number): number => bytes / mebibyte / (milliseconds / 1000);
+export const mebibytesPerSecond = (bytes: number, milliseconds: number): number =>
+  bytes / mebibyte / (milliseconds / 1000);
 
 const finite = (samples: readonly number[]) => samples.filter((sample) => Number.isFinite(sample));

@@ -16,7 +16,8 @@ export interface TransferOptions {
   progress: (message: string) => void;
 }
 
-const sizeLabel = (size: number) => (size >= 1024 * mebibyte ? `${size / (1024 * mebibyte)}GiB` : `${size / mebibyte}MiB`);
+const sizeLabel = (size: number) =>
+  size >= 1024 * mebibyte ? `${size / (1024 * mebibyte)}GiB` : `${size / mebibyte}MiB`;
 const throughput = (timed: Timed) => mebibytesPerSecond(timed.bytes, timed.milliseconds);
 
 /** Runs `first` then `second`, or the other way round: alternating the order cancels drift. */
@@ -34,9 +35,15 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
   const sizes = [...options.sizes].sort((a, b) => a - b);
   const smallest = sizes[0] as number;
   const largest = sizes[sizes.length - 1] as number;
-  const upload = new Map(sizes.map((size) => [size, { api: [] as number[], direct: [] as number[], ratio: [] as number[] }]));
-  const downloads = new Map(sizes.map((size) => [size, { api: [] as number[], direct: [] as number[], ratio: [] as number[] }]));
-  const peaks = new Map<number, Array<Record<ServiceName, { beforeMb: number; peakMb: number }>>>(sizes.map((size) => [size, []]));
+  const upload = new Map(
+    sizes.map((size) => [size, { api: [] as number[], direct: [] as number[], ratio: [] as number[] }]),
+  );
+  const downloads = new Map(
+    sizes.map((size) => [size, { api: [] as number[], direct: [] as number[], ratio: [] as number[] }]),
+  );
+  const peaks = new Map<number, Array<Record<ServiceName, { beforeMb: number; peakMb: number }>>>(
+    sizes.map((size) => [size, []]),
+  );
 
   try {
     // One upload of each size first, unmeasured: the first large upload after a start sizes the
@@ -80,7 +87,10 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
           () => downloadThroughApi(client, token, viaApi.filename),
           () => s3.get(key),
         );
-        for (const [timed, expected] of [[apiDownload, size], [directDownload, size]] as const) {
+        for (const [timed, expected] of [
+          [apiDownload, size],
+          [directDownload, size],
+        ] as const) {
           if (timed.bytes !== expected) throw new Error(`downloaded ${timed.bytes} bytes, expected ${expected}`);
         }
         const down = downloads.get(size);
@@ -100,21 +110,41 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
   }
 
   const metrics: Metric[] = [];
-  for (const [direction, results] of [['upload', upload], ['download', downloads]] as const) {
+  for (const [direction, results] of [
+    ['upload', upload],
+    ['download', downloads],
+  ] as const) {
     for (const size of sizes) {
       const result = results.get(size);
       if (result === undefined) continue;
       metrics.push(
-        { name: `${direction}.api.${sizeLabel(size)}`, unit: 'MiB/s', samples: result.api, description: `${direction} throughput through the API, ${sizeLabel(size)} file` },
-        { name: `${direction}.direct.${sizeLabel(size)}`, unit: 'MiB/s', samples: result.direct, description: `${direction} throughput straight to S3, same bytes` },
-        { name: `${direction}.ratio.${sizeLabel(size)}`, unit: 'x', samples: result.ratio, description: `${direction} throughput, API / direct, ${sizeLabel(size)} file` },
+        {
+          name: `${direction}.api.${sizeLabel(size)}`,
+          unit: 'MiB/s',
+          samples: result.api,
+          description: `${direction} throughput through the API, ${sizeLabel(size)} file`,
+        },
+        {
+          name: `${direction}.direct.${sizeLabel(size)}`,
+          unit: 'MiB/s',
+          samples: result.direct,
+          description: `${direction} throughput straight to S3, same bytes`,
+        },
+        {
+          name: `${direction}.ratio.${sizeLabel(size)}`,
+          unit: 'x',
+          samples: result.ratio,
+          description: `${direction} throughput, API / direct, ${sizeLabel(size)} file`,
+        },
       );
     }
     // The headline ratio: the worst size's ratio in each run.
     metrics.push({
       name: `${direction}.ratio`,
       unit: 'x',
-      samples: Array.from({ length: options.runs }, (_, run) => Math.min(...sizes.map((size) => results.get(size)?.ratio[run] ?? Number.NaN))),
+      samples: Array.from({ length: options.runs }, (_, run) =>
+        Math.min(...sizes.map((size) => results.get(size)?.ratio[run] ?? Number.NaN)),
+      ),
       target: { comparison: '>=', value: 0.9 },
       description: `${direction} throughput through the API / straight to S3, the lowest over the sizes in each run`,
     });
@@ -122,7 +152,8 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
 
   const services = Object.keys(stack.servicePids) as ServiceName[];
   const growth = (run: number, service: ServiceName) =>
-    (peaks.get(largest)?.[run]?.[service].peakMb ?? Number.NaN) - (peaks.get(smallest)?.[run]?.[service].peakMb ?? Number.NaN);
+    (peaks.get(largest)?.[run]?.[service].peakMb ?? Number.NaN) -
+    (peaks.get(smallest)?.[run]?.[service].peakMb ?? Number.NaN);
   for (const service of services) {
     metrics.push({
       name: `memory.${service}.peakRssMB.${sizeLabel(largest)}`,
@@ -140,10 +171,11 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
   metrics.push({
     name: 'memory.maxRssGrowthMB',
     unit: 'MiB',
-    samples: Array.from({ length: options.runs }, (_, run) => Math.max(...services.map((service) => growth(run, service)))),
+    samples: Array.from({ length: options.runs }, (_, run) =>
+      Math.max(...services.map((service) => growth(run, service))),
+    ),
     target: { comparison: '<=', value: 16 },
     description: 'the largest growth of peak RSS over all services, largest upload vs smallest',
   });
   return metrics;
 }
-

@@ -19,7 +19,9 @@ test.beforeAll(async () => {
   client = new ApiClient({ baseUrl: stack.description.services.api.url });
   account = await client.newAccount('faults');
 });
-test.afterAll(async () => { await stack.stop(); });
+test.afterAll(async () => {
+  await stack.stop();
+});
 
 const authorized = () => ({ authorization: `Bearer ${account.token}` });
 const answer = async (method: string, path: string, options: SendOptions) =>
@@ -27,7 +29,8 @@ const answer = async (method: string, path: string, options: SendOptions) =>
 const upload = () => answer('POST', '/upload', { token: account.token, multipart: fixtureUpload });
 const listImages = () => answer('GET', '/images', { token: account.token });
 const loginAgain = () => answer('POST', '/login', { json: { username: account.username, password: account.password } });
-const readiness = (service: 'api' | 'auth' | 'image') => call(stack.description.services[service].ready, {}, answersWithinMs);
+const readiness = (service: 'api' | 'auth' | 'image') =>
+  call(stack.description.services[service].ready, {}, answersWithinMs);
 
 function expectUnavailable(answer: Answer, what: string) {
   expect(answer.status, `${what}: ${JSON.stringify(answer.body)}`).toBe(503);
@@ -49,7 +52,11 @@ test('PostgreSQL down: auth and image answer 503 fast, readiness turns false, al
   } finally {
     await stack.postgres?.start();
   }
-  const recoveredMs = await within('recovery after PostgreSQL returned', recoversWithinMs, async () => (await listImages()).status === 200 && (await loginAgain()).status === 200);
+  const recoveredMs = await within(
+    'recovery after PostgreSQL returned',
+    recoversWithinMs,
+    async () => (await listImages()).status === 200 && (await loginAgain()).status === 200,
+  );
   console.log(`PostgreSQL: recovered ${Math.round(recoveredMs)} ms after it was back`);
   expect((await upload()).status).toBe(201);
 });
@@ -67,7 +74,11 @@ test('S3 down: uploads and downloads answer 503 fast, image readiness turns fals
   } finally {
     await stack.objectStore.start();
   }
-  const recoveredMs = await within('recovery after S3 returned', recoversWithinMs, async () => (await upload()).status === 201);
+  const recoveredMs = await within(
+    'recovery after S3 returned',
+    recoversWithinMs,
+    async () => (await upload()).status === 201,
+  );
   console.log(`S3: recovered ${Math.round(recoveredMs)} ms after it was back`);
   expect((await call(imageUrl, { headers: authorized() })).status).toBe(200);
 });
@@ -80,7 +91,11 @@ test('the image service down: the API answers 503 problems for image calls and r
   } finally {
     await stack.startService('image');
   }
-  await within('recovery after the image service returned', recoversWithinMs, async () => (await listImages()).status === 200);
+  await within(
+    'recovery after the image service returned',
+    recoversWithinMs,
+    async () => (await listImages()).status === 200,
+  );
 });
 
 test('the auth service down: logins answer 503, known tokens keep working from the cached key set', async () => {
@@ -92,5 +107,9 @@ test('the auth service down: logins answer 503, known tokens keep working from t
   } finally {
     await stack.startService('auth');
   }
-  await within('recovery after the auth service returned', recoversWithinMs, async () => (await loginAgain()).status === 200);
+  await within(
+    'recovery after the auth service returned',
+    recoversWithinMs,
+    async () => (await loginAgain()).status === 200,
+  );
 });

@@ -17,7 +17,9 @@ test.beforeAll(async () => {
   stack = await startFaultStack('.dev/faults-lifecycle');
   client = new ApiClient({ baseUrl: stack.description.services.api.url });
 });
-test.afterAll(async () => { await stack.stop(); });
+test.afterAll(async () => {
+  await stack.stop();
+});
 
 for (const service of ['image', 'api'] as const) {
   test(`SIGTERM to ${service} during a large upload: not ready, no new connections, the upload completes, exit 0`, async () => {
@@ -55,13 +57,21 @@ test('the signing key rotates by kid: old and new tokens both work during the ov
   const oldToken = account.token;
   const authEnv = stack.description.services.auth.env;
   const oldKeyFile = authEnv['JWT_SIGNING_KEY_FILE'] ?? '';
-  const oldPublicKey = createPublicKey(createPrivateKey(readFileSync(oldKeyFile))).export({ type: 'spki', format: 'pem' }).toString();
+  const oldPublicKey = createPublicKey(createPrivateKey(readFileSync(oldKeyFile)))
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
   const newKeyFile = join(stack.layout.keysDir, 'jwt-signing-key-next.pem');
-  writeFileSync(newKeyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(
+    newKeyFile,
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    { mode: 0o600 },
+  );
 
   // Overlap: sign with the new key, keep publishing the old one.
   await stack.restartService('auth', { JWT_SIGNING_KEY_FILE: newKeyFile, JWT_VERIFICATION_KEYS: oldPublicKey });
-  const keySet = (await call(`${stack.description.services.auth.url}/.well-known/jwks.json`)).body as { keys: Array<{ kid: string }> };
+  const keySet = (await call(`${stack.description.services.auth.url}/.well-known/jwks.json`)).body as {
+    keys: Array<{ kid: string }>;
+  };
   const newToken = await client.login(account);
   const oldKid = decodeProtectedHeader(oldToken).kid;
   const newKid = decodeProtectedHeader(newToken).kid;

@@ -9,13 +9,24 @@ import { startStack, type RunningStack } from '../../scripts/local-stack/stack.t
 
 /** A fresh stack for one fault suite file: real PostgreSQL and MinIO, no ingress or monitoring. */
 export function startFaultStack(stateDir: string): Promise<RunningStack> {
-  return startStack({ stateDir, reset: true, watch: false, embeddedS3: false, ingress: false, monitoring: false, onProgress: () => undefined });
+  return startStack({
+    stateDir,
+    reset: true,
+    watch: false,
+    embeddedS3: false,
+    ingress: false,
+    monitoring: false,
+    onProgress: () => undefined,
+  });
 }
 
 /** Polls `probe` every 100 ms until it returns true; resolves with the time it took, or throws. */
 export async function within(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<number> {
   const started = performance.now();
-  await waitFor(`${what}: not within ${timeoutMs / 1000} s`, () => probe().catch(() => false), { timeoutMs, intervalMs: 100 });
+  await waitFor(`${what}: not within ${timeoutMs / 1000} s`, () => probe().catch(() => false), {
+    timeoutMs,
+    intervalMs: 100,
+  });
   return performance.now() - started;
 }
 
@@ -39,16 +50,27 @@ export async function call(url: string, init: RequestInit = {}, timeoutMs = 10_0
 }
 
 /** What the bucket and the table hold for one user: the two sides an upload must keep in step. */
-export async function storedFor(stack: RunningStack, token: string): Promise<{ objects: string[]; pendingMultipartUploads: number; rows: string[] }> {
+export async function storedFor(
+  stack: RunningStack,
+  token: string,
+): Promise<{ objects: string[]; pendingMultipartUploads: number; rows: string[] }> {
   const owner = decodeJwt(token).sub ?? '';
   const { s3, postgres } = stack.description;
-  const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
   const database = new pg.Client({ connectionString: postgres.url });
   try {
     const objects = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${owner}/` }));
     const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: `${owner}/` }));
     await database.connect();
-    const rows = await database.query<{ object_key: string }>('SELECT object_key FROM image.images WHERE owner_id = $1', [owner]);
+    const rows = await database.query<{ object_key: string }>(
+      'SELECT object_key FROM image.images WHERE owner_id = $1',
+      [owner],
+    );
     return {
       objects: (objects.Contents ?? []).map((object) => object.Key ?? '').sort(),
       pendingMultipartUploads: uploads.Uploads?.length ?? 0,
@@ -91,7 +113,13 @@ export function slowUpload(
     .send('POST', '/upload', { token, multipart: streamedImage(paced()), signal: goneAway.signal })
     .then(async (response) => ({ status: response.status, body: await response.text() }))
     .catch((error: unknown) => ({ error: failureOf(error) }));
-  return { sent: () => sent, result, abort: () => { goneAway.abort(); } };
+  return {
+    sent: () => sent,
+    result,
+    abort: () => {
+      goneAway.abort();
+    },
+  };
 }
 
 /** What broke a call: the socket's error code when there is one ("fetch failed" alone says little). */

@@ -15,7 +15,9 @@ test.beforeAll(async () => {
   stack = await startFaultStack('.dev/faults-uploads');
   client = new ApiClient({ baseUrl: stack.description.services.api.url });
 });
-test.afterAll(async () => { await stack.stop(); });
+test.afterAll(async () => {
+  await stack.stop();
+});
 
 async function expectNothingStored(token: string) {
   const stored = await storedFor(stack, token);
@@ -35,7 +37,11 @@ test('a client that goes away mid-upload leaves no object, no row and no open mu
   upload.abort();
   expect(await upload.result).toHaveProperty('error');
   // The image service notices the broken stream and aborts the multipart upload.
-  await within('the multipart upload to be aborted', 10_000, async () => (await storedFor(stack, token)).pendingMultipartUploads === 0);
+  await within(
+    'the multipart upload to be aborted',
+    10_000,
+    async () => (await storedFor(stack, token)).pendingMultipartUploads === 0,
+  );
   await expectNothingStored(token);
 });
 
@@ -82,7 +88,11 @@ test('over the configured size limit, streamed without a Content-Length: 413 and
     const upload = slowUpload(client, token, { totalBytes: 16 * mebibyte, intervalMs: 10 });
     const result = await upload.result;
     expect(result).toHaveProperty('status', 413);
-    await within('the multipart upload to be aborted', 10_000, async () => (await storedFor(stack, token)).pendingMultipartUploads === 0);
+    await within(
+      'the multipart upload to be aborted',
+      10_000,
+      async () => (await storedFor(stack, token)).pendingMultipartUploads === 0,
+    );
     await expectNothingStored(token);
   } finally {
     await stack.restartService('image', { MAX_UPLOAD_BYTES: configuredLimit });
@@ -92,17 +102,22 @@ test('over the configured size limit, streamed without a Content-Length: 413 and
 test('acknowledged uploads survive faults around them: every 201 has its object and its row', async () => {
   const { token } = await client.newAccount('acked');
   const acknowledged: string[] = [];
-  const uploads = Array.from({ length: 6 }, (_, index) => slowUpload(client, token, { totalBytes: (2 + index) * mebibyte, intervalMs: 50 }));
+  const uploads = Array.from({ length: 6 }, (_, index) =>
+    slowUpload(client, token, { totalBytes: (2 + index) * mebibyte, intervalMs: 50 }),
+  );
   await sleep(200);
   await stack.postgres?.stop();
   await stack.postgres?.start();
   for (const upload of uploads) {
     const result = await upload.result;
-    if ('status' in result && result.status === 201) acknowledged.push((JSON.parse(result.body) as { filename: string }).filename);
+    if ('status' in result && result.status === 201)
+      acknowledged.push((JSON.parse(result.body) as { filename: string }).filename);
     else if ('status' in result) expect(result.status).toBe(503);
   }
   const stored = await storedFor(stack, token);
   expect(stored.rows).toEqual(stored.objects);
   for (const filename of acknowledged) expect(stored.objects.some((key) => key.endsWith(`/${filename}`))).toBe(true);
-  console.log(`${acknowledged.length} of ${uploads.length} uploads acknowledged around a PostgreSQL restart; all stored`);
+  console.log(
+    `${acknowledged.length} of ${uploads.length} uploads acknowledged around a PostgreSQL restart; all stored`,
+  );
 });

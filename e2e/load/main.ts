@@ -16,12 +16,15 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: npm run load -- [--seconds 60] [--connections 16] [--scenario journey|reads|both]\nRuns against the stack of `npm run dev` (.dev/stack.json).');
+  console.log(
+    'Usage: npm run load -- [--seconds 60] [--connections 16] [--scenario journey|reads|both]\nRuns against the stack of `npm run dev` (.dev/stack.json).',
+  );
   process.exit(0);
 }
 let api: string;
 try {
-  api = (JSON.parse(readFileSync('.dev/stack.json', 'utf8')) as { services: { api: { url: string } } }).services.api.url;
+  api = (JSON.parse(readFileSync('.dev/stack.json', 'utf8')) as { services: { api: { url: string } } }).services.api
+    .url;
 } catch {
   console.error('npm run load: no running stack (.dev/stack.json). Start one with `npm run dev`.');
   process.exit(1);
@@ -36,14 +39,18 @@ for (const scenario of scenarios) {
     api,
     seconds: Number(values.seconds),
     connections: Number(values.connections),
-    onInstance: (instance) => { autocannon.track(instance, { renderProgressBar: process.stdout.isTTY, renderResultsTable: true }); },
+    onInstance: (instance) => {
+      autocannon.track(instance, { renderProgressBar: process.stdout.isTTY, renderResultsTable: true });
+    },
   });
   const errors = errorRatio(result);
   const latencyMs = percentileMs(result, thresholds.latencyPercentile);
   const verdicts = [
     `error ratio ${(errors * 100).toFixed(3)}% (SLO allows ${(thresholds.maxErrorRatio * 100).toFixed(2)}%): ${errors <= thresholds.maxErrorRatio ? 'ok' : 'MISSED'}`,
     ...(scenario === 'reads'
-      ? [`p${thresholds.latencyPercentile} latency ${latencyMs} ms (SLO: under ${thresholds.maxLatencyMs} ms): ${latencyMs < thresholds.maxLatencyMs ? 'ok' : 'MISSED'}`]
+      ? [
+          `p${thresholds.latencyPercentile} latency ${latencyMs} ms (SLO: under ${thresholds.maxLatencyMs} ms): ${latencyMs < thresholds.maxLatencyMs ? 'ok' : 'MISSED'}`,
+        ]
       : []),
     `throughput ${result.requests.average.toFixed(0)} req/s, ${result.requests.total} requests`,
   ];

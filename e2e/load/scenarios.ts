@@ -24,7 +24,13 @@ const bearer = (context: Context) => ({ authorization: `Bearer ${context.token ?
  */
 export async function runScenario(
   scenario: Scenario,
-  options: { api: string; seconds: number; connections: number; overallRate?: number; onInstance?: (instance: Instance) => void },
+  options: {
+    api: string;
+    seconds: number;
+    connections: number;
+    overallRate?: number;
+    onInstance?: (instance: Instance) => void;
+  },
 ): Promise<Result> {
   const user = await prepare(options.api);
   const requests: Options['requests'] =
@@ -35,17 +41,35 @@ export async function runScenario(
             path: '/login',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ username: user.username, password: user.password }),
-            onResponse: (_status, body, context: Context) => { context.token = (JSON.parse(body) as { token: string }).token; },
+            onResponse: (_status, body, context: Context) => {
+              context.token = (JSON.parse(body) as { token: string }).token;
+            },
           },
           {
             method: 'POST',
             path: '/upload',
             body: fixtureUpload.body,
-            setupRequest: (request, context: Context) => ({ ...request, headers: { ...bearer(context), 'content-type': fixtureUpload.contentType } }),
-            onResponse: (_status, body, context: Context) => { context.filename = (JSON.parse(body) as { filename: string }).filename; },
+            setupRequest: (request, context: Context) => ({
+              ...request,
+              headers: { ...bearer(context), 'content-type': fixtureUpload.contentType },
+            }),
+            onResponse: (_status, body, context: Context) => {
+              context.filename = (JSON.parse(body) as { filename: string }).filename;
+            },
           },
-          { method: 'GET', setupRequest: (request, context: Context) => ({ ...request, path: `/images/${context.filename ?? ''}`, headers: bearer(context) }) },
-          { method: 'GET', path: '/images?limit=10', setupRequest: (request, context: Context) => ({ ...request, headers: bearer(context) }) },
+          {
+            method: 'GET',
+            setupRequest: (request, context: Context) => ({
+              ...request,
+              path: `/images/${context.filename ?? ''}`,
+              headers: bearer(context),
+            }),
+          },
+          {
+            method: 'GET',
+            path: '/images?limit=10',
+            setupRequest: (request, context: Context) => ({ ...request, headers: bearer(context) }),
+          },
         ]
       : [
           { method: 'GET', path: `/images/${user.filename}`, headers: { authorization: `Bearer ${user.token}` } },
@@ -55,16 +79,20 @@ export async function runScenario(
         ];
   return new Promise((resolve, reject) => {
     const rate = options.overallRate === undefined ? {} : { overallRate: options.overallRate };
-    const instance = autocannon({ url: options.api, connections: options.connections, duration: options.seconds, requests, ...rate }, (error, result) => {
-      if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve(result);
-    });
+    const instance = autocannon(
+      { url: options.api, connections: options.connections, duration: options.seconds, requests, ...rate },
+      (error, result) => {
+        if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolve(result);
+      },
+    );
     options.onInstance?.(instance);
   });
 }
 
 /** Errors as the availability SLO counts them: 5xx answers, plus connection errors and timeouts. */
-export const errorRatio = (result: Result): number => (result['5xx'] + result.errors + result.timeouts) / Math.max(1, result.requests.total);
+export const errorRatio = (result: Result): number =>
+  (result['5xx'] + result.errors + result.timeouts) / Math.max(1, result.requests.total);
 
 /** The latency at the SLO's percentile (99 -> p99, 99.9 -> p99_9), in milliseconds. */
 export const percentileMs = (result: Result, percentile: number): number =>

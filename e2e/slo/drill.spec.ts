@@ -6,8 +6,12 @@ import type { RunningStack } from '../../scripts/local-stack/stack.ts';
 import { eventually, sloId, startSloStack } from './support.ts';
 
 let stack: RunningStack;
-test.beforeAll(async () => { stack = await startSloStack('.dev/slo-drill', 'drill'); });
-test.afterAll(async () => { await stack.stop(); });
+test.beforeAll(async () => {
+  stack = await startSloStack('.dev/slo-drill', 'drill');
+});
+test.afterAll(async () => {
+  await stack.stop();
+});
 
 interface Notification {
   receivedAt: string;
@@ -23,12 +27,20 @@ function notifications(file: string): Notification[] {
   } catch {
     return []; // nothing received yet
   }
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Notification);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Notification);
 }
 
 const uploadPage = (status: 'firing' | 'resolved') => (notification: Notification) =>
   notification.channel === 'page' &&
-  notification.payload.alerts.some((alert) => alert.status === status && alert.labels['sloth_id'] === sloId('upload-success') && alert.labels['severity'] === 'page');
+  notification.payload.alerts.some(
+    (alert) =>
+      alert.status === status &&
+      alert.labels['sloth_id'] === sloId('upload-success') &&
+      alert.labels['severity'] === 'page',
+  );
 
 // The drill runs the real rules generated from the same specs, with windows compressed so it fits
 // in minutes (slo/rules-drill). The fault is real too: S3 stops.

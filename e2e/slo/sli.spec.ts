@@ -7,8 +7,12 @@ import { sloThresholds } from '../load/thresholds.ts';
 import { eventually, promQuery, sloId, sloSpec, startSloStack } from './support.ts';
 
 let stack: RunningStack;
-test.beforeAll(async () => { stack = await startSloStack('.dev/slo', 'production'); });
-test.afterAll(async () => { await stack.stop(); });
+test.beforeAll(async () => {
+  stack = await startSloStack('.dev/slo', 'production');
+});
+test.afterAll(async () => {
+  await stack.stop();
+});
 
 /** A bounded mix of the user journey and reads: a few workers, for `seconds`; every answer is checked. */
 async function driveTraffic(api: string, seconds: number): Promise<number> {
@@ -47,7 +51,9 @@ test('under normal load every SLI meets its objective and nothing pages', async 
     });
     const errorRatio = Number(sample?.value[1]);
     const budget = Number(((100 - slo.objective) / 100).toFixed(6));
-    lines.push(`${slo.name.padEnd(20)} SLI ${((1 - errorRatio) * 100).toFixed(3)}%  objective ${slo.objective}%  error ratio ${errorRatio.toFixed(5)} <= ${budget.toFixed(4)}`);
+    lines.push(
+      `${slo.name.padEnd(20)} SLI ${((1 - errorRatio) * 100).toFixed(3)}%  objective ${slo.objective}%  error ratio ${errorRatio.toFixed(5)} <= ${budget.toFixed(4)}`,
+    );
     expect(errorRatio, `${slo.name}: error ratio over 5m`).toBeLessThanOrEqual(budget);
   }
   console.log(`SLIs after ${requests} requests in 60 s:\n  ${lines.join('\n  ')}`);
@@ -64,11 +70,14 @@ test('a bounded load run of each scenario meets the thresholds derived from the 
     const result = await runScenario(scenario, { api, seconds: 10, connections: 8 });
     const errors = errorRatio(result);
     const latencyMs = percentileMs(result, thresholds.latencyPercentile);
-    console.log(`load ${scenario}: ${result.requests.total} requests, ${result.requests.average.toFixed(0)} req/s, error ratio ${errors.toFixed(5)}, p${thresholds.latencyPercentile} ${latencyMs} ms`);
+    console.log(
+      `load ${scenario}: ${result.requests.total} requests, ${result.requests.average.toFixed(0)} req/s, error ratio ${errors.toFixed(5)}, p${thresholds.latencyPercentile} ${latencyMs} ms`,
+    );
     expect(result.requests.total, `${scenario}: requests`).toBeGreaterThan(100);
     expect(result.non2xx, `${scenario}: non-2xx answers`).toBe(0);
     expect(errors, `${scenario}: error ratio`).toBeLessThanOrEqual(thresholds.maxErrorRatio);
     // The latency SLO covers non-upload requests: the read mix is held to it.
-    if (scenario === 'reads') expect(latencyMs, `reads: p${thresholds.latencyPercentile} latency (ms)`).toBeLessThan(thresholds.maxLatencyMs);
+    if (scenario === 'reads')
+      expect(latencyMs, `reads: p${thresholds.latencyPercentile} latency (ms)`).toBeLessThan(thresholds.maxLatencyMs);
   }
 });

@@ -13,12 +13,28 @@ export const sloId = (name: string) => `${sloSpec.service}-${name}`;
 
 /** A fresh stack with monitoring, for one SLO suite file. */
 export function startSloStack(stateDir: string, sloRules: 'production' | 'drill'): Promise<RunningStack> {
-  return startStack({ stateDir, reset: true, watch: false, embeddedS3: false, ingress: false, monitoring: true, sloRules, onProgress: () => undefined });
+  return startStack({
+    stateDir,
+    reset: true,
+    watch: false,
+    embeddedS3: false,
+    ingress: false,
+    monitoring: true,
+    sloRules,
+    onProgress: () => undefined,
+  });
 }
 
-export async function promQuery(prometheus: string, expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+export async function promQuery(
+  prometheus: string,
+  expr: string,
+): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const response = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await response.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+  const body = (await response.json()) as {
+    status: string;
+    error?: string;
+    data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+  };
   if (body.status !== 'success') throw new Error(`${expr}: ${body.error ?? body.status}`);
   return body.data.result;
 }

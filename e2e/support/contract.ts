@@ -12,7 +12,9 @@ interface OpenApiDocument {
   components: { responses: Record<string, { content?: Record<string, { schema?: object }> }> };
 }
 
-const document = parse(readFileSync(new URL('../../services/api/openapi.yaml', import.meta.url), 'utf8')) as OpenApiDocument;
+const document = parse(
+  readFileSync(new URL('../../services/api/openapi.yaml', import.meta.url), 'utf8'),
+) as OpenApiDocument;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats.default(ajv);
 ajv.addSchema({ ...document, $id: 'openapi' });
@@ -27,7 +29,10 @@ export async function expectContract(response: APIResponse, method: string, path
   const status = String(response.status());
   const declared = operation?.responses[status];
   expect(declared, `${method} ${path} answered ${status}, which openapi.yaml does not document`).toBeDefined();
-  const content = declared?.$ref === undefined ? declared?.content : document.components.responses[declared.$ref.split('/').pop() ?? '']?.content;
+  const content =
+    declared?.$ref === undefined
+      ? declared?.content
+      : document.components.responses[declared.$ref.split('/').pop() ?? '']?.content;
   if (content === undefined) return;
   const contentType = (response.headers()['content-type'] ?? '').split(';')[0] ?? '';
   expect(Object.keys(content), `content type of ${method} ${path} ${status}`).toContain(contentType);
@@ -35,7 +40,10 @@ export async function expectContract(response: APIResponse, method: string, path
   if (schema === undefined || !contentType.includes('json')) return;
   const validate = validatorFor(`${method} ${path} ${status} ${contentType}`, schema);
   const body: unknown = await response.json();
-  expect(validate(body), `${method} ${path} ${status} body: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`).toBe(true);
+  expect(
+    validate(body),
+    `${method} ${path} ${status} body: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`,
+  ).toBe(true);
 }
 
 const validators = new Map<string, ValidateFunction>();
@@ -49,7 +57,9 @@ function validatorFor(key: string, schema: object): ValidateFunction {
   if (validate === undefined) {
     const ref = (schema as { $ref?: string }).$ref;
     validate = ajv.compile(
-      ref === undefined ? (JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/')) as object) : { $ref: `openapi${ref}` },
+      ref === undefined
+        ? (JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/')) as object)
+        : { $ref: `openapi${ref}` },
     );
     validators.set(key, validate);
   }

@@ -10,7 +10,10 @@ import { runningStack } from './stack.ts';
 export const randomClientAddress = () => `10.${[...randomBytes(3)].join('.')}`;
 
 /** Asserts the exact status and a problem+json body carrying that status. */
-export async function expectProblem(response: APIResponse, status: number): Promise<{ title: string; detail?: string; errors?: Array<{ field: string }> }> {
+export async function expectProblem(
+  response: APIResponse,
+  status: number,
+): Promise<{ title: string; detail?: string; errors?: Array<{ field: string }> }> {
   expect(response.status(), await response.text()).toBe(status);
   expect(response.headers()['content-type']).toContain('application/problem+json');
   const problem = (await response.json()) as { status: number; title: string; type: string };
@@ -35,7 +38,9 @@ export async function expectStackHealthy(request: APIRequestContext): Promise<vo
 export function rawRequest(bytes: string): Promise<{ status: number; headers: string; body: string }> {
   const api = new URL(runningStack().services.api.url);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(api.port), api.hostname, () => { socket.write(bytes); });
+    const socket = connect(Number(api.port), api.hostname, () => {
+      socket.write(bytes);
+    });
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
@@ -46,4 +51,3 @@ export function rawRequest(bytes: string): Promise<{ status: number; headers: st
     });
   });
 }
-

@@ -16,7 +16,9 @@ export function parseSamples(text: string): Sample[] {
     .flatMap((line) => {
       const match = sampleLine.exec(line);
       if (match === null) return [];
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(labelPair)].map((pair) => [pair[1] ?? '', pair[2] ?? '']));
+      const labels = Object.fromEntries(
+        [...(match[2] ?? '').matchAll(labelPair)].map((pair) => [pair[1] ?? '', pair[2] ?? '']),
+      );
       return [{ name: match[1] ?? '', labels, value: Number(match[3]) }];
     });
 }

@@ -51,40 +51,61 @@ test.describe('register and login bodies', () => {
 
   test('login with an operator object as the password answers 400, not a login', async ({ request }) => {
     const { username } = await apiClient().newAccount();
-    const response = await request.post('/login', { headers: json, data: JSON.stringify({ username, password: { $ne: null } }) });
+    const response = await request.post('/login', {
+      headers: json,
+      data: JSON.stringify({ username, password: { $ne: null } }),
+    });
     await expectProblem(response, 400);
   });
 
   test('a __proto__ key next to valid fields pollutes nothing and is not echoed', async ({ request }) => {
     const username = uniqueUsername('proto');
-    const response = await request.post('/register', { headers: json, data: `{"username": "${username}", "password": "correct horse battery", "__proto__": {"isAdmin": true}}` });
+    const response = await request.post('/register', {
+      headers: json,
+      data: `{"username": "${username}", "password": "correct horse battery", "__proto__": {"isAdmin": true}}`,
+    });
     expect(response.status()).toBe(201);
     expect(Object.keys((await response.json()) as object).sort()).toEqual(['id', 'username']);
   });
 
   test('an over-long username answers 400 naming the field', async ({ request }) => {
-    const problem = await expectProblem(await request.post('/register', { data: { username: 'a'.repeat(300), password: 'correct horse battery' } }), 400);
+    const problem = await expectProblem(
+      await request.post('/register', { data: { username: 'a'.repeat(300), password: 'correct horse battery' } }),
+      400,
+    );
     expect(problem.errors?.map((error) => error.field)).toEqual(['username']);
   });
 
   test('an over-long password answers 400 naming the field', async ({ request }) => {
-    const problem = await expectProblem(await request.post('/register', { data: { username: uniqueUsername(), password: 'p'.repeat(2_000) } }), 400);
+    const problem = await expectProblem(
+      await request.post('/register', { data: { username: uniqueUsername(), password: 'p'.repeat(2_000) } }),
+      400,
+    );
     expect(problem.errors?.map((error) => error.field)).toEqual(['password']);
   });
 
   test('a body over 4 KiB answers 413', async ({ request }) => {
-    const response = await request.post('/register', { headers: json, data: JSON.stringify({ username: uniqueUsername(), password: 'x'.repeat(8_000) }) });
+    const response = await request.post('/register', {
+      headers: json,
+      data: JSON.stringify({ username: uniqueUsername(), password: 'x'.repeat(8_000) }),
+    });
     await expectProblem(response, 413);
     await expectContract(response, 'post', '/register');
   });
 
   test('text/plain answers 415', async ({ request }) => {
-    const response = await request.post('/register', { headers: { 'Content-Type': 'text/plain' }, data: '{"username":"abc","password":"correct horse"}' });
+    const response = await request.post('/register', {
+      headers: { 'Content-Type': 'text/plain' },
+      data: '{"username":"abc","password":"correct horse"}',
+    });
     await expectProblem(response, 415);
   });
 
   test('multipart credentials answer 415', async ({ request }) => {
-    await expectProblem(await request.post('/login', { multipart: { username: 'abc', password: 'correct horse' } }), 415);
+    await expectProblem(
+      await request.post('/login', { multipart: { username: 'abc', password: 'correct horse' } }),
+      415,
+    );
   });
 });
 
@@ -97,27 +118,41 @@ test.describe('username and password rules', () => {
     ['with a path in it', '../admin'],
   ] as const) {
     test(`a username ${name} answers 400`, async ({ request }) => {
-      const problem = await expectProblem(await request.post('/register', { data: { username, password: 'correct horse battery' } }), 400);
+      const problem = await expectProblem(
+        await request.post('/register', { data: { username, password: 'correct horse battery' } }),
+        400,
+      );
       expect(problem.errors?.map((error) => error.field)).toEqual(['username']);
     });
   }
 
   test('a look-alike of a taken name (full-width, upper case, ligature) answers 409', async ({ request }) => {
     const username = `fi${uniqueUsername('sh')}`;
-    expect((await request.post('/register', { data: { username, password: 'correct horse battery' } })).status()).toBe(201);
+    expect((await request.post('/register', { data: { username, password: 'correct horse battery' } })).status()).toBe(
+      201,
+    );
     for (const lookAlike of [username.toUpperCase(), `\uFB01${username.slice(2)}`]) {
-      await expectProblem(await request.post('/register', { data: { username: lookAlike, password: 'correct horse battery' } }), 409);
+      await expectProblem(
+        await request.post('/register', { data: { username: lookAlike, password: 'correct horse battery' } }),
+        409,
+      );
     }
   });
 
   test('a password under 8 characters answers 400', async ({ request }) => {
-    const problem = await expectProblem(await request.post('/register', { data: { username: uniqueUsername(), password: 'short1' } }), 400);
+    const problem = await expectProblem(
+      await request.post('/register', { data: { username: uniqueUsername(), password: 'short1' } }),
+      400,
+    );
     expect(problem.errors?.map((error) => error.field)).toEqual(['password']);
   });
 
   for (const common of ['password', '12345678', 'iloveyou', 'Sunshine']) {
     test(`the common password "${common}" answers 400`, async ({ request }) => {
-      const problem = await expectProblem(await request.post('/register', { data: { username: uniqueUsername(), password: common } }), 400);
+      const problem = await expectProblem(
+        await request.post('/register', { data: { username: uniqueUsername(), password: common } }),
+        400,
+      );
       expect(problem.errors?.map((error) => error.field)).toEqual(['password']);
     });
   }
@@ -128,7 +163,10 @@ test.describe('login answers and limits', () => {
     const { username } = await apiClient().newAccount();
     const timed = async (credentials: { username: string; password: string }) => {
       const started = performance.now();
-      const response = await request.post('/login', { headers: { 'X-Forwarded-For': randomClientAddress() }, data: credentials });
+      const response = await request.post('/login', {
+        headers: { 'X-Forwarded-For': randomClientAddress() },
+        data: credentials,
+      });
       const elapsed = performance.now() - started;
       return { elapsed, body: (await expectProblem(response, 401)) as object };
     };
@@ -152,7 +190,10 @@ test.describe('login answers and limits', () => {
     const { username, password } = await apiClient().newAccount();
     let response = await request.post('/login', { data: { username, password: 'wrong password' } });
     for (let attempt = 1; response.status() === 401 && attempt <= 20; attempt += 1) {
-      response = await request.post('/login', { headers: { 'X-Forwarded-For': randomClientAddress() }, data: { username, password: 'wrong password' } });
+      response = await request.post('/login', {
+        headers: { 'X-Forwarded-For': randomClientAddress() },
+        data: { username, password: 'wrong password' },
+      });
     }
     await expectProblem(response, 429);
     await expectContract(response, 'post', '/login');
@@ -163,25 +204,51 @@ test.describe('login answers and limits', () => {
 
   test('too many failed logins from one client answer 429 with Retry-After, for any username', async ({ request }) => {
     const client = { 'X-Forwarded-For': randomClientAddress() };
-    let response = await request.post('/login', { headers: client, data: { username: uniqueUsername('ghost'), password: 'wrong password' } });
+    let response = await request.post('/login', {
+      headers: client,
+      data: { username: uniqueUsername('ghost'), password: 'wrong password' },
+    });
     for (let attempt = 1; response.status() === 401 && attempt <= 40; attempt += 1) {
-      response = await request.post('/login', { headers: client, data: { username: uniqueUsername('ghost'), password: 'wrong password' } });
+      response = await request.post('/login', {
+        headers: client,
+        data: { username: uniqueUsername('ghost'), password: 'wrong password' },
+      });
     }
     await expectProblem(response, 429);
     expect(Number(response.headers()['retry-after'])).toBeGreaterThan(0);
     // Another client is not affected.
-    await expectProblem(await request.post('/login', { headers: { 'X-Forwarded-For': randomClientAddress() }, data: { username: uniqueUsername('ghost'), password: 'wrong password' } }), 401);
+    await expectProblem(
+      await request.post('/login', {
+        headers: { 'X-Forwarded-For': randomClientAddress() },
+        data: { username: uniqueUsername('ghost'), password: 'wrong password' },
+      }),
+      401,
+    );
   });
 });
 
 test.describe('bearer tokens', () => {
   const claims = { issuer: 'platform-auth', audience: 'platform' };
-  const signingKey = async () => importPKCS8(readFileSync(runningStack().services.auth.env['JWT_SIGNING_KEY_FILE'] ?? '', 'utf8'), 'ES256');
+  const signingKey = async () =>
+    importPKCS8(readFileSync(runningStack().services.auth.env['JWT_SIGNING_KEY_FILE'] ?? '', 'utf8'), 'ES256');
   const realKid = async (request: APIRequestContext) =>
-    ((await (await request.get(`${runningStack().services.auth.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys[0]?.kid ?? '';
-  const signed = async (request: APIRequestContext, change: (jwt: SignJWT) => SignJWT, key?: Parameters<SignJWT['sign']>[0], kid?: string) =>
-    change(new SignJWT({ username: 'someone' }).setProtectedHeader({ alg: 'ES256', kid: kid ?? (await realKid(request)) }).setSubject('00000000-0000-4000-8000-000000000000').setIssuedAt())
-      .sign(key ?? (await signingKey()));
+    (
+      (await (await request.get(`${runningStack().services.auth.url}/.well-known/jwks.json`)).json()) as {
+        keys: Array<{ kid: string }>;
+      }
+    ).keys[0]?.kid ?? '';
+  const signed = async (
+    request: APIRequestContext,
+    change: (jwt: SignJWT) => SignJWT,
+    key?: Parameters<SignJWT['sign']>[0],
+    kid?: string,
+  ) =>
+    change(
+      new SignJWT({ username: 'someone' })
+        .setProtectedHeader({ alg: 'ES256', kid: kid ?? (await realKid(request)) })
+        .setSubject('00000000-0000-4000-8000-000000000000')
+        .setIssuedAt(),
+    ).sign(key ?? (await signingKey()));
 
   const forgeries: Array<[string, (request: APIRequestContext) => Promise<Record<string, string>>]> = [
     ['no Authorization header', () => Promise.resolve({})],
@@ -192,25 +259,79 @@ test.describe('bearer tokens', () => {
       'alg: none',
       () => {
         const part = (value: object) => base64url.encode(JSON.stringify(value));
-        return Promise.resolve({ Authorization: `Bearer ${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'x', iss: claims.issuer, aud: claims.audience, exp: 4_102_444_800 })}.` });
+        return Promise.resolve({
+          Authorization: `Bearer ${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'x', iss: claims.issuer, aud: claims.audience, exp: 4_102_444_800 })}.`,
+        });
       },
     ],
-    ['HS256 signed with a guessed secret', async (request) => bearer(await new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid: await realKid(request) }).setSubject('x').setIssuer(claims.issuer).setAudience(claims.audience).setExpirationTime('5m').sign(new TextEncoder().encode('secret')))],
+    [
+      'HS256 signed with a guessed secret',
+      async (request) =>
+        bearer(
+          await new SignJWT({})
+            .setProtectedHeader({ alg: 'HS256', kid: await realKid(request) })
+            .setSubject('x')
+            .setIssuer(claims.issuer)
+            .setAudience(claims.audience)
+            .setExpirationTime('5m')
+            .sign(new TextEncoder().encode('secret')),
+        ),
+    ],
     [
       'tampered claims',
       () => {
         const [header, payload, signature] = owner.token.split('.') as [string, string, string];
         const claimsSet = JSON.parse(new TextDecoder().decode(base64url.decode(payload))) as Record<string, unknown>;
-        return Promise.resolve(bearer(`${header}.${base64url.encode(JSON.stringify({ ...claimsSet, sub: '00000000-0000-4000-8000-000000000000' }))}.${signature}`));
+        return Promise.resolve(
+          bearer(
+            `${header}.${base64url.encode(JSON.stringify({ ...claimsSet, sub: '00000000-0000-4000-8000-000000000000' }))}.${signature}`,
+          ),
+        );
       },
     ],
-    ['an expired token', async (request) => bearer(await signed(request, (jwt) => jwt.setIssuer(claims.issuer).setAudience(claims.audience).setIssuedAt('-2h').setExpirationTime('-1h')))],
-    ['the wrong issuer', async (request) => bearer(await signed(request, (jwt) => jwt.setIssuer('someone-else').setAudience(claims.audience).setExpirationTime('5m')))],
-    ['the wrong audience', async (request) => bearer(await signed(request, (jwt) => jwt.setIssuer(claims.issuer).setAudience('another-api').setExpirationTime('5m')))],
-    ['no expiry', async (request) => bearer(await signed(request, (jwt) => jwt.setIssuer(claims.issuer).setAudience(claims.audience)))],
+    [
+      'an expired token',
+      async (request) =>
+        bearer(
+          await signed(request, (jwt) =>
+            jwt.setIssuer(claims.issuer).setAudience(claims.audience).setIssuedAt('-2h').setExpirationTime('-1h'),
+          ),
+        ),
+    ],
+    [
+      'the wrong issuer',
+      async (request) =>
+        bearer(
+          await signed(request, (jwt) =>
+            jwt.setIssuer('someone-else').setAudience(claims.audience).setExpirationTime('5m'),
+          ),
+        ),
+    ],
+    [
+      'the wrong audience',
+      async (request) =>
+        bearer(
+          await signed(request, (jwt) =>
+            jwt.setIssuer(claims.issuer).setAudience('another-api').setExpirationTime('5m'),
+          ),
+        ),
+    ],
+    [
+      'no expiry',
+      async (request) =>
+        bearer(await signed(request, (jwt) => jwt.setIssuer(claims.issuer).setAudience(claims.audience))),
+    ],
     [
       'an unknown kid',
-      async (request) => bearer(await signed(request, (jwt) => jwt.setIssuer(claims.issuer).setAudience(claims.audience).setExpirationTime('5m'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'not-a-known-kid')),
+      async (request) =>
+        bearer(
+          await signed(
+            request,
+            (jwt) => jwt.setIssuer(claims.issuer).setAudience(claims.audience).setExpirationTime('5m'),
+            generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+            'not-a-known-kid',
+          ),
+        ),
     ],
   ];
 
@@ -225,8 +346,16 @@ test.describe('bearer tokens', () => {
     });
   }
 
-  test('a token signed with the real key and the right claims is accepted (the forgeries differ only in what they break)', async ({ request }) => {
-    const response = await request.get('/images', { headers: bearer(await signed(request, (jwt) => jwt.setIssuer(claims.issuer).setAudience(claims.audience).setExpirationTime('5m'))) });
+  test('a token signed with the real key and the right claims is accepted (the forgeries differ only in what they break)', async ({
+    request,
+  }) => {
+    const response = await request.get('/images', {
+      headers: bearer(
+        await signed(request, (jwt) =>
+          jwt.setIssuer(claims.issuer).setAudience(claims.audience).setExpirationTime('5m'),
+        ),
+      ),
+    });
     expect(response.status()).toBe(200);
   });
 });
@@ -240,7 +369,13 @@ test.describe('uploads', () => {
   });
 
   test('the file in the wrong field answers 400', async ({ request }) => {
-    await expectProblem(await upload(request, multipart([{ name: 'image', filename: 'image.png', contentType: 'image/png', content: fixtureImage }])), 400);
+    await expectProblem(
+      await upload(
+        request,
+        multipart([{ name: 'image', filename: 'image.png', contentType: 'image/png', content: fixtureImage }]),
+      ),
+      400,
+    );
   });
 
   test('two files answer 400 and store neither', async ({ request }) => {
@@ -251,37 +386,68 @@ test.describe('uploads', () => {
   });
 
   test('a zero-byte file answers 400', async ({ request }) => {
-    await expectProblem(await upload(request, multipart([{ name: 'file', filename: 'empty.png', contentType: 'image/png', content: Buffer.alloc(0) }])), 400);
+    await expectProblem(
+      await upload(
+        request,
+        multipart([{ name: 'file', filename: 'empty.png', contentType: 'image/png', content: Buffer.alloc(0) }]),
+      ),
+      400,
+    );
   });
 
   test('a truncated multipart body answers 400 and stores nothing', async ({ request }) => {
     const before = await listNames(request, owner.token);
     const whole = multipart([{ name: 'file', filename: 'image.png', contentType: 'image/png', content: fixtureImage }]);
-    await expectProblem(await upload(request, { ...whole, body: whole.body.subarray(0, whole.body.length - 200) }), 400);
+    await expectProblem(
+      await upload(request, { ...whole, body: whole.body.subarray(0, whole.body.length - 200) }),
+      400,
+    );
     expect(await listNames(request, owner.token)).toEqual(before);
   });
 
   test('multipart without a boundary answers 400', async ({ request }) => {
-    await expectProblem(await upload(request, { ...multipart([{ name: 'file', filename: 'image.png', content: fixtureImage }]), contentType: 'multipart/form-data' }), 400);
+    await expectProblem(
+      await upload(request, {
+        ...multipart([{ name: 'file', filename: 'image.png', content: fixtureImage }]),
+        contentType: 'multipart/form-data',
+      }),
+      400,
+    );
   });
 
   test('a JSON body answers 415', async ({ request }) => {
-    await expectProblem(await request.post('/upload', { headers: { ...bearer(owner.token), ...json }, data: '{"file": "image.png"}' }), 415);
+    await expectProblem(
+      await request.post('/upload', { headers: { ...bearer(owner.token), ...json }, data: '{"file": "image.png"}' }),
+      415,
+    );
   });
 
   for (const [name, content] of [
     ['HTML named image.png', Buffer.from('<html><script>alert(1)</script></html>')],
-    ['an SVG (script-capable) named image.png', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')],
+    [
+      'an SVG (script-capable) named image.png',
+      Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    ],
     ['a PDF named image.png', Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2_000, 0x20)])],
   ] as const) {
     test(`${name}, declared image/png, answers 415`, async ({ request }) => {
-      await expectProblem(await upload(request, multipart([{ name: 'file', filename: 'image.png', contentType: 'image/png', content }])), 415);
+      await expectProblem(
+        await upload(request, multipart([{ name: 'file', filename: 'image.png', contentType: 'image/png', content }])),
+        415,
+      );
     });
   }
 
   test('the stored content type is the sniffed one, not the declared one', async ({ request }) => {
-    const gif = Buffer.concat([Buffer.from('GIF89a'), Buffer.from([1, 0, 1, 0, 0, 0, 0]), Buffer.from(',\0\0\0\0\x01\0\x01\0\0\x02\x02D\x01\0;', 'latin1')]);
-    const response = await upload(request, multipart([{ name: 'file', filename: 'photo.jpg', contentType: 'image/jpeg', content: gif }]));
+    const gif = Buffer.concat([
+      Buffer.from('GIF89a'),
+      Buffer.from([1, 0, 1, 0, 0, 0, 0]),
+      Buffer.from(',\0\0\0\0\x01\0\x01\0\0\x02\x02D\x01\0;', 'latin1'),
+    ]);
+    const response = await upload(
+      request,
+      multipart([{ name: 'file', filename: 'photo.jpg', contentType: 'image/jpeg', content: gif }]),
+    );
     expect(response.status()).toBe(201);
     const { filename } = (await response.json()) as { filename: string };
     const download = await request.get(`/images/${filename}`, { headers: bearer(owner.token) });
@@ -307,20 +473,32 @@ test.describe('uploads', () => {
     ['non-Latin Unicode', '写真 ☃.png'],
   ] as const) {
     test(`a file name with ${name} is stored under a safe name`, async ({ request }) => {
-      const response = await upload(request, multipart([{ name: 'file', filename: hostile, contentType: 'image/png', content: fixtureImage }]));
+      const response = await upload(
+        request,
+        multipart([{ name: 'file', filename: hostile, contentType: 'image/png', content: fixtureImage }]),
+      );
       expect(response.status()).toBe(201);
       const { filename } = (await response.json()) as { filename: string };
       expect(filename).toMatch(/^[0-9a-f-]{36}_[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/);
       expect(filename).not.toContain('..');
-      expect((await request.get(`/images/${encodeURIComponent(filename)}`, { headers: bearer(owner.token) })).status()).toBe(200);
+      expect(
+        (await request.get(`/images/${encodeURIComponent(filename)}`, { headers: bearer(owner.token) })).status(),
+      ).toBe(200);
     });
   }
 });
 
 test.describe('retrieval', () => {
-  for (const path of ['/images/../../etc/passwd', '/images/..%2F..%2Fetc%2Fpasswd', '/images/%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/images/..%5c..%5cwindows%5cwin.ini']) {
+  for (const path of [
+    '/images/../../etc/passwd',
+    '/images/..%2F..%2Fetc%2Fpasswd',
+    '/images/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/images/..%5c..%5cwindows%5cwin.ini',
+  ]) {
     test(`traversal ${path} answers 404`, async () => {
-      const response = await rawRequest(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${owner.token}\r\nConnection: close\r\n\r\n`);
+      const response = await rawRequest(
+        `GET ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${owner.token}\r\nConnection: close\r\n\r\n`,
+      );
       expect(response.status).toBe(404);
       expect(response.headers.toLowerCase()).toContain('content-type: application/problem+json');
       expect(JSON.parse(response.body)).toMatchObject({ status: 404 });
@@ -328,7 +506,9 @@ test.describe('retrieval', () => {
   }
 
   test('an unknown name answers 404', async ({ request }) => {
-    const response = await request.get(`/images/${owner.filename.replace(/^[0-9a-f]{8}/, 'ffffffff')}`, { headers: bearer(owner.token) });
+    const response = await request.get(`/images/${owner.filename.replace(/^[0-9a-f]{8}/, 'ffffffff')}`, {
+      headers: bearer(owner.token),
+    });
     await expectProblem(response, 404);
     await expectContract(response, 'get', '/images/{filename}');
   });
@@ -343,7 +523,9 @@ test.describe('retrieval', () => {
   });
 
   test('oversized headers answer 431 problem+json', async () => {
-    const response = await rawRequest(`GET /images HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(32 * 1024)}\r\nConnection: close\r\n\r\n`);
+    const response = await rawRequest(
+      `GET /images HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(32 * 1024)}\r\nConnection: close\r\n\r\n`,
+    );
     expect(response.status).toBe(431);
     expect(response.headers.toLowerCase()).toContain('content-type: application/problem+json');
     expect(JSON.parse(response.body)).toMatchObject({ status: 431 });
@@ -361,8 +543,15 @@ test.describe('response headers', () => {
 
   test('no CORS headers unless origins are configured, not even for a preflight', async ({ request }) => {
     const origin = { Origin: 'https://evil.example' };
-    expect((await request.get('/images', { headers: { ...origin, ...bearer(owner.token) } })).headers()['access-control-allow-origin']).toBeUndefined();
-    const preflight = await request.fetch('/images', { method: 'OPTIONS', headers: { ...origin, 'Access-Control-Request-Method': 'GET' } });
+    expect(
+      (await request.get('/images', { headers: { ...origin, ...bearer(owner.token) } })).headers()[
+        'access-control-allow-origin'
+      ],
+    ).toBeUndefined();
+    const preflight = await request.fetch('/images', {
+      method: 'OPTIONS',
+      headers: { ...origin, 'Access-Control-Request-Method': 'GET' },
+    });
     expect(preflight.headers()['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -370,5 +559,7 @@ test.describe('response headers', () => {
 async function listNames(request: APIRequestContext, token: string): Promise<string[]> {
   const response = await request.get('/images?limit=100', { headers: bearer(token) });
   expect(response.status()).toBe(200);
-  return ((await response.json()) as { images: Array<{ filename: string }> }).images.map((image) => image.filename).sort();
+  return ((await response.json()) as { images: Array<{ filename: string }> }).images
+    .map((image) => image.filename)
+    .sort();
 }

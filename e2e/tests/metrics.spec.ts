@@ -13,7 +13,9 @@ async function scrape(url: string): Promise<Sample[]> {
 }
 
 const series = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
-  samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+  samples.filter(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
 
 test('every service exposes its metrics after real traffic, with bounded labels only', async ({ request }) => {
   const stack = runningStack();
@@ -22,25 +24,71 @@ test('every service exposes its metrics after real traffic, with bounded labels 
   const { filename } = await client.upload(token);
   await (await client.download(token, filename)).arrayBuffer(); // throws unless 200
   expect((await request.get('/images', { headers: { Authorization: 'Bearer forged' } })).status()).toBe(401);
-  expect((await request.post('/login', { data: { username: 'nobody-here', password: 'wrong-password' } })).status()).toBe(401);
+  expect(
+    (await request.post('/login', { data: { username: 'nobody-here', password: 'wrong-password' } })).status(),
+  ).toBe(401);
 
-  const [api, authService, imageService] = await Promise.all([scrape(stack.services.api.metrics), scrape(stack.services.auth.metrics), scrape(stack.services.image.metrics)]);
+  const [api, authService, imageService] = await Promise.all([
+    scrape(stack.services.api.metrics),
+    scrape(stack.services.auth.metrics),
+    scrape(stack.services.image.metrics),
+  ]);
 
   // HTTP server histograms with method, route template and status.
-  expect(series(api, 'http_server_request_duration_seconds_count', { http_request_method: 'POST', http_route: '/upload', http_response_status_code: '201' })[0]?.value).toBeGreaterThanOrEqual(1);
-  expect(series(api, 'http_server_request_duration_seconds_bucket', { http_route: '/images/:filename', le: '0.3' }).length).toBeGreaterThan(0);
-  expect(series(imageService, 'http_server_request_duration_seconds_count', { http_route: '/images' }).length).toBeGreaterThan(0);
-  expect(series(authService, 'http_server_request_duration_seconds_count', { http_route: '/login', http_response_status_code: '401' }).length).toBeGreaterThan(0);
+  expect(
+    series(api, 'http_server_request_duration_seconds_count', {
+      http_request_method: 'POST',
+      http_route: '/upload',
+      http_response_status_code: '201',
+    })[0]?.value,
+  ).toBeGreaterThanOrEqual(1);
+  expect(
+    series(api, 'http_server_request_duration_seconds_bucket', { http_route: '/images/:filename', le: '0.3' }).length,
+  ).toBeGreaterThan(0);
+  expect(
+    series(imageService, 'http_server_request_duration_seconds_count', { http_route: '/images' }).length,
+  ).toBeGreaterThan(0);
+  expect(
+    series(authService, 'http_server_request_duration_seconds_count', {
+      http_route: '/login',
+      http_response_status_code: '401',
+    }).length,
+  ).toBeGreaterThan(0);
 
   // Dependencies: other services, S3, PostgreSQL.
-  expect(series(api, 'http_client_request_duration_seconds_count', { 'server_address': 'image', http_response_status_code: '201' }).length).toBeGreaterThan(0);
-  expect(series(imageService, 's3_client_operation_duration_seconds_count', { s3_operation: 'PutObject', outcome: 'success' }).length).toBeGreaterThan(0);
-  expect(series(imageService, 's3_client_operation_duration_seconds_count', { s3_operation: 'GetObject', outcome: 'success' }).length).toBeGreaterThan(0);
-  expect(series(authService, 'db_client_operation_duration_seconds_count', { db_system_name: 'postgresql', db_operation_name: 'User.create', outcome: 'success' }).length).toBeGreaterThan(0);
+  expect(
+    series(api, 'http_client_request_duration_seconds_count', {
+      server_address: 'image',
+      http_response_status_code: '201',
+    }).length,
+  ).toBeGreaterThan(0);
+  expect(
+    series(imageService, 's3_client_operation_duration_seconds_count', {
+      s3_operation: 'PutObject',
+      outcome: 'success',
+    }).length,
+  ).toBeGreaterThan(0);
+  expect(
+    series(imageService, 's3_client_operation_duration_seconds_count', {
+      s3_operation: 'GetObject',
+      outcome: 'success',
+    }).length,
+  ).toBeGreaterThan(0);
+  expect(
+    series(authService, 'db_client_operation_duration_seconds_count', {
+      db_system_name: 'postgresql',
+      db_operation_name: 'User.create',
+      outcome: 'success',
+    }).length,
+  ).toBeGreaterThan(0);
 
   // Bytes, auth outcomes, key-set fetches.
-  expect(series(imageService, 'image_upload_size_bytes_total', { image_content_type: 'image/png' })[0]?.value).toBeGreaterThanOrEqual(fixtureImage.length);
-  expect(series(imageService, 'image_download_size_bytes_total', { image_content_type: 'image/png' })[0]?.value).toBeGreaterThanOrEqual(fixtureImage.length);
+  expect(
+    series(imageService, 'image_upload_size_bytes_total', { image_content_type: 'image/png' })[0]?.value,
+  ).toBeGreaterThanOrEqual(fixtureImage.length);
+  expect(
+    series(imageService, 'image_download_size_bytes_total', { image_content_type: 'image/png' })[0]?.value,
+  ).toBeGreaterThanOrEqual(fixtureImage.length);
   expect(series(authService, 'auth_login_attempts_total', { outcome: 'success' }).length).toBe(1);
   expect(series(authService, 'auth_login_attempts_total', { outcome: 'bad_credentials' }).length).toBe(1);
   expect(series(api, 'auth_token_rejections_total', { reason: 'malformed' }).length).toBe(1);

@@ -11,7 +11,10 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 test('the seed walk-through: register, login, upload image.png, retrieve it byte for byte', async ({ request }) => {
   const credentials = { username: uniqueUsername('testuser'), password: 'password123' };
 
-  const registered = await request.post('/register', { headers: { 'Content-Type': 'application/json' }, data: credentials });
+  const registered = await request.post('/register', {
+    headers: { 'Content-Type': 'application/json' },
+    data: credentials,
+  });
   expect(registered.status()).toBe(201);
   await expectContract(registered, 'post', '/register');
   expect(await registered.json()).toMatchObject({ username: credentials.username });
@@ -51,13 +54,17 @@ test('uploaded images can be listed, revalidated, read with HEAD and deleted', a
   const list = await request.get('/images', { headers: auth });
   expect(list.status()).toBe(200);
   await expectContract(list, 'get', '/images');
-  expect(((await list.json()) as { images: Array<{ filename: string }> }).images.map((entry) => entry.filename)).toEqual([filename]);
+  expect(
+    ((await list.json()) as { images: Array<{ filename: string }> }).images.map((entry) => entry.filename),
+  ).toEqual([filename]);
 
   const head = await request.head(`/images/${filename}`, { headers: auth });
   expect(head.status()).toBe(200);
   expect(head.headers()['content-length']).toBe(String(fixtureImage.length));
   const etag = head.headers()['etag'] ?? '';
-  expect((await request.get(`/images/${filename}`, { headers: { ...auth, 'If-None-Match': etag } })).status()).toBe(304);
+  expect((await request.get(`/images/${filename}`, { headers: { ...auth, 'If-None-Match': etag } })).status()).toBe(
+    304,
+  );
 
   const deleted = await request.delete(`/images/${filename}`, { headers: auth });
   expect(deleted.status()).toBe(204);

@@ -8,17 +8,33 @@ import { parse } from 'yaml';
 import { validateCustomResource } from './lib/crd.ts';
 import { mergePatch, renderTemplate, renderValue } from './lib/gotemplate.ts';
 import { gatewayApiVersion } from './lib/gateway-api.ts';
-import { applicationSet, environments, type K8sObject, must, parseDocuments, readText, renderEnvironment, repoRoot } from './lib/repo.ts';
+import {
+  applicationSet,
+  environments,
+  type K8sObject,
+  must,
+  parseDocuments,
+  readText,
+  renderEnvironment,
+  repoRoot,
+} from './lib/repo.ts';
 
 type Application = K8sObject & {
   spec: {
     project: string;
-    source: { repoURL: string; path: string; targetRevision: string; helm: { valueFiles: string[]; releaseName: string } };
+    source: {
+      repoURL: string;
+      path: string;
+      targetRevision: string;
+      helm: { valueFiles: string[]; releaseName: string };
+    };
     destination: { name?: string; server?: string; namespace: string };
     syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean }; retry?: unknown };
   };
 };
-type Project = K8sObject & { spec: { sourceRepos: string[]; destinations: { name?: string; server?: string; namespace: string }[] } };
+type Project = K8sObject & {
+  spec: { sourceRepos: string[]; destinations: { name?: string; server?: string; namespace: string }[] };
+};
 
 function generate(): Application[] {
   const set = applicationSet();
@@ -45,7 +61,8 @@ describe('ArgoCD ApplicationSet', () => {
   test('generates one Application per component and environment', () => {
     assert.equal(apps.length, 20);
     assert.equal(new Set(apps.map((a) => a.metadata.name)).size, apps.length, 'names are unique');
-    for (const env of environments) assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 10);
+    for (const env of environments)
+      assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 10);
   });
 
   for (const app of apps) {
@@ -60,7 +77,8 @@ describe('ArgoCD ApplicationSet', () => {
         for (const file of app.spec.source.helm.valueFiles) {
           const path = file.replace(/^secrets:\/\//, '');
           assert.ok(existsSync(join(chart, path)), `${file} (relative to the chart)`);
-          if (file.startsWith('secrets://')) assert.match(readText(join(app.spec.source.path, path)), /^sops:/m, `${file} is SOPS-encrypted`);
+          if (file.startsWith('secrets://'))
+            assert.match(readText(join(app.spec.source.path, path)), /^sops:/m, `${file} is SOPS-encrypted`);
         }
       });
 
@@ -68,14 +86,23 @@ describe('ArgoCD ApplicationSet', () => {
         const project = projects.find((p) => p.metadata.name === app.spec.project);
         assert.ok(project, `AppProject ${app.spec.project}`);
         assert.ok(project.spec.sourceRepos.includes(app.spec.source.repoURL), 'source repository allowed');
-        assert.ok(project.spec.destinations.some((d) => d.namespace === app.spec.destination.namespace && d.name === app.spec.destination.name),
-          `destination ${app.spec.destination.name}/${app.spec.destination.namespace} allowed`);
+        assert.ok(
+          project.spec.destinations.some(
+            (d) => d.namespace === app.spec.destination.namespace && d.name === app.spec.destination.name,
+          ),
+          `destination ${app.spec.destination.name}/${app.spec.destination.namespace} allowed`,
+        );
       });
 
       test('syncs as its environment should', () => {
         const env = must(app.metadata.labels)['platform/env'];
         if (env === 'dev') assert.deepEqual(app.spec.syncPolicy?.automated, { prune: true, selfHeal: true });
-        else assert.equal(app.spec.syncPolicy?.automated, undefined, 'prod is synced after a reviewed change, not automatically');
+        else
+          assert.equal(
+            app.spec.syncPolicy?.automated,
+            undefined,
+            'prod is synced after a reviewed change, not automatically',
+          );
         assert.ok(app.spec.syncPolicy?.retry, 'retries with backoff');
         assert.match(app.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '', /^\d+$/);
       });
@@ -83,11 +110,20 @@ describe('ArgoCD ApplicationSet', () => {
   }
 
   test('sync waves order secrets and namespaces, data and the edge, migrations, services, SLO rules', () => {
-    const wave = (component: string): number => Number(must(must(apps.find((a) => a.metadata.labels?.['platform/component'] === component)).metadata.annotations)['argocd.argoproj.io/sync-wave']);
+    const wave = (component: string): number =>
+      Number(
+        must(must(apps.find((a) => a.metadata.labels?.['platform/component'] === component)).metadata.annotations)[
+          'argocd.argoproj.io/sync-wave'
+        ],
+      );
     assert.ok(wave('platform') < wave('postgres') && wave('secrets') < wave('postgres'));
-    assert.ok(wave('platform') < wave('edge') && wave('edge') < wave('api'), 'the edge after its namespace and issuer, before the route it serves');
+    assert.ok(
+      wave('platform') < wave('edge') && wave('edge') < wave('api'),
+      'the edge after its namespace and issuer, before the route it serves',
+    );
     assert.ok(wave('postgres') < wave('migrations') && wave('minio') < wave('migrations'));
-    for (const service of ['auth', 'image', 'api']) assert.ok(wave('migrations') < wave(service) && wave(service) < wave('slo'));
+    for (const service of ['auth', 'image', 'api'])
+      assert.ok(wave('migrations') < wave(service) && wave(service) < wave('slo'));
   });
 
   test('prod runs the image tags pinned in helm/env/prod (no floating tags)', () => {
@@ -100,22 +136,42 @@ describe('ArgoCD ApplicationSet', () => {
   test('the AppProject for the platform allows only the platform namespaces and exactly the kinds the charts render', () => {
     const platform = must(projects.find((p) => p.metadata.name === 'platform'));
     const namespaces = new Set(platform.spec.destinations.map((d) => d.namespace));
-    assert.deepEqual([...namespaces].sort(), ['api-ns', 'auth-ns', 'cert-manager', 'data-ns', 'image-ns', 'ingress-ns', 'monitoring-ns']);
+    assert.deepEqual([...namespaces].sort(), [
+      'api-ns',
+      'auth-ns',
+      'cert-manager',
+      'data-ns',
+      'image-ns',
+      'ingress-ns',
+      'monitoring-ns',
+    ]);
     assert.ok(!JSON.stringify(platform.spec).includes('"*"'), 'no wildcards');
     type Kinds = { group: string; kind: string }[];
     const whitelist = (list: Kinds): string[] => list.map((k) => `${k.group}/${k.kind}`).sort();
     const spec = platform.spec as unknown as { clusterResourceWhitelist: Kinds; namespaceResourceWhitelist: Kinds };
     const rendered = environments.flatMap((env) => renderEnvironment(env));
     // Cluster-scoped objects are the ones the charts give no namespace.
-    const kinds = (clusterScoped: boolean): string[] => [...new Set(rendered.filter((o) => (o.metadata.namespace === undefined) === clusterScoped)
-      .map((o) => `${o.apiVersion.includes('/') ? must(o.apiVersion.split('/')[0]) : ''}/${o.kind}`))].sort();
+    const kinds = (clusterScoped: boolean): string[] =>
+      [
+        ...new Set(
+          rendered
+            .filter((o) => (o.metadata.namespace === undefined) === clusterScoped)
+            .map((o) => `${o.apiVersion.includes('/') ? must(o.apiVersion.split('/')[0]) : ''}/${o.kind}`),
+        ),
+      ].sort();
     assert.deepEqual(whitelist(spec.clusterResourceWhitelist), kinds(true), 'cluster-scoped kinds');
     assert.deepEqual(whitelist(spec.namespaceResourceWhitelist), kinds(false), 'namespaced kinds');
   });
 });
 
 describe('ArgoCD add-ons', () => {
-  type Source = { repoURL: string; chart?: string; path?: string; targetRevision: string; helm?: { valueFiles: string[] } };
+  type Source = {
+    repoURL: string;
+    chart?: string;
+    path?: string;
+    targetRevision: string;
+    helm?: { valueFiles: string[] };
+  };
   type AddOn = { spec: { project: string; source?: Source; sources?: Source[] } };
   const addOns = readdirSync(join(repoRoot, 'argocd/addons'));
   const addOnsProject = must(projects.find((p) => p.metadata.name === 'platform-addons'));
@@ -131,13 +187,20 @@ describe('ArgoCD add-ons', () => {
       const upstream = must(sources.find((s) => s.chart ?? s.path));
       assert.match(upstream.targetRevision, /^v?\d+\.\d+\.\d+$/);
       for (const source of sources) assert.ok(addOnsProject.spec.sourceRepos.includes(source.repoURL), source.repoURL);
-      for (const file of upstream.helm?.valueFiles ?? []) assert.ok(existsSync(join(repoRoot, file.replace(/^\$values\//, ''))), file);
+      for (const file of upstream.helm?.valueFiles ?? [])
+        assert.ok(existsSync(join(repoRoot, file.replace(/^\$values\//, ''))), file);
     });
   }
 
   test('gateway-api.yaml installs the standard-channel CRDs of the release the edge implements, and never prunes them', () => {
-    const [app] = parseDocuments(readText('argocd/addons/gateway-api.yaml')) as unknown as (AddOn & { spec: { syncPolicy: { automated: { prune: boolean }; syncOptions: string[] } } })[];
-    assert.deepEqual(must(app).spec.source, { repoURL: 'https://github.com/kubernetes-sigs/gateway-api.git', targetRevision: gatewayApiVersion, path: 'config/crd/standard' });
+    const [app] = parseDocuments(readText('argocd/addons/gateway-api.yaml')) as unknown as (AddOn & {
+      spec: { syncPolicy: { automated: { prune: boolean }; syncOptions: string[] } };
+    })[];
+    assert.deepEqual(must(app).spec.source, {
+      repoURL: 'https://github.com/kubernetes-sigs/gateway-api.git',
+      targetRevision: gatewayApiVersion,
+      path: 'config/crd/standard',
+    });
     assert.equal(must(app).spec.syncPolicy.automated.prune, false, 'deleting a CRD deletes every object of its kind');
     assert.ok(must(app).spec.syncPolicy.syncOptions.includes('ServerSideApply=true'));
   });

@@ -22,12 +22,19 @@ describe('Dockerfile (one for the three services and the migration Job)', () => 
     assert.match(text, /^ARG NODE_IMAGE=node:24\.\d+\.\d+-\w+-slim(@sha256:[0-9a-f]{64})?$/m);
     const stages = instructions.filter((l) => l.startsWith('FROM '));
     assert.ok(stages.length >= 2, 'multi-stage');
-    assert.ok(stages.every((l) => l.startsWith('FROM ${NODE_IMAGE} AS ')), 'every stage uses the pinned base');
+    assert.ok(
+      stages.every((l) => l.startsWith('FROM ${NODE_IMAGE} AS ')),
+      'every stage uses the pinned base',
+    );
   });
 
   test('one image per service, chosen by the SERVICE build argument; runtime is the default (last) target', () => {
     assert.match(stage('deps'), /^ARG SERVICE$/m);
-    assert.match(stage('deps'), /case "\$SERVICE" in api\|auth\|image\)/, 'an unknown or missing SERVICE fails the build');
+    assert.match(
+      stage('deps'),
+      /case "\$SERVICE" in api\|auth\|image\)/,
+      'an unknown or missing SERVICE fails the build',
+    );
     assert.match(must(instructions.filter((l) => l.startsWith('FROM ')).at(-1)), / AS runtime$/);
   });
 
@@ -38,7 +45,11 @@ describe('Dockerfile (one for the three services and the migration Job)', () => 
     assert.match(runtime, /^WORKDIR \/app\/services\/\$\{SERVICE\}$/m);
     assert.match(runtime, /^CMD \["node", "src\/main\.ts"\]$/m, 'exec form: node is PID 1 and gets SIGTERM');
     assert.match(runtime, /^COPY --from=deps \/app\/node_modules node_modules$/m);
-    assert.doesNotMatch(runtime, /COPY --from=build \/app\/node_modules/, 'no build-stage dependencies in the runtime image');
+    assert.doesNotMatch(
+      runtime,
+      /COPY --from=build \/app\/node_modules/,
+      'no build-stage dependencies in the runtime image',
+    );
     assert.match(runtime, /HOST=0\.0\.0\.0/);
   });
 
@@ -47,9 +58,15 @@ describe('Dockerfile (one for the three services and the migration Job)', () => 
     const manifests = workspaces.flatMap((pattern) => {
       if (!pattern.endsWith('/*')) return [`${pattern}/package.json`];
       const dir = pattern.slice(0, -2);
-      return readdirSync(join(repoRoot, dir)).filter((name) => existsSync(join(repoRoot, dir, name, 'package.json'))).map((name) => `${dir}/${name}/package.json`);
+      return readdirSync(join(repoRoot, dir))
+        .filter((name) => existsSync(join(repoRoot, dir, name, 'package.json')))
+        .map((name) => `${dir}/${name}/package.json`);
     });
-    for (const manifest of manifests) assert.ok(stage('manifests').includes(`COPY ${manifest} ${manifest.replace(/package\.json$/, '')}`), `manifests copies ${manifest}`);
+    for (const manifest of manifests)
+      assert.ok(
+        stage('manifests').includes(`COPY ${manifest} ${manifest.replace(/package\.json$/, '')}`),
+        `manifests copies ${manifest}`,
+      );
     for (const name of ['deps', 'build']) {
       const text = stage(name);
       assert.match(text, /npm ci /);
@@ -60,22 +77,44 @@ describe('Dockerfile (one for the three services and the migration Job)', () => 
   test('the Prisma client is generated in a build stage and ships only with the database package (auth, image)', () => {
     assert.match(stage('build'), /^RUN npx prisma generate$/m);
     const app = stage('app');
-    assert.match(app, /^COPY --from=build \/app\/packages\/database\/src\/generated packages\/database\/src\/generated$/m);
+    assert.match(
+      app,
+      /^COPY --from=build \/app\/packages\/database\/src\/generated packages\/database\/src\/generated$/m,
+    );
     // Workspace packages npm did not link for the service (api: packages/database) are removed with what they hold.
     assert.match(app, /\[ -e "node_modules\/@platform\/\$\{package#packages\/\}" \] \|\| rm -r "\$package"/);
-    for (const service of ['auth', 'image']) assert.ok('@platform/database' in (JSON.parse(readText(`services/${service}/package.json`)) as { dependencies: Record<string, string> }).dependencies, service);
-    assert.ok(!('@platform/database' in (JSON.parse(readText('services/api/package.json')) as { dependencies: Record<string, string> }).dependencies), 'api');
+    for (const service of ['auth', 'image'])
+      assert.ok(
+        '@platform/database' in
+          (JSON.parse(readText(`services/${service}/package.json`)) as { dependencies: Record<string, string> })
+            .dependencies,
+        service,
+      );
+    assert.ok(
+      !(
+        '@platform/database' in
+        (JSON.parse(readText('services/api/package.json')) as { dependencies: Record<string, string> }).dependencies
+      ),
+      'api',
+    );
   });
 
   test('.dockerignore keeps node_modules, git, generated code and secrets out of the build context', () => {
     const ignore = readText('.dockerignore').split('\n');
-    for (const pattern of ['**/node_modules', '.git', '**/generated', '**/*.pem', 'helm', '.dev']) assert.ok(ignore.includes(pattern), pattern);
+    for (const pattern of ['**/node_modules', '.git', '**/generated', '**/*.pem', 'helm', '.dev'])
+      assert.ok(ignore.includes(pattern), pattern);
   });
 });
 
 describe('scripts', () => {
   test('setup-kind.sh, bootstrap-argocd.sh, promote and the image build scripts are valid bash', () => {
-    for (const script of ['scripts/setup-kind.sh', 'scripts/bootstrap-argocd.sh', 'scripts/promote', 'scripts/images/build.sh', 'scripts/images/podman.sh']) {
+    for (const script of [
+      'scripts/setup-kind.sh',
+      'scripts/bootstrap-argocd.sh',
+      'scripts/promote',
+      'scripts/images/build.sh',
+      'scripts/images/podman.sh',
+    ]) {
       execFileSync('bash', ['-n', join(repoRoot, script)]);
     }
   });
@@ -88,7 +127,10 @@ describe('scripts', () => {
     }
     assert.match(script, /disableDefaultCNI: true/, 'Calico, not kindnet, so NetworkPolicies are enforced');
     const podCIDR = must(/POD_CIDR=(\S+)/.exec(script))[1];
-    assert.ok(readText('helm/charts/platform/values.yaml').includes(`podCIDR: ${podCIDR}`), 'the policies know the pod CIDR');
+    assert.ok(
+      readText('helm/charts/platform/values.yaml').includes(`podCIDR: ${podCIDR}`),
+      'the policies know the pod CIDR',
+    );
     assert.doesNotMatch(script, /ingress-nginx|hostPort: *true/);
   });
 
@@ -97,14 +139,25 @@ describe('scripts', () => {
     const values = parse(readText('helm/charts/edge/values.yaml')) as { nodePorts: { http: number; https: number } };
     // The script reads the node ports from the chart's values: evaluate its reader the way bash will.
     const reader = must(/^node_port\(\) \{.*\}$/m.exec(script))[0];
-    const ports = execFileSync('bash', ['-c', `${reader}; echo $(node_port http) $(node_port https)`], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const ports = execFileSync('bash', ['-c', `${reader}; echo $(node_port http) $(node_port https)`], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
     assert.equal(ports, `${values.nodePorts.http} ${values.nodePorts.https}`);
     assert.match(script, /\{ containerPort: \$HTTP_NODE_PORT, hostPort: 80, protocol: TCP \}/);
     assert.match(script, /\{ containerPort: \$HTTPS_NODE_PORT, hostPort: 443, protocol: TCP \}/);
     const at = (pattern: RegExp): number => must(pattern.exec(script), String(pattern)).index;
-    const crds = at(/kubectl apply --server-side -f "https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/\$\(addon_version gateway-api\)\/standard-install\.yaml"/);
+    const crds = at(
+      /kubectl apply --server-side -f "https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/\$\(addon_version gateway-api\)\/standard-install\.yaml"/,
+    );
     const edge = at(/helm upgrade --install edge helm\/charts\/edge -n ingress-ns -f helm\/env\/dev\/edge\.yaml/);
-    for (const before of [crds, at(/helm upgrade --install cert-manager/), at(/helm upgrade --install platform /), at(/helm upgrade --install kps/)]) assert.ok(before < edge);
+    for (const before of [
+      crds,
+      at(/helm upgrade --install cert-manager/),
+      at(/helm upgrade --install platform /),
+      at(/helm upgrade --install kps/),
+    ])
+      assert.ok(before < edge);
   });
 
   test('promote checks the release exists, changes exactly one line per file and commits it on a branch', () => {
@@ -112,21 +165,52 @@ describe('scripts', () => {
     mkdirSync(join(dir, 'scripts'));
     // A stand-in registry client (the real one, against a real registry, is in npm run test:gitops): it knows 1.2.3.
     const bin = mkdtempSync(join(tmpdir(), 'promote-bin-'));
-    writeFileSync(join(bin, 'skopeo'), '#!/bin/sh\necho "$@" >> "$(dirname "$0")/calls"\ncase "$*" in *:1.2.3) exit 0 ;; esac\necho "msg=manifest unknown" >&2; exit 1\n', { mode: 0o755 });
+    writeFileSync(
+      join(bin, 'skopeo'),
+      '#!/bin/sh\necho "$@" >> "$(dirname "$0")/calls"\ncase "$*" in *:1.2.3) exit 0 ;; esac\necho "msg=manifest unknown" >&2; exit 1\n',
+      { mode: 0o755 },
+    );
     cpSync(join(repoRoot, 'scripts/promote'), join(dir, 'scripts/promote'));
-    cpSync(join(repoRoot, 'helm'), join(dir, 'helm'), { recursive: true, filter: (src) => !src.includes('/charts/') || !/\/charts\/[^/]+\/charts(\/|$)/.test(src) });
-    const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd: dir, encoding: 'utf8' });
+    cpSync(join(repoRoot, 'helm'), join(dir, 'helm'), {
+      recursive: true,
+      filter: (src) => !src.includes('/charts/') || !/\/charts\/[^/]+\/charts(\/|$)/.test(src),
+    });
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
     git('init', '-q', '-b', 'main');
     git('add', '.');
     git('commit', '-q', '-m', 'base');
-    const env = { ...process.env, PATH: `${bin}:${toolsBin}:${process.env['PATH']}`, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
-    assert.throws(() => execFileSync('bash', ['scripts/promote', 'auth', '9.9.9'], { cwd: dir, stdio: 'pipe', env }), /does not exist \(nothing changed\)/, 'refuses a release that is not in its registry');
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${toolsBin}:${process.env['PATH']}`,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@e',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@e',
+    };
+    assert.throws(
+      () => execFileSync('bash', ['scripts/promote', 'auth', '9.9.9'], { cwd: dir, stdio: 'pipe', env }),
+      /does not exist \(nothing changed\)/,
+      'refuses a release that is not in its registry',
+    );
     assert.equal(git('status', '--porcelain').trim(), '', 'and changes nothing');
     execFileSync('bash', ['scripts/promote', 'auth', '1.2.3'], { cwd: dir, encoding: 'utf8', stdio: 'pipe', env });
-    assert.match(readFileSync(join(bin, 'calls'), 'utf8'), /inspect --raw docker:\/\/registry\.example\.com\/platform\/auth:1\.2\.3\n.*docker:\/\/registry\.example\.com\/platform\/migrate:1\.2\.3/);
+    assert.match(
+      readFileSync(join(bin, 'calls'), 'utf8'),
+      /inspect --raw docker:\/\/registry\.example\.com\/platform\/auth:1\.2\.3\n.*docker:\/\/registry\.example\.com\/platform\/migrate:1\.2\.3/,
+    );
     assert.equal(git('branch', '--show-current').trim(), 'promote/auth-1.2.3');
-    assert.equal(git('diff', '--numstat', 'main', 'HEAD').trim(), '1\t1\thelm/env/prod/auth.yaml\n1\t1\thelm/env/prod/migrations.yaml');
+    assert.equal(
+      git('diff', '--numstat', 'main', 'HEAD').trim(),
+      '1\t1\thelm/env/prod/auth.yaml\n1\t1\thelm/env/prod/migrations.yaml',
+    );
     assert.match(git('show', 'HEAD:helm/env/prod/auth.yaml'), /^ {2}tag: "1\.2\.3"$/m);
-    assert.throws(() => execFileSync('bash', ['scripts/promote', 'api', 'latest'], { cwd: dir, stdio: 'pipe' }), 'refuses a non-version');
+    assert.throws(
+      () => execFileSync('bash', ['scripts/promote', 'api', 'latest'], { cwd: dir, stdio: 'pipe' }),
+      'refuses a non-version',
+    );
   });
 });

@@ -3,15 +3,38 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { environments, type K8sObject, must, podTemplate, readYaml, render, renderEnvironment, toolFails } from './lib/repo.ts';
+import {
+  environments,
+  type K8sObject,
+  must,
+  podTemplate,
+  readYaml,
+  render,
+  renderEnvironment,
+  toolFails,
+} from './lib/repo.ts';
 
-type EntryPoint = { address: string; transport?: { lifeCycle?: { requestAcceptGraceTimeout?: string; graceTimeOut?: string }; respondingTimeouts?: { readTimeout?: string } }; forwardedHeaders?: unknown };
+type EntryPoint = {
+  address: string;
+  transport?: {
+    lifeCycle?: { requestAcceptGraceTimeout?: string; graceTimeOut?: string };
+    respondingTimeouts?: { readTimeout?: string };
+  };
+  forwardedHeaders?: unknown;
+};
 type StaticConfig = {
   entryPoints: Record<string, EntryPoint>;
   providers: Record<string, { namespaces?: string[]; experimentalChannel?: boolean }>;
   api?: unknown;
   ping: { entryPoint: string };
-  metrics: { prometheus: { entryPoint: string; addEntryPointsLabels?: boolean; addRoutersLabels?: boolean; addServicesLabels?: boolean } };
+  metrics: {
+    prometheus: {
+      entryPoint: string;
+      addEntryPointsLabels?: boolean;
+      addRoutersLabels?: boolean;
+      addServicesLabels?: boolean;
+    };
+  };
   log: { format: string };
   accessLog: { format: string; fields: { headers: { defaultMode: string } } };
 };
@@ -27,8 +50,13 @@ for (const env of environments) {
   describe(`edge (${env})`, () => {
     const objects = renderEnvironment(env);
     const find = (kind: string, namespace: string | undefined, name: string): K8sObject =>
-      must(objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace), `${kind} ${namespace ?? ''}/${name}`);
-    const config = parse(must((find('ConfigMap', 'ingress-ns', 'edge')['data'] as Record<string, string>)['traefik.yaml'])) as StaticConfig;
+      must(
+        objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace),
+        `${kind} ${namespace ?? ''}/${name}`,
+      );
+    const config = parse(
+      must((find('ConfigMap', 'ingress-ns', 'edge')['data'] as Record<string, string>)['traefik.yaml']),
+    ) as StaticConfig;
     const deployment = find('Deployment', 'ingress-ns', 'edge');
     const pod = must(podTemplate(deployment));
     const container = must(pod.spec.containers[0]);
@@ -38,11 +66,17 @@ for (const env of environments) {
     test('runs Traefik v3.6.12 with this configuration file', () => {
       assert.match(container.image, /^(docker\.io\/library\/)?traefik:v3\.6\.12$/);
       assert.deepEqual((container as { args?: string[] }).args, ['--configFile=/etc/traefik/traefik.yaml']);
-      assert.ok((pod.metadata as { annotations?: Record<string, string> }).annotations?.['checksum/config'], 'a configuration change rolls the pods');
+      assert.ok(
+        (pod.metadata as { annotations?: Record<string, string> }).annotations?.['checksum/config'],
+        'a configuration change rolls the pods',
+      );
     });
 
     test('one entry point per container port, none privileged', () => {
-      assert.deepEqual(Object.fromEntries(Object.entries(config.entryPoints).map(([name, ep]) => [name, port(ep.address)])), containerPorts);
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(config.entryPoints).map(([name, ep]) => [name, port(ep.address)])),
+        containerPorts,
+      );
       assert.deepEqual(containerPorts, { web: 8000, websecure: 8443, metrics: 9100, ping: 8082 });
       for (const number of Object.values(containerPorts)) assert.ok(number >= 1024, `${number} needs no privilege`);
     });
@@ -54,10 +88,22 @@ for (const env of environments) {
     });
 
     test('each Gateway listener binds to the entry point with its port (Traefik matches them by port)', () => {
-      const listeners = (find('Gateway', 'ingress-ns', 'platform')['spec'] as { listeners: { name: string; port: number }[] }).listeners;
-      assert.deepEqual(Object.fromEntries(listeners.map((l) => [l.name, l.port])), { https: containerPorts['websecure'], http: containerPorts['web'] });
-      const gatewayClass = find('GatewayClass', undefined, (find('Gateway', 'ingress-ns', 'platform')['spec'] as { gatewayClassName: string }).gatewayClassName);
-      assert.equal((gatewayClass['spec'] as { controllerName: string }).controllerName, 'traefik.io/gateway-controller');
+      const listeners = (
+        find('Gateway', 'ingress-ns', 'platform')['spec'] as { listeners: { name: string; port: number }[] }
+      ).listeners;
+      assert.deepEqual(Object.fromEntries(listeners.map((l) => [l.name, l.port])), {
+        https: containerPorts['websecure'],
+        http: containerPorts['web'],
+      });
+      const gatewayClass = find(
+        'GatewayClass',
+        undefined,
+        (find('Gateway', 'ingress-ns', 'platform')['spec'] as { gatewayClassName: string }).gatewayClassName,
+      );
+      assert.equal(
+        (gatewayClass['spec'] as { controllerName: string }).controllerName,
+        'traefik.io/gateway-controller',
+      );
     });
 
     test('probes on /ping on its own entry point; metrics with entry point, router and service labels; JSON logs without headers', () => {
@@ -65,52 +111,87 @@ for (const env of environments) {
       for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
         assert.deepEqual((probe as { httpGet: unknown }).httpGet, { path: '/ping', port: 'ping' });
       }
-      assert.deepEqual(config.metrics.prometheus, { entryPoint: 'metrics', addEntryPointsLabels: true, addRoutersLabels: true, addServicesLabels: true });
+      assert.deepEqual(config.metrics.prometheus, {
+        entryPoint: 'metrics',
+        addEntryPointsLabels: true,
+        addRoutersLabels: true,
+        addServicesLabels: true,
+      });
       const monitor = find('ServiceMonitor', 'ingress-ns', 'edge');
       const service = find('Service', 'ingress-ns', 'edge-metrics');
       assert.equal((service['spec'] as { type: string }).type, 'ClusterIP', 'metrics stay inside the cluster');
       const selector = (monitor['spec'] as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
-      const monitored = objects.filter((o) => o.kind === 'Service' && Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v));
-      assert.deepEqual(monitored.map((s) => s.metadata.name), ['edge-metrics']);
+      const monitored = objects.filter(
+        (o) => o.kind === 'Service' && Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v),
+      );
+      assert.deepEqual(
+        monitored.map((s) => s.metadata.name),
+        ['edge-metrics'],
+      );
       assert.equal(config.log.format, 'json');
       assert.equal(config.accessLog.format, 'json');
       assert.equal(config.accessLog.fields.headers.defaultMode, 'drop', 'Authorization headers never reach the logs');
     });
 
     test('streams: no buffering middleware, 600 s to read a request body on websecure, clients cannot forge X-Forwarded-For', () => {
-      assert.equal(objects.filter((o) => o.apiVersion.startsWith('traefik.io/')).length, 0, 'no Traefik Middleware (buffering or other)');
+      assert.equal(
+        objects.filter((o) => o.apiVersion.startsWith('traefik.io/')).length,
+        0,
+        'no Traefik Middleware (buffering or other)',
+      );
       assert.equal(JSON.stringify(objects).includes('buffering'), false);
-      assert.ok(milliseconds(must(config.entryPoints['websecure']).transport?.respondingTimeouts?.readTimeout) >= 600_000);
-      for (const [name, ep] of Object.entries(config.entryPoints)) assert.equal(ep.forwardedHeaders, undefined, `${name} trusts no client's forwarded headers`);
+      assert.ok(
+        milliseconds(must(config.entryPoints['websecure']).transport?.respondingTimeouts?.readTimeout) >= 600_000,
+      );
+      for (const [name, ep] of Object.entries(config.entryPoints))
+        assert.equal(ep.forwardedHeaders, undefined, `${name} trusts no client's forwarded headers`);
     });
 
     test('drains like the services: unready first, then in-flight requests finish before the kubelet kills it', () => {
       for (const [name, ep] of Object.entries(config.entryPoints)) {
         const lifeCycle = must(ep.transport?.lifeCycle, `${name} lifeCycle`);
         const drain = milliseconds(lifeCycle.requestAcceptGraceTimeout) + milliseconds(lifeCycle.graceTimeOut);
-        assert.ok(must(pod.spec.terminationGracePeriodSeconds) * 1000 > drain, `${name}: terminationGracePeriodSeconds covers ${drain} ms`);
+        assert.ok(
+          must(pod.spec.terminationGracePeriodSeconds) * 1000 > drain,
+          `${name}: terminationGracePeriodSeconds covers ${drain} ms`,
+        );
         // The readiness probe sees /ping answer 503 well before Traefik stops accepting.
         const readiness = container.readinessProbe as { periodSeconds: number; failureThreshold: number };
-        assert.ok(readiness.periodSeconds * readiness.failureThreshold * 1000 < milliseconds(lifeCycle.requestAcceptGraceTimeout), `${name}: unready before it stops accepting`);
+        assert.ok(
+          readiness.periodSeconds * readiness.failureThreshold * 1000 <
+            milliseconds(lifeCycle.requestAcceptGraceTimeout),
+          `${name}: unready before it stops accepting`,
+        );
       }
       const graceTimeOut = milliseconds(must(config.entryPoints['websecure']).transport?.lifeCycle?.graceTimeOut);
       for (const service of ['api', 'image']) {
         const env = must(podTemplate(find('Deployment', `${service}-ns`, service))?.spec.containers[0]?.env);
         const grace = Number(must(env.find((e) => e.name === 'SHUTDOWN_GRACE_MS')).value);
-        assert.ok(graceTimeOut >= grace, `an in-flight ${service} request gets as long through a draining edge as in a draining ${service} (${grace} ms)`);
+        assert.ok(
+          graceTimeOut >= grace,
+          `an in-flight ${service} request gets as long through a draining edge as in a draining ${service} (${grace} ms)`,
+        );
       }
     });
 
     test('its service account token is mounted (it watches the API); no other pod gets one', () => {
       assert.equal(pod.spec['automountServiceAccountToken'], true);
       for (const workload of objects.filter((o) => podTemplate(o) && o !== deployment)) {
-        assert.equal(must(podTemplate(workload)).spec['automountServiceAccountToken'], false, `${workload.metadata.namespace}/${workload.metadata.name}`);
+        assert.equal(
+          must(podTemplate(workload)).spec['automountServiceAccountToken'],
+          false,
+          `${workload.metadata.namespace}/${workload.metadata.name}`,
+        );
       }
     });
 
-    test('RBAC: exactly what Traefik 3.6\'s Gateway API provider reads and writes; namespaced objects only where it watches', () => {
-      const rules = (name: string): string[] => (find('ClusterRole', undefined, name)['rules'] as Rule[])
-        .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g || 'core'}/${res}: ${r.verbs.join(',')}`))).sort();
+    test("RBAC: exactly what Traefik 3.6's Gateway API provider reads and writes; namespaced objects only where it watches", () => {
+      const rules = (name: string): string[] =>
+        (find('ClusterRole', undefined, name)['rules'] as Rule[])
+          .flatMap((r) =>
+            r.apiGroups.flatMap((g) => r.resources.map((res) => `${g || 'core'}/${res}: ${r.verbs.join(',')}`)),
+          )
+          .sort();
       assert.deepEqual(rules('edge'), [
         'core/namespaces: list,watch',
         'gateway.networking.k8s.io/gatewayclasses/status: update',
@@ -133,21 +214,37 @@ for (const env of environments) {
       ]);
       const account = { kind: 'ServiceAccount', name: 'edge', namespace: 'ingress-ns' };
       const clusterBindings = objects.filter((o) => o.kind === 'ClusterRoleBinding');
-      assert.deepEqual(clusterBindings.map((b) => [(b['roleRef'] as { name: string }).name, b['subjects']]), [['edge', [account]]]);
+      assert.deepEqual(
+        clusterBindings.map((b) => [(b['roleRef'] as { name: string }).name, b['subjects']]),
+        [['edge', [account]]],
+      );
       const bindings = objects.filter((o) => o.kind === 'RoleBinding');
       const watched = must(config.providers['kubernetesGateway']).namespaces;
-      assert.deepEqual(bindings.map((b) => b.metadata.namespace).sort(), [...must(watched, 'a namespace list: not the whole cluster')].sort());
-      for (const b of bindings) assert.deepEqual([(b['roleRef'] as { name: string }).name, b['subjects']], ['edge-namespaced', [account]]);
+      assert.deepEqual(
+        bindings.map((b) => b.metadata.namespace).sort(),
+        [...must(watched, 'a namespace list: not the whole cluster')].sort(),
+      );
+      for (const b of bindings)
+        assert.deepEqual([(b['roleRef'] as { name: string }).name, b['subjects']], ['edge-namespaced', [account]]);
     });
 
     test('watches its own namespace and those that may attach routes, whose backends its policy lets it reach', () => {
       const watched = must(must(config.providers['kubernetesGateway']).namespaces);
-      const routeNamespaces = [...new Set(objects.filter((o) => o.kind === 'HTTPRoute').map((r) => must(r.metadata.namespace)))];
+      const routeNamespaces = [
+        ...new Set(objects.filter((o) => o.kind === 'HTTPRoute').map((r) => must(r.metadata.namespace))),
+      ];
       assert.deepEqual([...watched].sort(), routeNamespaces.sort());
       const policy = find('NetworkPolicy', 'ingress-ns', 'edge');
-      const egress = (policy['spec'] as { egress: { to: { namespaceSelector?: { matchLabels: Record<string, string> } }[] }[] }).egress;
-      const reached = egress.flatMap((rule) => rule.to.flatMap((peer) => peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ?? []));
-      assert.deepEqual(reached, watched.filter((n) => n !== 'ingress-ns'));
+      const egress = (
+        policy['spec'] as { egress: { to: { namespaceSelector?: { matchLabels: Record<string, string> } }[] }[] }
+      ).egress;
+      const reached = egress.flatMap((rule) =>
+        rule.to.flatMap((peer) => peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ?? []),
+      );
+      assert.deepEqual(
+        reached,
+        watched.filter((n) => n !== 'ingress-ns'),
+      );
     });
   });
 }
@@ -156,31 +253,63 @@ describe('edge chart values', () => {
   const edge = { component: 'edge', namespace: 'ingress-ns', wave: '1', valuesScheme: '' };
 
   test('without cert-manager it renders no Certificate and uses the Secret it is given', () => {
-    const objects = render('dev', edge, ['--set', 'tls.certManager.enabled=false', '--set', 'tls.secretName=made-beforehand']);
+    const objects = render('dev', edge, [
+      '--set',
+      'tls.certManager.enabled=false',
+      '--set',
+      'tls.secretName=made-beforehand',
+    ]);
     assert.equal(objects.filter((o) => o.kind === 'Certificate').length, 0);
     const gateway = must(objects.find((o) => o.kind === 'Gateway'));
-    assert.match(JSON.stringify(gateway['spec']), /"certificateRefs":\[\{"group":"","kind":"Secret","name":"made-beforehand"\}\]/);
+    assert.match(
+      JSON.stringify(gateway['spec']),
+      /"certificateRefs":\[\{"group":"","kind":"Secret","name":"made-beforehand"\}\]/,
+    );
   });
 
   test('plain HTTP redirects to the HTTPS port clients use: 443 implied (kind), or the node port where they use it', () => {
     const redirect = (objects: K8sObject[]): unknown => {
       const route = must(objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'https-redirect'));
-      return (route['spec'] as { rules: { filters: { requestRedirect: unknown }[] }[] }).rules[0]?.filters[0]?.requestRedirect;
+      return (route['spec'] as { rules: { filters: { requestRedirect: unknown }[] }[] }).rules[0]?.filters[0]
+        ?.requestRedirect;
     };
     assert.deepEqual(redirect(render('dev', edge)), { scheme: 'https', statusCode: 301 });
-    assert.deepEqual(redirect(render('dev', edge, ['--set', 'gateway.publicHttpsPort=30443'])), { scheme: 'https', port: 30443, statusCode: 301 });
+    assert.deepEqual(redirect(render('dev', edge, ['--set', 'gateway.publicHttpsPort=30443'])), {
+      scheme: 'https',
+      port: 30443,
+      statusCode: 301,
+    });
   });
 
   test('refuses to render without a Secret name, saying what to do', () => {
-    const out = toolFails('helm', ['template', 'edge', 'helm/charts/edge', '--namespace', 'ingress-ns', '--set', 'tls.certManager.enabled=false', '--set', 'tls.secretName=']);
+    const out = toolFails('helm', [
+      'template',
+      'edge',
+      'helm/charts/edge',
+      '--namespace',
+      'ingress-ns',
+      '--set',
+      'tls.certManager.enabled=false',
+      '--set',
+      'tls.secretName=',
+    ]);
     assert.match(out, /tls\.secretName is required.*create it beforehand/);
   });
 
   test('the edge and the platform chart agree on where the API server is (outside the pod network)', () => {
     type ApiServer = { port: number; podCIDR: string };
-    const platform = readYaml<{ apiServer: ApiServer; edge: { namespace: string; podLabels: Record<string, string>; metricsPort: number } }>('helm/charts/platform/values.yaml');
-    const values = readYaml<{ networkPolicy: { apiServer: ApiServer }; ports: { metrics: number } }>('helm/charts/edge/values.yaml');
+    const platform = readYaml<{
+      apiServer: ApiServer;
+      edge: { namespace: string; podLabels: Record<string, string>; metricsPort: number };
+    }>('helm/charts/platform/values.yaml');
+    const values = readYaml<{ networkPolicy: { apiServer: ApiServer }; ports: { metrics: number } }>(
+      'helm/charts/edge/values.yaml',
+    );
     assert.deepEqual(values.networkPolicy.apiServer, platform.apiServer);
-    assert.equal(platform.edge.metricsPort, values.ports.metrics, 'Prometheus may reach the port the edge serves metrics on');
+    assert.equal(
+      platform.edge.metricsPort,
+      values.ports.metrics,
+      'Prometheus may reach the port the edge serves metrics on',
+    );
   });
 });

@@ -8,12 +8,24 @@ import { describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { customResourceKinds, customResourceModels, validateCustomResource } from './lib/crd.ts';
 import { gatewayApiVersion, validateGatewayApiObject } from './lib/gateway-api.ts';
-import { environments, type K8sObject, must, parseDocuments, readText, renderEnvironment, repoRoot, tool } from './lib/repo.ts';
+import {
+  environments,
+  type K8sObject,
+  must,
+  parseDocuments,
+  readText,
+  renderEnvironment,
+  repoRoot,
+  tool,
+} from './lib/repo.ts';
 
 const schemaDir = execFileSync('bash', [join(repoRoot, 'helm/test/tools/k8s-schemas.sh')], { encoding: 'utf8' }).trim();
 const scratch = mkdtempSync(join(tmpdir(), 'kubeconform-'));
 
-type Report = { resources?: { filename: string; kind: string; name: string; status: string; msg: string }[]; summary: { valid: number; invalid: number; errors: number; skipped: number } };
+type Report = {
+  resources?: { filename: string; kind: string; name: string; status: string; msg: string }[];
+  summary: { valid: number; invalid: number; errors: number; skipped: number };
+};
 
 /** kubeconform -strict over built-in kinds; custom resources are left to the CRD validators. */
 function kubeconform(objects: K8sObject[], label: string): Report {
@@ -22,7 +34,17 @@ function kubeconform(objects: K8sObject[], label: string): Report {
   writeFileSync(file, objects.map((o) => stringify(o, { version: '1.1' })).join('---\n'));
   let output: string;
   try {
-    output = tool('kubeconform', ['-strict', '-summary', '-output', 'json', '-schema-location', `${schemaDir}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, '-skip', customResourceKinds.join(','), file]);
+    output = tool('kubeconform', [
+      '-strict',
+      '-summary',
+      '-output',
+      'json',
+      '-schema-location',
+      `${schemaDir}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+      '-skip',
+      customResourceKinds.join(','),
+      file,
+    ]);
   } catch (error) {
     output = (error as { stdout?: string }).stdout ?? '';
     if (!output) throw error;
@@ -30,7 +52,10 @@ function kubeconform(objects: K8sObject[], label: string): Report {
   return JSON.parse(output) as Report;
 }
 
-const failures = (report: Report): string[] => (report.resources ?? []).filter((r) => r.status !== 'statusSkipped' && r.status !== 'statusValid').map((r) => `${r.kind}/${r.name}: ${r.msg}`);
+const failures = (report: Report): string[] =>
+  (report.resources ?? [])
+    .filter((r) => r.status !== 'statusSkipped' && r.status !== 'statusValid')
+    .map((r) => `${r.kind}/${r.name}: ${r.msg}`);
 
 for (const env of environments) {
   describe(`schemas (${env})`, () => {
@@ -40,7 +65,11 @@ for (const env of environments) {
       const report = kubeconform(objects, env);
       assert.deepEqual(failures(report), []);
       const builtIn = objects.filter((o) => !customResourceKinds.includes(o.kind)).length;
-      assert.equal(report.summary.valid, builtIn, 'every built-in object was validated, none skipped for lack of a schema');
+      assert.equal(
+        report.summary.valid,
+        builtIn,
+        'every built-in object was validated, none skipped for lack of a schema',
+      );
     });
 
     test('custom resources match their CRD schemas', () => {
@@ -57,15 +86,24 @@ for (const env of environments) {
 
     test('no object is of a kind without a schema', () => {
       for (const o of objects) {
-        assert.ok(!o.apiVersion.includes('.') || o.apiVersion.endsWith('.k8s.io/v1') || `${o.apiVersion}/${o.kind}` in customResourceModels || ['apps/v1', 'batch/v1', 'policy/v1', 'autoscaling/v2'].includes(o.apiVersion),
-          `${o.apiVersion} ${o.kind}`);
+        assert.ok(
+          !o.apiVersion.includes('.') ||
+            o.apiVersion.endsWith('.k8s.io/v1') ||
+            `${o.apiVersion}/${o.kind}` in customResourceModels ||
+            ['apps/v1', 'batch/v1', 'policy/v1', 'autoscaling/v2'].includes(o.apiVersion),
+          `${o.apiVersion} ${o.kind}`,
+        );
       }
     });
   });
 }
 
 describe('schemas (argocd/)', () => {
-  const files = ['argocd/projects.yaml', 'argocd/applicationset.yaml', ...readdirSync(join(repoRoot, 'argocd/addons')).map((f) => `argocd/addons/${f}`)];
+  const files = [
+    'argocd/projects.yaml',
+    'argocd/applicationset.yaml',
+    ...readdirSync(join(repoRoot, 'argocd/addons')).map((f) => `argocd/addons/${f}`),
+  ];
   for (const file of files) {
     test(`${file} matches the ArgoCD CRD schemas`, () => {
       const objects = parseDocuments(readText(file));
@@ -85,7 +123,9 @@ test('kubeconform -strict really rejects an unknown field (the schemas are the s
 });
 
 test('the Gateway API CRD schemas really reject an unknown field and a wrong type', () => {
-  const route = structuredClone(must(renderEnvironment('dev').find((o) => o.kind === 'HTTPRoute' && o.metadata.namespace === 'api-ns')));
+  const route = structuredClone(
+    must(renderEnvironment('dev').find((o) => o.kind === 'HTTPRoute' && o.metadata.namespace === 'api-ns')),
+  );
   const rules = (route['spec'] as { rules: Record<string, unknown>[] }).rules;
   must(rules[0])['timeoutz'] = { request: '600s' };
   assert.throws(() => {

@@ -12,7 +12,10 @@ test('every rules file in slo/rules becomes a PrometheusRule with the same group
   const files = readdirSync(join(repoRoot, 'slo/rules')).filter((f) => f.endsWith('.yml'));
   assert.ok(files.length > 0);
   for (const file of files) {
-    const rule = must(objects.find((o) => o.kind === 'PrometheusRule' && o.metadata.name === `slo-${file.replace(/\.yml$/, '')}`), `PrometheusRule for ${file}`);
+    const rule = must(
+      objects.find((o) => o.kind === 'PrometheusRule' && o.metadata.name === `slo-${file.replace(/\.yml$/, '')}`),
+      `PrometheusRule for ${file}`,
+    );
     const expected = (parse(readText(`slo/rules/${file}`)) as { groups: unknown[] }).groups;
     assert.deepEqual((rule['spec'] as { groups: unknown[] }).groups, expected);
   }
@@ -20,7 +23,9 @@ test('every rules file in slo/rules becomes a PrometheusRule with the same group
 
 test('Alertmanager runs the production configuration from slo/alertmanager, byte for byte', () => {
   const secret = must(objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'alertmanager-platform'));
-  const config = Buffer.from(must((secret['data'] as Record<string, string>)['alertmanager.yaml']), 'base64').toString('utf8');
+  const config = Buffer.from(must((secret['data'] as Record<string, string>)['alertmanager.yaml']), 'base64').toString(
+    'utf8',
+  );
   assert.equal(config, readText('slo/alertmanager/alertmanager.production.yml'));
 });
 
@@ -29,6 +34,10 @@ test('the receivers read credentials from files that the receivers Secret provid
   const files = [...config.matchAll(/_file: \/etc\/alertmanager\/secrets\/([-\w]+)/g)].map((m) => must(m[1]));
   assert.ok(files.length > 0);
   const receivers = must(objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'alertmanager-receivers'));
-  for (const file of new Set(files)) assert.ok(file in (receivers['stringData'] as Record<string, string>), `${file} provided`);
-  assert.match(readText('helm/addons/kube-prometheus-stack.values.yaml'), /configSecret: alertmanager-platform[\s\S]*secretName: alertmanager-receivers[\s\S]*mountPath: \/etc\/alertmanager\/secrets/);
+  for (const file of new Set(files))
+    assert.ok(file in (receivers['stringData'] as Record<string, string>), `${file} provided`);
+  assert.match(
+    readText('helm/addons/kube-prometheus-stack.values.yaml'),
+    /configSecret: alertmanager-platform[\s\S]*secretName: alertmanager-receivers[\s\S]*mountPath: \/etc\/alertmanager\/secrets/,
+  );
 });

@@ -13,15 +13,30 @@ describe('Tiltfile (cluster mode)', () => {
   const calls = evaluateTiltfile({});
   const of = (kind: string): TiltCall[] => calls.filter((c) => c.kind === kind);
   const resources = of('k8s_resource');
-  const byName = (name: string): TiltCall => must(resources.find((r) => r['workload'] === name || r['new_name'] === name));
+  const byName = (name: string): TiltCall =>
+    must(resources.find((r) => r['workload'] === name || r['new_name'] === name));
 
   test('only ever talks to the kind cluster', () => {
-    assert.deepEqual(of('allow_k8s_contexts').map((c) => c['contexts']), ['kind-platform']);
+    assert.deepEqual(
+      of('allow_k8s_contexts').map((c) => c['contexts']),
+      ['kind-platform'],
+    );
   });
 
   test('deploys every chart the dev environment deploys, with the dev values', () => {
     const helm = of('helm');
-    assert.deepEqual(helm.map((h) => h['name']).sort(), ['api', 'auth', 'edge', 'image', 'migrations', 'minio', 'platform', 'postgres', 'secrets', 'slo']);
+    assert.deepEqual(helm.map((h) => h['name']).sort(), [
+      'api',
+      'auth',
+      'edge',
+      'image',
+      'migrations',
+      'minio',
+      'platform',
+      'postgres',
+      'secrets',
+      'slo',
+    ]);
     for (const h of helm) {
       assert.ok(existsSync(join(repoRoot, String(h['path']), 'Chart.yaml')), String(h['path']));
       for (const values of h['values'] as string[]) {
@@ -30,12 +45,20 @@ describe('Tiltfile (cluster mode)', () => {
         assert.match(values, /^helm\/env\/dev\//);
       }
     }
-    assert.ok(of('local').some((c) => /sops decrypt helm\/env\/dev\/secrets\.yaml/.test(String(c['command']))), 'decrypts the dev secrets with sops');
+    assert.ok(
+      of('local').some((c) => /sops decrypt helm\/env\/dev\/secrets\.yaml/.test(String(c['command']))),
+      'decrypts the dev secrets with sops',
+    );
   });
 
   test('builds each service image from the one Dockerfile with live update syncing sources', () => {
     const builds = of('docker_build');
-    assert.deepEqual(builds.map((b) => b['ref']).sort(), ['platform/api', 'platform/auth', 'platform/image', 'platform/migrate']);
+    assert.deepEqual(builds.map((b) => b['ref']).sort(), [
+      'platform/api',
+      'platform/auth',
+      'platform/image',
+      'platform/migrate',
+    ]);
     for (const build of builds) assert.equal(build['dockerfile'], 'Dockerfile');
     assert.ok(existsSync(join(repoRoot, 'Dockerfile')));
     assert.equal(must(builds.find((b) => b['ref'] === 'platform/migrate'))['target'], 'migrate');
@@ -43,25 +66,47 @@ describe('Tiltfile (cluster mode)', () => {
       const build = must(builds.find((b) => b['ref'] === `platform/${service}`));
       assert.deepEqual(build['build_args'], { SERVICE: service });
       assert.equal(build['target'], 'runtime');
-      const syncs = (build['live_update'] as { step: string; local?: string; remote?: string }[]).filter((s) => s.step === 'sync');
-      assert.ok(syncs.some((s) => s.local === `services/${service}/src` && s.remote === `/app/services/${service}/src`));
+      const syncs = (build['live_update'] as { step: string; local?: string; remote?: string }[]).filter(
+        (s) => s.step === 'sync',
+      );
+      assert.ok(
+        syncs.some((s) => s.local === `services/${service}/src` && s.remote === `/app/services/${service}/src`),
+      );
       for (const s of syncs) assert.ok(existsSync(join(repoRoot, must(s.local))), s.local);
     }
     const helm = of('helm').filter((h) => ['api', 'auth', 'image'].includes(String(h['name'])));
-    for (const h of helm) assert.ok((h['set'] as string[]).includes('liveUpdate.enabled=true'), `${String(h['name'])} restarts on synced changes`);
+    for (const h of helm)
+      assert.ok(
+        (h['set'] as string[]).includes('liveUpdate.enabled=true'),
+        `${String(h['name'])} restarts on synced changes`,
+      );
   });
 
   test('every image it builds is one the dev charts use', () => {
-    const images = renderEnvironment('dev').flatMap((o) => podTemplate(o)?.spec.containers.map((c) => c.image.split(':')[0]) ?? []);
-    for (const build of of('docker_build')) assert.ok(images.includes(String(build['ref'])), `${String(build['ref'])} is deployed`);
+    const images = renderEnvironment('dev').flatMap(
+      (o) => podTemplate(o)?.spec.containers.map((c) => c.image.split(':')[0]) ?? [],
+    );
+    for (const build of of('docker_build'))
+      assert.ok(images.includes(String(build['ref'])), `${String(build['ref'])} is deployed`);
   });
 
   test('resources are the dev workloads, labelled, with dependencies in start-up order', () => {
-    const workloads = renderEnvironment('dev').filter((o) => podTemplate(o)).map((o) => o.metadata.name).sort();
-    assert.deepEqual(resources.filter((r) => r['workload']).map((r) => r['workload']).sort(), workloads);
-    for (const r of resources) assert.ok((r['labels'] as string[]).length > 0, `${String(r['workload'] || r['new_name'])} has a label`);
+    const workloads = renderEnvironment('dev')
+      .filter((o) => podTemplate(o))
+      .map((o) => o.metadata.name)
+      .sort();
+    assert.deepEqual(
+      resources
+        .filter((r) => r['workload'])
+        .map((r) => r['workload'])
+        .sort(),
+      workloads,
+    );
+    for (const r of resources)
+      assert.ok((r['labels'] as string[]).length > 0, `${String(r['workload'] || r['new_name'])} has a label`);
     const names = new Set(resources.map((r) => (r['workload'] || r['new_name']) as string));
-    for (const r of resources) for (const dep of r['resource_deps'] as string[]) assert.ok(names.has(dep), `${dep} exists`);
+    for (const r of resources)
+      for (const dep of r['resource_deps'] as string[]) assert.ok(names.has(dep), `${dep} exists`);
     assert.deepEqual(byName('migrate')['resource_deps'], ['postgres']);
     assert.ok((byName('auth')['resource_deps'] as string[]).includes('migrate'));
     assert.ok((byName('api')['resource_deps'] as string[]).includes('auth'));
@@ -73,7 +118,15 @@ describe('Tiltfile (cluster mode)', () => {
     assert.ok(grouped.length > 0);
     for (const selector of grouped) {
       const [name, kind, namespace] = selector.split(':');
-      assert.ok(objects.some((o) => o.metadata.name === name && o.kind.toLowerCase() === kind && (namespace === undefined || o.metadata.namespace === namespace)), selector);
+      assert.ok(
+        objects.some(
+          (o) =>
+            o.metadata.name === name &&
+            o.kind.toLowerCase() === kind &&
+            (namespace === undefined || o.metadata.namespace === namespace),
+        ),
+        selector,
+      );
     }
   });
 
@@ -87,14 +140,27 @@ describe('Tiltfile (cluster mode)', () => {
 
   test('the edge comes after the namespaces; every chart that uses the library chart has it vendored first', () => {
     assert.deepEqual(byName('edge')['resource_deps'], ['namespaces']);
-    const built = of('local').map((c) => /^helm dependency build helm\/charts\/(\S+)/.exec(String(c['command']))?.[1]).filter(Boolean).sort();
-    const users = readdirSync(join(repoRoot, 'helm/charts')).filter((chart) => readText(`helm/charts/${chart}/Chart.yaml`).includes('name: platform-lib') && chart !== 'platform-lib').sort();
+    const built = of('local')
+      .map((c) => /^helm dependency build helm\/charts\/(\S+)/.exec(String(c['command']))?.[1])
+      .filter(Boolean)
+      .sort();
+    const users = readdirSync(join(repoRoot, 'helm/charts'))
+      .filter(
+        (chart) =>
+          readText(`helm/charts/${chart}/Chart.yaml`).includes('name: platform-lib') && chart !== 'platform-lib',
+      )
+      .sort();
     assert.deepEqual(built, users);
   });
 });
 
 test('Tiltfile (local mode) runs the no-cluster local stack and nothing on a cluster', () => {
   const calls = evaluateTiltfile({ mode: 'local' });
-  assert.deepEqual(calls.filter((c) => c.kind !== 'config.define_string').map((c) => `${c.kind}:${typeof c['name'] === 'string' ? c['name'] : ''}`), ['local_resource:local-stack']);
+  assert.deepEqual(
+    calls
+      .filter((c) => c.kind !== 'config.define_string')
+      .map((c) => `${c.kind}:${typeof c['name'] === 'string' ? c['name'] : ''}`),
+    ['local_resource:local-stack'],
+  );
   assert.equal(must(calls.find((c) => c.kind === 'local_resource'))['serve_cmd'], 'npm run dev');
 });

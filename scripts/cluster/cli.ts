@@ -86,7 +86,9 @@ async function down(): Promise<number> {
   }
   // The supervisor is gone (killed): stop what it left and restore the host from here.
   console.log('the supervisor is gone: stopping what it started and restoring the host');
-  const left = await stopNode(layout, (m) => { console.log(`- ${m}`); });
+  const left = await stopNode(layout, (m) => {
+    console.log(`- ${m}`);
+  });
   if (left.length > 0) {
     console.error(`the host is not as it was:\n${left.map((l) => `  ${l}`).join('\n')}`);
     return 1;
@@ -108,7 +110,9 @@ async function up(): Promise<number> {
     return 1;
   }
   if (process.getuid?.() !== 0) {
-    console.error('npm run cluster: needs root (it adds an address, a bridge, firewall rules and mounts, and runs the kubelet)');
+    console.error(
+      'npm run cluster: needs root (it adds an address, a bridge, firewall rules and mounts, and runs the kubelet)',
+    );
     return 1;
   }
   mkdirSync(layout.logsDir, { recursive: true });
@@ -123,9 +127,12 @@ async function up(): Promise<number> {
   });
   closeSync(errors);
   const output = supervisor.stdout;
-  if (supervisor.pid === undefined || output === null) throw new Error('could not start the supervisor (is tini installed? bash scripts/tools/install.sh)');
+  if (supervisor.pid === undefined || output === null)
+    throw new Error('could not start the supervisor (is tini installed? bash scripts/tools/install.sh)');
   writeFileSync(layout.lockFile, `${supervisor.pid}\n`);
-  const stopSupervisor = () => { supervisor.kill('SIGTERM'); };
+  const stopSupervisor = () => {
+    supervisor.kill('SIGTERM');
+  };
   process.on('SIGINT', stopSupervisor);
   process.on('SIGTERM', stopSupervisor);
   let ready = false;
@@ -139,7 +146,10 @@ async function up(): Promise<number> {
   if (!ready) {
     const code = await new Promise<number>((resolve) => {
       if (supervisor.exitCode !== null) resolve(supervisor.exitCode);
-      else supervisor.once('exit', (c) => { resolve(c ?? 1); });
+      else
+        supervisor.once('exit', (c) => {
+          resolve(c ?? 1);
+        });
     });
     console.error(`npm run cluster: the cluster did not start (log: ${supervisorLog})`);
     return code === 0 ? 1 : code;
@@ -147,7 +157,9 @@ async function up(): Promise<number> {
   output.destroy();
   supervisor.unref();
   if (!existsSync(layout.descriptionFile)) {
-    console.error(`npm run cluster: the cluster did not start; it is left running for inspection (log: ${supervisorLog})`);
+    console.error(
+      `npm run cluster: the cluster did not start; it is left running for inspection (log: ${supervisorLog})`,
+    );
     return 1;
   }
   console.log(`\nThe platform runs on a real node (${((Date.now() - started) / 1000).toFixed(0)} s):`);

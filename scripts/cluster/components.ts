@@ -10,7 +10,10 @@ import type { Component } from './daemons.ts';
 import { binary, gitops, network, ports, tools, type ClusterLayout } from './settings.ts';
 
 export const containerdBin = join(tools.debs, 'containerd/usr/bin');
-export const ipset = { command: join(tools.debs, 'ipset/usr/sbin/ipset'), libraryPath: join(tools.debs, 'ipset/usr/lib/x86_64-linux-gnu') };
+export const ipset = {
+  command: join(tools.debs, 'ipset/usr/sbin/ipset'),
+  libraryPath: join(tools.debs, 'ipset/usr/lib/x86_64-linux-gnu'),
+};
 const systemPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** What differs between the cluster's control plane and production's stand-in (gitops mode). */
@@ -35,7 +38,11 @@ function controlPlane(plane: ControlPlane, layout: ClusterLayout): Component[] {
   const apiServer = `https://${network.nodeAddress}:${ports.apiServer}`;
   const clientTls = { ca: pki.ca.certificate, cert: pki.admin.certificate, key: pki.admin.privateKey };
   // The controller manager and the scheduler reach the API server, and check their own callers, with it.
-  const controllerClientFlags = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
+  const controllerClientFlags = [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+  ];
   return [
     {
       name: `${plane.prefix}etcd`,
@@ -100,9 +107,11 @@ function controlPlane(plane: ControlPlane, layout: ClusterLayout): Component[] {
         `--cluster-signing-key-file=${pki.ca.privateKey}`,
         '--use-service-account-credentials=true',
         '--leader-elect=false',
-        ...(plane.podCIDR === undefined ? [] : ['--allocate-node-cidrs=true', `--cluster-cidr=${plane.podCIDR}`, '--node-cidr-mask-size=24']),
+        ...(plane.podCIDR === undefined
+          ? []
+          : ['--allocate-node-cidrs=true', `--cluster-cidr=${plane.podCIDR}`, '--node-cidr-mask-size=24']),
         `--service-cluster-ip-range=${plane.serviceCIDR}`,
-        "--controllers=*,-cloud-node-lifecycle",
+        '--controllers=*,-cloud-node-lifecycle',
         '--v=1',
       ],
       ready: () => httpsOk(`${local}:${ports.controllerManager}/healthz`),
@@ -126,16 +135,19 @@ function controlPlane(plane: ControlPlane, layout: ClusterLayout): Component[] {
 export function components(layout: ClusterLayout): Component[] {
   const { pki, kubeconfig } = layout;
   return [
-    ...controlPlane({
-      prefix: '',
-      ports,
-      etcdData: layout.etcdData,
-      kubeconfig,
-      apiServerCert: pki.apiServer,
-      serviceAccount: pki.serviceAccount,
-      serviceCIDR: network.serviceCIDR,
-      podCIDR: network.podCIDR,
-    }, layout),
+    ...controlPlane(
+      {
+        prefix: '',
+        ports,
+        etcdData: layout.etcdData,
+        kubeconfig,
+        apiServerCert: pki.apiServer,
+        serviceAccount: pki.serviceAccount,
+        serviceCIDR: network.serviceCIDR,
+        podCIDR: network.podCIDR,
+      },
+      layout,
+    ),
     {
       name: 'containerd',
       listens: `${layout.containerd.socket}, 127.0.0.1:${ports.containerdStreaming}`,
@@ -144,7 +156,10 @@ export function components(layout: ClusterLayout): Component[] {
       // The runc shim is found on PATH.
       env: { PATH: `${containerdBin}:${systemPath}` },
       ready: () => {
-        execFileSync(join(containerdBin, 'ctr'), ['--address', layout.containerd.socket, 'version'], { stdio: 'ignore', timeout: 5_000 });
+        execFileSync(join(containerdBin, 'ctr'), ['--address', layout.containerd.socket, 'version'], {
+          stdio: 'ignore',
+          timeout: 5_000,
+        });
         return Promise.resolve(true);
       },
       stopGraceMs: 15_000,
@@ -222,15 +237,18 @@ export function gitopsComponents(layout: ClusterLayout): Component[] {
   const prodPorts = gitops.prodPorts;
   const registry = join(tools.debs, 'docker-registry/usr/bin/docker-registry');
   return [
-    ...controlPlane({
-      prefix: 'prod-',
-      ports: prodPorts,
-      etcdData: prod.etcdData,
-      kubeconfig: prod.kubeconfig,
-      apiServerCert: pki.prodApiServer,
-      serviceAccount: pki.prodServiceAccount,
-      serviceCIDR: network.serviceCIDR,
-    }, layout),
+    ...controlPlane(
+      {
+        prefix: 'prod-',
+        ports: prodPorts,
+        etcdData: prod.etcdData,
+        kubeconfig: prod.kubeconfig,
+        apiServerCert: pki.prodApiServer,
+        serviceAccount: pki.prodServiceAccount,
+        serviceCIDR: network.serviceCIDR,
+      },
+      layout,
+    ),
     {
       name: 'prod-kwok',
       listens: `127.0.0.1:${prodPorts.kwok}`,
@@ -250,9 +268,20 @@ export function gitopsComponents(layout: ClusterLayout): Component[] {
       name: 'git-daemon',
       listens: `${network.nodeAddress}:${gitops.gitPort}`,
       command: '/usr/bin/git',
-      args: ['daemon', `--listen=${network.nodeAddress}`, `--port=${gitops.gitPort}`, `--base-path=${git.root}`, '--export-all', '--reuseaddr', '--informative-errors'],
+      args: [
+        'daemon',
+        `--listen=${network.nodeAddress}`,
+        `--port=${gitops.gitPort}`,
+        `--base-path=${git.root}`,
+        '--export-all',
+        '--reuseaddr',
+        '--informative-errors',
+      ],
       ready: () => {
-        execFileSync('git', ['ls-remote', `git://${network.nodeAddress}:${gitops.gitPort}/platform.git`], { stdio: 'ignore', timeout: 5_000 });
+        execFileSync('git', ['ls-remote', `git://${network.nodeAddress}:${gitops.gitPort}/platform.git`], {
+          stdio: 'ignore',
+          timeout: 5_000,
+        });
         return Promise.resolve(true);
       },
     },
@@ -275,14 +304,17 @@ async function httpOk(url: string): Promise<boolean> {
 /** GET over TLS with the cluster's CA and client certificate, or (components' self-signed health endpoints) no verification. */
 function httpsOk(url: string, tls?: { ca: string; cert: string; key: string }): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const options = tls === undefined
-      ? { rejectUnauthorized: false }
-      : { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key) };
+    const options =
+      tls === undefined
+        ? { rejectUnauthorized: false }
+        : { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key) };
     const req = request(url, { ...options, timeout: 2_000 }, (response) => {
       response.resume();
       resolve(response.statusCode === 200);
     });
-    req.on('timeout', () => { req.destroy(new Error('timeout')); });
+    req.on('timeout', () => {
+      req.destroy(new Error('timeout'));
+    });
     req.on('error', reject);
     req.end();
   });

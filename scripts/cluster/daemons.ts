@@ -41,13 +41,19 @@ export async function startDaemon(component: Component, folders: DaemonFolders):
   const child = spawn(component.command, component.args, {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env['HOME'] ?? '/root', ...component.env },
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: process.env['HOME'] ?? '/root',
+      ...component.env,
+    },
   });
   closeSync(log);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   let exit: string | undefined;
   // Kept referenced: the supervisor stays alive as their parent, and reaps them when they exit.
-  child.once('exit', (code, signal) => { exit = `exited (${signal ?? `code ${code}`})`; });
+  child.once('exit', (code, signal) => {
+    exit = `exited (${signal ?? `code ${code}`})`;
+  });
   const pid = child.pid ?? (await spawnError).message;
   if (typeof pid === 'string') throw new Error(`${component.name}: could not start ${component.command}: ${pid}`);
   const record: PidFile = { pid, command: component.command, stopGraceMs: component.stopGraceMs ?? 10_000 };
@@ -58,7 +64,10 @@ export async function startDaemon(component: Component, folders: DaemonFolders):
       giveUpIf: () => exit,
     });
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- last lines of ${logFile(folders, component.name)}:\n${logTail(folders, component.name)}`, { cause: error });
+    throw new Error(
+      `${(error as Error).message}\n--- last lines of ${logFile(folders, component.name)}:\n${logTail(folders, component.name)}`,
+      { cause: error },
+    );
   }
   return pid;
 }
@@ -81,7 +90,11 @@ export function runningDaemons(folders: DaemonFolders): Map<string, number> {
 }
 
 /** Stops the named components in the given order (SIGTERM to the group, then SIGKILL); forgets their pid files. */
-export async function stopDaemons(names: string[], folders: DaemonFolders, onProgress: (message: string) => void): Promise<void> {
+export async function stopDaemons(
+  names: string[],
+  folders: DaemonFolders,
+  onProgress: (message: string) => void,
+): Promise<void> {
   for (const name of names) {
     const path = join(folders.pidsDir, `${name}.json`);
     if (!existsSync(path)) continue;

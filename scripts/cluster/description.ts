@@ -19,10 +19,22 @@ export interface ClusterDescription {
   edge: { url: string; host: string; address: string; port: number; caCertificate: string };
   charts: { name: string; namespace: string }[];
   startSeconds: number;
-  gitops?: { repository: string; revision: string; workTree: string; prodKubeconfig: string; registry: string; registriesConf: string };
+  gitops?: {
+    repository: string;
+    revision: string;
+    workTree: string;
+    prodKubeconfig: string;
+    registry: string;
+    registriesConf: string;
+  };
 }
 
-export function describeCluster(layout: ClusterLayout, charts: Component[], startMs: number, gitRevision?: string): ClusterDescription {
+export function describeCluster(
+  layout: ClusterLayout,
+  charts: Component[],
+  startMs: number,
+  gitRevision?: string,
+): ClusterDescription {
   const gitopsMode = gitRevision !== undefined;
   return {
     mode: gitopsMode ? 'gitops' : 'helm',
@@ -39,23 +51,27 @@ export function describeCluster(layout: ClusterLayout, charts: Component[], star
     startSeconds: Math.round(startMs / 1000),
     ...(gitopsMode
       ? {
-        gitops: {
-          repository: gitRepository,
-          revision: gitRevision,
-          workTree: layout.git.workTree,
-          prodKubeconfig: layout.prod.kubeconfig,
-          registry: releaseRegistry,
-          registriesConf: layout.registriesConf,
-        },
-      }
+          gitops: {
+            repository: gitRepository,
+            revision: gitRevision,
+            workTree: layout.git.workTree,
+            prodKubeconfig: layout.prod.kubeconfig,
+            registry: releaseRegistry,
+            registriesConf: layout.registriesConf,
+          },
+        }
       : {}),
   };
 }
 
-export const readDescription = (layout: ClusterLayout): ClusterDescription => JSON.parse(readFileSync(layout.descriptionFile, 'utf8')) as ClusterDescription;
+export const readDescription = (layout: ClusterLayout): ClusterDescription =>
+  JSON.parse(readFileSync(layout.descriptionFile, 'utf8')) as ClusterDescription;
 
 interface PodList {
-  items: { metadata: { namespace: string; name: string }; status: { phase: string; conditions?: { type: string; status: string }[] } }[];
+  items: {
+    metadata: { namespace: string; name: string };
+    status: { phase: string; conditions?: { type: string; status: string }[] };
+  }[];
 }
 
 /** A plain-text table: the processes, the pods per namespace, and how to reach the cluster and the edge. */
@@ -77,14 +93,22 @@ export async function statusTable(layout: ClusterLayout, cluster: Kube): Promise
     byNamespace.set(pod.metadata.namespace, counts);
   }
   for (const [namespace, counts] of [...byNamespace].sort()) {
-    rows.push([`pods ${namespace}`, '', `${counts.ready}/${counts.total - counts.done} ready${counts.done > 0 ? `, ${counts.done} completed` : ''}`]);
+    rows.push([
+      `pods ${namespace}`,
+      '',
+      `${counts.ready}/${counts.total - counts.done} ready${counts.done > 0 ? `, ${counts.done} completed` : ''}`,
+    ]);
   }
   rows.push(['edge (Gateway API)', description.edge.url, `TLS, CA ${description.edge.caCertificate}`]);
   rows.push(['kubeconfig', description.kubeconfig, `export KUBECONFIG=${description.kubeconfig}`]);
   if (description.gitops !== undefined) {
     rows.push(['git (Argo CD reads)', description.gitops.repository, `work tree ${description.gitops.workTree}`]);
-    rows.push(['prod (kwok node)', description.gitops.prodKubeconfig, 'KUBECONFIG for production\'s stand-in']);
-    rows.push(['release registry', description.gitops.registry, `scripts/promote checks releases here (CONTAINERS_REGISTRIES_CONF=${description.gitops.registriesConf})`]);
+    rows.push(['prod (kwok node)', description.gitops.prodKubeconfig, "KUBECONFIG for production's stand-in"]);
+    rows.push([
+      'release registry',
+      description.gitops.registry,
+      `scripts/promote checks releases here (CONTAINERS_REGISTRIES_CONF=${description.gitops.registriesConf})`,
+    ]);
   }
   return formatTable(rows);
 }

@@ -20,7 +20,15 @@ interface ContainerStatus {
 }
 
 /** Reasons a container does not get past on its own. */
-const stuck = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+const stuck = new Set([
+  'ErrImageNeverPull',
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
 
 /**
  * A description of the first pod in `namespace` that cannot become ready, or undefined. A failed pod
@@ -35,7 +43,18 @@ export async function podFailure(cluster: Kube, namespace: string, includeFailed
       const failed = includeFailed && pod.status.phase === 'Failed';
       if ((waiting?.reason !== undefined && stuck.has(waiting.reason)) || crashing || failed) {
         const why = waiting?.reason ?? container.state.terminated?.reason ?? pod.status.phase;
-        const logs = await cluster.kubectl(['logs', '--namespace', namespace, pod.metadata.name, '--container', container.name, '--tail=20', ...(crashing ? ['--previous'] : [])]).catch(() => '(no logs)');
+        const logs = await cluster
+          .kubectl([
+            'logs',
+            '--namespace',
+            namespace,
+            pod.metadata.name,
+            '--container',
+            container.name,
+            '--tail=20',
+            ...(crashing ? ['--previous'] : []),
+          ])
+          .catch(() => '(no logs)');
         return `${namespace}/${pod.metadata.name} (${container.name}): ${why}${waiting?.message === undefined ? '' : `: ${waiting.message}`}\n--- last log lines:\n${logs.trimEnd()}`;
       }
     }

@@ -65,18 +65,28 @@ export interface HostTools {
 /** The parts of the host the cluster touches, as they are now. */
 export function snapshotHost(tools: HostTools): HostSnapshot {
   return {
-    sysctls: Object.fromEntries(sysctls.flatMap((key) => {
-      const value = readSysctl(key);
-      return value === undefined ? [] : [[key, value]];
-    })),
-    nftables: (JSON.parse(run('nft', ['-j', 'list', 'ruleset'])) as { nftables: NftObject[] }).nftables.filter((o) => o.table ?? o.chain ?? o.rule),
+    sysctls: Object.fromEntries(
+      sysctls.flatMap((key) => {
+        const value = readSysctl(key);
+        return value === undefined ? [] : [[key, value]];
+      }),
+    ),
+    nftables: (JSON.parse(run('nft', ['-j', 'list', 'ruleset'])) as { nftables: NftObject[] }).nftables.filter(
+      (o) => o.table ?? o.chain ?? o.rule,
+    ),
     ipsets: listIpsets(tools),
     links: listLinks().sort(),
     addresses: listAddresses().sort(),
     netns: existsSync('/run/netns') ? readdirSync('/run/netns').sort() : [],
     mounts: listMounts().sort(),
-    cgroups: Object.fromEntries(readdirSync(cgroupRoot).filter((h) => isDirectory(join(cgroupRoot, h))).map((h) => [h, subdirectories(join(cgroupRoot, h))])),
-    files: kubeletFolders.flatMap((folder) => (existsSync(folder) ? readdirSync(folder).map((name) => join(folder, name)) : [])).sort(),
+    cgroups: Object.fromEntries(
+      readdirSync(cgroupRoot)
+        .filter((h) => isDirectory(join(cgroupRoot, h)))
+        .map((h) => [h, subdirectories(join(cgroupRoot, h))]),
+    ),
+    files: kubeletFolders
+      .flatMap((folder) => (existsSync(folder) ? readdirSync(folder).map((name) => join(folder, name)) : []))
+      .sort(),
     folders: createdFolders.filter((folder) => existsSync(folder)),
   };
 }
@@ -86,7 +96,8 @@ export function saveSnapshot(path: string, snapshot: HostSnapshot): void {
 }
 
 /** A saved snapshot; one written by an older version lacks the newer fields, read as empty. */
-export const loadSnapshot = (path: string): HostSnapshot => ({ folders: [], ...(JSON.parse(readFileSync(path, 'utf8')) as Partial<HostSnapshot>) }) as HostSnapshot;
+export const loadSnapshot = (path: string): HostSnapshot =>
+  ({ folders: [], ...(JSON.parse(readFileSync(path, 'utf8')) as Partial<HostSnapshot>) }) as HostSnapshot;
 
 /** The node address on lo (there is no dummy interface driver here) and forwarding for the pod bridge. */
 export function prepareHost(): void {
@@ -113,7 +124,9 @@ function clusterView(snapshot: HostSnapshot, stateRoot: string, before: HostSnap
     addresses: snapshot.addresses.filter((address) => address === `lo ${network.nodeAddress}/32`),
     netns: snapshot.netns.filter((name) => name.startsWith('cni-')),
     mounts: snapshot.mounts.filter((mount) => mount.startsWith(`${stateRoot}/`) || mount.startsWith('/run/netns/')),
-    cgroups: Object.fromEntries(Object.entries(snapshot.cgroups).map(([h, dirs]) => [h, dirs.filter((d) => d.startsWith('kubepods'))])),
+    cgroups: Object.fromEntries(
+      Object.entries(snapshot.cgroups).map(([h, dirs]) => [h, dirs.filter((d) => d.startsWith('kubepods'))]),
+    ),
     files: snapshot.files,
     folders: snapshot.folders,
   };
@@ -125,12 +138,19 @@ function clusterView(snapshot: HostSnapshot, stateRoot: string, before: HostSnap
  */
 function clusterFirewall(objects: NftObject[], before: NftObject[]): NftObject[] {
   const known = new Set(before.map(nftIdentity));
-  const newTables = new Set(objects.flatMap((o) => (o.table && !known.has(nftIdentity(o)) ? [`${o.table.family} ${o.table.name}`] : [])));
+  const newTables = new Set(
+    objects.flatMap((o) => (o.table && !known.has(nftIdentity(o)) ? [`${o.table.family} ${o.table.name}`] : [])),
+  );
   const owned = (name: string) => /^(KUBE-|CNI-)/.test(name);
   return objects.filter((object) => {
     if (object.table) return newTables.has(`${object.table.family} ${object.table.name}`);
     if (object.chain) return newTables.has(`${object.chain.family} ${object.chain.table}`) || owned(object.chain.name);
-    if (object.rule) return newTables.has(`${object.rule.family} ${object.rule.table}`) || owned(object.rule.chain) || /"(KUBE-|CNI-)[^"]*"/.test(JSON.stringify(object.rule.expr));
+    if (object.rule)
+      return (
+        newTables.has(`${object.rule.family} ${object.rule.table}`) ||
+        owned(object.rule.chain) ||
+        /"(KUBE-|CNI-)[^"]*"/.test(JSON.stringify(object.rule.expr))
+      );
     return false;
   });
 }
@@ -139,7 +159,12 @@ function clusterFirewall(objects: NftObject[], before: NftObject[]): NftObject[]
  * Puts back what the cluster changed since `before`, leaving everything else alone. Processes must be
  * stopped first. Returns what could not be restored (empty when the host is as it was).
  */
-export function restoreHost(before: HostSnapshot, stateRoot: string, tools: HostTools, onProgress: (message: string) => void): string[] {
+export function restoreHost(
+  before: HostSnapshot,
+  stateRoot: string,
+  tools: HostTools,
+  onProgress: (message: string) => void,
+): string[] {
   const was = clusterView(before, stateRoot, before);
   const now = () => clusterView(snapshotHost(tools), stateRoot, before);
 
@@ -154,7 +179,8 @@ export function restoreHost(before: HostSnapshot, stateRoot: string, tools: Host
   for (const command of firewall) tryRun('nft', command);
   const removed = firewall.filter((command) => command[0] === 'delete').length;
   if (removed > 0) onProgress(`removed ${removed} firewall tables, chains and rules`);
-  for (const set of listIpsets(tools).filter((s) => !was.ipsets.includes(s))) tryRun(tools.ipset.command, ['destroy', set], ipsetEnv(tools));
+  for (const set of listIpsets(tools).filter((s) => !was.ipsets.includes(s)))
+    tryRun(tools.ipset.command, ['destroy', set], ipsetEnv(tools));
 
   for (const link of now().links.filter((l) => !was.links.includes(l))) tryRun('ip', ['link', 'delete', link]);
   for (const address of now().addresses.filter((a) => !was.addresses.includes(a))) {
@@ -176,7 +202,9 @@ export function restoreHost(before: HostSnapshot, stateRoot: string, tools: Host
   }
 
   for (const file of now().files.filter((f) => !was.files.includes(f))) rmSync(file, { recursive: true, force: true });
-  for (const folder of now().folders.filter((f) => !was.folders.includes(f)).sort((a, b) => b.length - a.length)) {
+  for (const folder of now()
+    .folders.filter((f) => !was.folders.includes(f))
+    .sort((a, b) => b.length - a.length)) {
     if (folder === shimSockets) removeDeadSockets(folder);
     if (cniFolders.includes(folder)) rmSync(folder, { recursive: true });
     else if (readdirSync(folder).length === 0) rmdirSync(folder);
@@ -187,8 +215,15 @@ export function restoreHost(before: HostSnapshot, stateRoot: string, tools: Host
 
 /** Removes the sockets no process listens on any more: those of shims that were killed (a host restart). */
 function removeDeadSockets(folder: string): void {
-  const listening = new Set(readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1).map((line) => line.trim().split(/\s+/)[7]).filter(Boolean));
-  for (const name of readdirSync(folder)) if (!listening.has(join(folder, name))) rmSync(join(folder, name), { force: true });
+  const listening = new Set(
+    readFileSync('/proc/net/unix', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/)[7])
+      .filter(Boolean),
+  );
+  for (const name of readdirSync(folder))
+    if (!listening.has(join(folder, name))) rmSync(join(folder, name), { force: true });
 }
 
 /**
@@ -197,9 +232,13 @@ function removeDeadSockets(folder: string): void {
  * clusters cannot share them, so a new one must not start over them.
  */
 export function foreignClusterTraces(stateRoot: string): string[] {
-  const otherRoots = [...new Set(listMounts().flatMap((m) => /^(.*\/\.dev\/cluster)\//.exec(m)?.[1] ?? []))].filter((root) => root !== stateRoot);
+  const otherRoots = [...new Set(listMounts().flatMap((m) => /^(.*\/\.dev\/cluster)\//.exec(m)?.[1] ?? []))].filter(
+    (root) => root !== stateRoot,
+  );
   return [
-    ...(listAddresses().includes(`lo ${network.nodeAddress}/32`) ? [`the node address ${network.nodeAddress} on lo`] : []),
+    ...(listAddresses().includes(`lo ${network.nodeAddress}/32`)
+      ? [`the node address ${network.nodeAddress} on lo`]
+      : []),
     ...(listLinks().includes(network.bridge) ? [`the bridge ${network.bridge}`] : []),
     ...(isDirectory(join(cgroupRoot, 'memory', 'kubepods')) ? ['kubelet cgroups (kubepods)'] : []),
     ...otherRoots.map((root) => `mounts under ${root}`),
@@ -213,14 +252,16 @@ function differences(before: HostSnapshot, after: HostSnapshot): string[] {
     for (const item of b.filter((x) => !a.includes(x))) lines.push(`${what} added: ${item}`);
     for (const item of a.filter((x) => !b.includes(x))) lines.push(`${what} removed: ${item}`);
   };
-  for (const [key, value] of Object.entries(before.sysctls)) if (after.sysctls[key] !== value) lines.push(`sysctl ${key}: ${value} -> ${after.sysctls[key]}`);
+  for (const [key, value] of Object.entries(before.sysctls))
+    if (after.sysctls[key] !== value) lines.push(`sysctl ${key}: ${value} -> ${after.sysctls[key]}`);
   compare('firewall', before.nftables.map(nftIdentity), after.nftables.map(nftIdentity));
   compare('ipset', before.ipsets, after.ipsets);
   compare('link', before.links, after.links);
   compare('address', before.addresses, after.addresses);
   compare('network namespace', before.netns, after.netns);
   compare('mount', before.mounts, after.mounts);
-  for (const [hierarchy, dirs] of Object.entries(before.cgroups)) compare(`cgroup ${hierarchy}`, dirs, after.cgroups[hierarchy] ?? []);
+  for (const [hierarchy, dirs] of Object.entries(before.cgroups))
+    compare(`cgroup ${hierarchy}`, dirs, after.cgroups[hierarchy] ?? []);
   compare('file', before.files, after.files);
   compare('folder', before.folders, after.folders);
   return lines;
@@ -236,10 +277,13 @@ export function firewallCleanup(before: NftObject[], current: NftObject[]): stri
   const known = new Set(was.map(nftIdentity));
   const tables = now.flatMap((o) => (o.table && !known.has(nftIdentity(o)) ? [o.table] : []));
   const isNewTable = (family: string, name: string) => tables.some((t) => t.family === family && t.name === name);
-  const chains = now.flatMap((o) => (o.chain && !known.has(nftIdentity(o)) && !isNewTable(o.chain.family, o.chain.table) ? [o.chain] : []));
+  const chains = now.flatMap((o) =>
+    o.chain && !known.has(nftIdentity(o)) && !isNewTable(o.chain.family, o.chain.table) ? [o.chain] : [],
+  );
   // Rules are compared by content: a rule that was there before keeps its place.
   const keptRules = new Map<string, number>();
-  for (const identity of was.filter((o) => o.rule).map(nftIdentity)) keptRules.set(identity, (keptRules.get(identity) ?? 0) + 1);
+  for (const identity of was.filter((o) => o.rule).map(nftIdentity))
+    keptRules.set(identity, (keptRules.get(identity) ?? 0) + 1);
   const rules = now.flatMap((o) => {
     if (!o.rule || isNewTable(o.rule.family, o.rule.table)) return [];
     const identity = nftIdentity(o);
@@ -248,7 +292,9 @@ export function firewallCleanup(before: NftObject[], current: NftObject[]): stri
       keptRules.set(identity, left - 1);
       return [];
     }
-    return chains.some((c) => c.family === o.rule?.family && c.table === o.rule.table && c.name === o.rule.chain) ? [] : [o.rule];
+    return chains.some((c) => c.family === o.rule?.family && c.table === o.rule.table && c.name === o.rule.chain)
+      ? []
+      : [o.rule];
   });
   return [
     ...rules.map((rule) => ['delete', 'rule', rule.family, rule.table, rule.chain, 'handle', String(rule.handle)]),
@@ -261,8 +307,10 @@ export function firewallCleanup(before: NftObject[], current: NftObject[]): stri
 
 function nftIdentity(object: NftObject): string {
   if (object.table) return `table ${object.table.family} ${object.table.name}`;
-  if (object.chain) return `chain ${object.chain.family} ${object.chain.table} ${object.chain.name} policy=${object.chain.policy ?? '-'}`;
-  if (object.rule) return `rule ${object.rule.family} ${object.rule.table} ${object.rule.chain} ${JSON.stringify(object.rule.expr)}`;
+  if (object.chain)
+    return `chain ${object.chain.family} ${object.chain.table} ${object.chain.name} policy=${object.chain.policy ?? '-'}`;
+  if (object.rule)
+    return `rule ${object.rule.family} ${object.rule.table} ${object.rule.chain} ${JSON.stringify(object.rule.expr)}`;
   return JSON.stringify(object);
 }
 
@@ -273,16 +321,24 @@ function listIpsets(tools: HostTools): string[] {
 }
 
 /** Network interfaces, by name. */
-const listLinks = (): string[] => (JSON.parse(run('ip', ['-j', 'link', 'show'])) as { ifname: string }[]).map((link) => link.ifname);
+const listLinks = (): string[] =>
+  (JSON.parse(run('ip', ['-j', 'link', 'show'])) as { ifname: string }[]).map((link) => link.ifname);
 
 /** Addresses, as "<interface> <address>/<prefix>". */
 const listAddresses = (): string[] =>
-  (JSON.parse(run('ip', ['-j', 'addr', 'show'])) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[])
-    .flatMap((link) => link.addr_info.map((a) => `${link.ifname} ${a.local}/${a.prefixlen}`));
+  (
+    JSON.parse(run('ip', ['-j', 'addr', 'show'])) as {
+      ifname: string;
+      addr_info: { local: string; prefixlen: number }[];
+    }[]
+  ).flatMap((link) => link.addr_info.map((a) => `${link.ifname} ${a.local}/${a.prefixlen}`));
 
 /** Mount points of this mount namespace. */
 const listMounts = (): string[] =>
-  readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((line) => unescapeMountPath(line.split(' ')[4] ?? ''));
+  readFileSync('/proc/self/mountinfo', 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => unescapeMountPath(line.split(' ')[4] ?? ''));
 
 function readSysctl(key: string): string | undefined {
   try {
@@ -314,10 +370,15 @@ function isDirectory(path: string): boolean {
   }
 }
 
-const unescapeMountPath = (path: string): string => path.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+const unescapeMountPath = (path: string): string =>
+  path.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 
 function run(command: string, args: string[], env: Record<string, string> = {}): string {
-  return execFileSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(command, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function tryRun(command: string, args: string[], env: Record<string, string> = {}): void {

@@ -32,21 +32,33 @@ export function imageRef(name: string): string {
 
 /** Imports each built image whose inputs changed since it was last imported (a label on the image records them). */
 export function importImages(containerdSocket: string, progress: (message: string) => void): void {
-  const ctr = (args: string[]) => execFileSync(join(containerdBin, 'ctr'), ['--address', containerdSocket, '--namespace', 'k8s.io', ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const ctr = (args: string[]) =>
+    execFileSync(join(containerdBin, 'ctr'), ['--address', containerdSocket, '--namespace', 'k8s.io', ...args], {
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    });
   for (const image of builtImages()) {
     const stored = normalise(image.ref);
-    const current = ctr(['images', 'list', '--quiet', `name==${stored},labels."platform.inputs"=="${image.inputs}"`]).trim();
+    const current = ctr([
+      'images',
+      'list',
+      '--quiet',
+      `name==${stored},labels."platform.inputs"=="${image.inputs}"`,
+    ]).trim();
     if (current === stored) continue;
     const started = Date.now();
     ctr(['images', 'import', image.archive]);
     ctr(['images', 'label', stored, `platform.inputs=${image.inputs}`]);
-    progress(`image ${stored} imported (${(image.size / 1024 / 1024).toFixed(0)} MiB, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    progress(
+      `image ${stored} imported (${(image.size / 1024 / 1024).toFixed(0)} MiB, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   }
 }
 
 /** How containerd names a reference: docker.io/library/ is implied for short names. */
 export function normalise(ref: string): string {
   const [first] = ref.split('/');
-  if (ref.includes('/') && first !== undefined && (first.includes('.') || first.includes(':') || first === 'localhost')) return ref;
+  if (ref.includes('/') && first !== undefined && (first.includes('.') || first.includes(':') || first === 'localhost'))
+    return ref;
   return ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
 }

@@ -29,7 +29,10 @@ export function kube(kubeconfig: string): Kube {
       return (await child).stdout;
     } catch (error) {
       const e = error as { stderr?: string; stdout?: string; code?: number };
-      throw new Error(`${command} ${args.join(' ')} failed (${e.code ?? '?'}):\n${(e.stderr ?? '').trim() || (e.stdout ?? '').trim()}`, { cause: error });
+      throw new Error(
+        `${command} ${args.join(' ')} failed (${e.code ?? '?'}):\n${(e.stderr ?? '').trim() || (e.stdout ?? '').trim()}`,
+        { cause: error },
+      );
     }
   };
   return {

@@ -8,7 +8,13 @@ export async function ensurePki({ pki }: ClusterLayout): Promise<void> {
   await ensureCertificateAuthority(pki.ca, 'CN=platform-local-cluster-ca', 365);
   await ensureCertificate(pki.apiServer, pki.ca, {
     subject: 'CN=kube-apiserver',
-    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${network.clusterDomain}`],
+    dnsNames: [
+      'localhost',
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      `kubernetes.default.svc.${network.clusterDomain}`,
+    ],
     ipAddresses: ['127.0.0.1', network.nodeAddress, network.kubernetesServiceAddress],
     usage: 'server',
     validDays: 90,
@@ -25,5 +31,10 @@ export async function ensurePki({ pki }: ClusterLayout): Promise<void> {
   });
   await ensureSigningKeyPair(pki.prodServiceAccount);
   await ensureCertificateAuthority(pki.edgeCa, 'CN=platform-local-edge-ca', 365);
-  await ensureCertificate(pki.edge, pki.edgeCa, { subject: `CN=${edge.host}`, dnsNames: [edge.host], usage: 'server', validDays: 90 });
+  await ensureCertificate(pki.edge, pki.edgeCa, {
+    subject: `CN=${edge.host}`,
+    dnsNames: [edge.host],
+    usage: 'server',
+    validDays: 90,
+  });
 }

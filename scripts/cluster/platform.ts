@@ -29,7 +29,11 @@ export async function installCrds(cluster: Kube, progress: Progress): Promise<vo
   for (const crds of readCrdSources()) {
     const documents = crdDocuments(crds);
     await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], documents.join('\n---\n'));
-    if (crds.namespace !== undefined) await cluster.kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: crds.namespace } }));
+    if (crds.namespace !== undefined)
+      await cluster.kubectl(
+        ['apply', '-f', '-'],
+        stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: crds.namespace } }),
+      );
     progress(`CRDs: ${crds.name} (${documents.length}, ${crds.module})`);
   }
 }
@@ -37,11 +41,14 @@ export async function installCrds(cluster: Kube, progress: Progress): Promise<vo
 /** The CRDs, then cluster DNS. */
 export async function installAddons(cluster: Kube, images: PlatformImages, progress: Progress): Promise<void> {
   await installCrds(cluster, progress);
-  await cluster.kubectl(['apply', '-f', '-'], renderTemplate(join(manifests, 'coredns.yaml'), {
-    image: images.coredns,
-    dnsServiceAddress: network.dnsServiceAddress,
-    clusterDomain: network.clusterDomain,
-  }));
+  await cluster.kubectl(
+    ['apply', '-f', '-'],
+    renderTemplate(join(manifests, 'coredns.yaml'), {
+      image: images.coredns,
+      dnsServiceAddress: network.dnsServiceAddress,
+      clusterDomain: network.clusterDomain,
+    }),
+  );
   await cluster.kubectl(['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', '--timeout=120s']);
   progress(`cluster DNS: CoreDNS at ${network.dnsServiceAddress}`);
 }
@@ -50,21 +57,36 @@ export async function installAddons(cluster: Kube, images: PlatformImages, progr
 export async function installPlatform(cluster: Kube, layout: ClusterLayout, progress: Progress): Promise<Component[]> {
   const installed: Component[] = [];
   const waves = new Map<number, Component[]>();
-  for (const component of applicationSetComponents()) waves.set(Number(component.wave), [...(waves.get(Number(component.wave)) ?? []), component]);
+  for (const component of applicationSetComponents())
+    waves.set(Number(component.wave), [...(waves.get(Number(component.wave)) ?? []), component]);
   for (const wave of [...waves.keys()].sort((a, b) => a - b)) {
     for (const component of waves.get(wave) ?? []) {
       if (component.component === 'edge') await createEdgeSecret(cluster, layout);
       const objects = await renderComponent(cluster, layout, component);
       await createVolumes(cluster, layout, component, objects);
       const started = Date.now();
-      await failFast(cluster, component.namespace, (signal) => cluster.helm([
-        'upgrade', '--install', component.component, join(repoRoot, 'helm/charts', component.component),
-        '--namespace', releaseNamespace(component, objects),
-        ...valuesArguments(component, layout),
-        '--wait', '--wait-for-jobs', '--timeout', '5m',
-      ], signal));
+      await failFast(cluster, component.namespace, (signal) =>
+        cluster.helm(
+          [
+            'upgrade',
+            '--install',
+            component.component,
+            join(repoRoot, 'helm/charts', component.component),
+            '--namespace',
+            releaseNamespace(component, objects),
+            ...valuesArguments(component, layout),
+            '--wait',
+            '--wait-for-jobs',
+            '--timeout',
+            '5m',
+          ],
+          signal,
+        ),
+      );
       installed.push(component);
-      progress(`chart ${component.component} (wave ${wave}) installed in ${component.namespace} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      progress(
+        `chart ${component.component} (wave ${wave}) installed in ${component.namespace} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
     }
   }
   return installed;
@@ -82,28 +104,57 @@ export interface MonitoringImages {
  * for kube-prometheus-stack), scraping the namespaces the platform chart opens to Prometheus.
  */
 export async function installMonitoring(cluster: Kube, images: MonitoringImages, progress: Progress): Promise<void> {
-  const platformValues = parse(readFileSync(join(repoRoot, 'helm/charts/platform/values.yaml'), 'utf8')) as { monitoring: { scrapedNamespaces: string[] } };
+  const platformValues = parse(readFileSync(join(repoRoot, 'helm/charts/platform/values.yaml'), 'utf8')) as {
+    monitoring: { scrapedNamespaces: string[] };
+  };
   const started = Date.now();
-  await failFast(cluster, 'monitoring-ns', (signal) => cluster.helm([
-    'upgrade', '--install', 'monitoring', join(import.meta.dirname, 'monitoring'), '--namespace', 'monitoring-ns',
-    '--set', `images.prometheus=${images.prometheus}`, '--set', `images.alertmanager=${images.alertmanager}`, '--set', `images.receiver=${images.receiver}`,
-    '--set-json', `scrapedNamespaces=${JSON.stringify(platformValues.monitoring.scrapedNamespaces)}`,
-    '--wait', '--timeout', '3m',
-  ], signal));
-  progress(`monitoring: Prometheus, Alertmanager and the SLO receiver in monitoring-ns (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  await failFast(cluster, 'monitoring-ns', (signal) =>
+    cluster.helm(
+      [
+        'upgrade',
+        '--install',
+        'monitoring',
+        join(import.meta.dirname, 'monitoring'),
+        '--namespace',
+        'monitoring-ns',
+        '--set',
+        `images.prometheus=${images.prometheus}`,
+        '--set',
+        `images.alertmanager=${images.alertmanager}`,
+        '--set',
+        `images.receiver=${images.receiver}`,
+        '--set-json',
+        `scrapedNamespaces=${JSON.stringify(platformValues.monitoring.scrapedNamespaces)}`,
+        '--wait',
+        '--timeout',
+        '3m',
+      ],
+      signal,
+    ),
+  );
+  progress(
+    `monitoring: Prometheus, Alertmanager and the SLO receiver in monitoring-ns (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }
 
 /** Waits for `install`, unless a pod of `namespace` cannot start first: then stops it and fails with why. */
-async function failFast(cluster: Kube, namespace: string, install: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+async function failFast(
+  cluster: Kube,
+  namespace: string,
+  install: (signal: AbortSignal) => Promise<unknown>,
+): Promise<void> {
   const abort = new AbortController();
   let finished = false;
   const failure = waitFor(`a pod in ${namespace} cannot start`, () => podFailure(cluster, namespace), {
     timeoutMs: 10 * 60_000,
     giveUpIf: () => (finished ? 'install finished' : undefined),
-  }).then((problem) => {
-    abort.abort();
-    throw new Error(`a pod cannot start: ${problem}`);
-  }, () => undefined);
+  }).then(
+    (problem) => {
+      abort.abort();
+      throw new Error(`a pod cannot start: ${problem}`);
+    },
+    () => undefined,
+  );
   try {
     await Promise.race([install(abort.signal), failure]);
   } catch (error) {
@@ -127,10 +178,21 @@ export function valuesArguments(component: Component, layout: ClusterLayout): st
 }
 
 export async function createEdgeSecret(cluster: Kube, layout: ClusterLayout): Promise<void> {
-  await cluster.kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: edgeTls.namespace } }));
+  await cluster.kubectl(
+    ['apply', '-f', '-'],
+    stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: edgeTls.namespace } }),
+  );
   const secret = await cluster.kubectl([
-    'create', 'secret', 'tls', edgeTls.secretName, '--namespace', edgeTls.namespace,
-    `--cert=${layout.pki.edge.certificate}`, `--key=${layout.pki.edge.privateKey}`, '--dry-run=client', '--output=yaml',
+    'create',
+    'secret',
+    'tls',
+    edgeTls.secretName,
+    '--namespace',
+    edgeTls.namespace,
+    `--cert=${layout.pki.edge.certificate}`,
+    `--key=${layout.pki.edge.privateKey}`,
+    '--dry-run=client',
+    '--output=yaml',
   ]);
   await cluster.kubectl(['apply', '-f', '-'], secret);
 }
@@ -141,9 +203,23 @@ export interface RenderedObject {
 }
 
 /** A component's objects as helm renders them with `values` (by default, this cluster's dev values). */
-export async function renderComponent(cluster: Kube, layout: ClusterLayout, component: Component, values = valuesArguments(component, layout)): Promise<RenderedObject[]> {
-  const rendered = await cluster.helm(['template', component.component, join(repoRoot, 'helm/charts', component.component), '--namespace', component.namespace, ...values]);
-  return parseAllDocuments(rendered).map((d) => d.toJS() as RenderedObject | null).filter((o): o is RenderedObject => o !== null);
+export async function renderComponent(
+  cluster: Kube,
+  layout: ClusterLayout,
+  component: Component,
+  values = valuesArguments(component, layout),
+): Promise<RenderedObject[]> {
+  const rendered = await cluster.helm([
+    'template',
+    component.component,
+    join(repoRoot, 'helm/charts', component.component),
+    '--namespace',
+    component.namespace,
+    ...values,
+  ]);
+  return parseAllDocuments(rendered)
+    .map((d) => d.toJS() as RenderedObject | null)
+    .filter((o): o is RenderedObject => o !== null);
 }
 
 /**
@@ -151,14 +227,21 @@ export async function renderComponent(cluster: Kube, layout: ClusterLayout, comp
  * (the platform chart creates them all), which helm cannot do from inside it: then `default`.
  */
 const releaseNamespace = (component: Component, objects: RenderedObject[]): string =>
-  objects.some((o) => o.kind === 'Namespace' && o.metadata.name === component.namespace) ? 'default' : component.namespace;
+  objects.some((o) => o.kind === 'Namespace' && o.metadata.name === component.namespace)
+    ? 'default'
+    : component.namespace;
 
 /**
  * No storage provisioner builds here: each claim of a component's StatefulSets gets a hostPath
  * PersistentVolume under the cluster's state folder, bound to it by name and owned by the pod's fsGroup
  * (hostPath volumes are not chowned by the kubelet).
  */
-export async function createVolumes(cluster: Kube, layout: ClusterLayout, component: Component, objects: RenderedObject[]): Promise<void> {
+export async function createVolumes(
+  cluster: Kube,
+  layout: ClusterLayout,
+  component: Component,
+  objects: RenderedObject[],
+): Promise<void> {
   type StatefulSet = RenderedObject & {
     spec: {
       replicas?: number;
@@ -176,19 +259,22 @@ export async function createVolumes(cluster: Kube, layout: ClusterLayout, compon
         const path = join(layout.volumesDir, `${namespace}-${claimName}`);
         mkdirSync(path, { recursive: true, mode: 0o700 });
         execFileSync('chown', [`${owner.runAsUser ?? 0}:${owner.fsGroup ?? 0}`, path]);
-        await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'PersistentVolume',
-          metadata: { name: `local-${namespace}-${claimName}`, labels: { 'app.kubernetes.io/part-of': 'platform' } },
-          spec: {
-            capacity: { storage: claim.spec.resources.requests.storage },
-            accessModes: ['ReadWriteOnce'],
-            persistentVolumeReclaimPolicy: 'Delete',
-            storageClassName: '',
-            claimRef: { namespace, name: claimName },
-            hostPath: { path, type: 'Directory' },
-          },
-        }));
+        await cluster.kubectl(
+          ['apply', '-f', '-'],
+          JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'PersistentVolume',
+            metadata: { name: `local-${namespace}-${claimName}`, labels: { 'app.kubernetes.io/part-of': 'platform' } },
+            spec: {
+              capacity: { storage: claim.spec.resources.requests.storage },
+              accessModes: ['ReadWriteOnce'],
+              persistentVolumeReclaimPolicy: 'Delete',
+              storageClassName: '',
+              claimRef: { namespace, name: claimName },
+              hostPath: { path, type: 'Directory' },
+            },
+          }),
+        );
       }
     }
   }
@@ -203,15 +289,25 @@ interface CrdSource {
   namespace?: string;
 }
 
-const readCrdSources = (): CrdSource[] => parse(readFileSync(join(import.meta.dirname, 'crds.yaml'), 'utf8')) as CrdSource[];
+const readCrdSources = (): CrdSource[] =>
+  parse(readFileSync(join(import.meta.dirname, 'crds.yaml'), 'utf8')) as CrdSource[];
 
 /** The CustomResourceDefinition documents of a module's folder, from the Go module cache (downloaded if needed). */
 function crdDocuments(source: CrdSource): string[] {
   const folder = join(goModuleDir(source.module, source.toolchain), source.folder);
   type Crd = { kind?: string; metadata: { labels?: Record<string, string> } };
-  return readdirSync(folder).filter((file) => /\.ya?ml$/.test(file)).sort().flatMap((file) =>
-    parseAllDocuments(readFileSync(join(folder, file), 'utf8')).map((d) => d.toJS() as Crd | null).filter((crd) => crd?.kind === 'CustomResourceDefinition').map((crd) => {
-      const labels = Object.entries(crd?.metadata.labels ?? {}).filter(([, value]) => !(source.dropTemplatedLabels === true && value.includes('{{')));
-      return stringify({ ...crd, metadata: { ...crd?.metadata, labels: Object.fromEntries(labels) } });
-    }));
+  return readdirSync(folder)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(join(folder, file), 'utf8'))
+        .map((d) => d.toJS() as Crd | null)
+        .filter((crd) => crd?.kind === 'CustomResourceDefinition')
+        .map((crd) => {
+          const labels = Object.entries(crd?.metadata.labels ?? {}).filter(
+            ([, value]) => !(source.dropTemplatedLabels === true && value.includes('{{')),
+          );
+          return stringify({ ...crd, metadata: { ...crd?.metadata, labels: Object.fromEntries(labels) } });
+        }),
+    );
 }

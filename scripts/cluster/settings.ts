@@ -10,7 +10,9 @@ export const repoRoot = resolve(import.meta.dirname, '../..');
 const toolsDir = process.env['PLATFORM_TOOLS_DIR'] ?? join(homedir(), '.cache/platform-tools');
 
 /** The pod network is the one the platform chart's NetworkPolicies treat as "inside" (apiServer.podCIDR). */
-const platformValues = parse(readFileSync(join(repoRoot, 'helm/charts/platform/values.yaml'), 'utf8')) as { apiServer: { podCIDR: string; port: number } };
+const platformValues = parse(readFileSync(join(repoRoot, 'helm/charts/platform/values.yaml'), 'utf8')) as {
+  apiServer: { podCIDR: string; port: number };
+};
 
 export const network = {
   /**
@@ -46,7 +48,14 @@ export const ports = {
  * and a registry holds released images. All on the node address or loopback.
  */
 export const gitops = {
-  prodPorts: { etcdClient: 12379, etcdPeer: 12380, apiServer: 16443, controllerManager: 20257, scheduler: 20259, kwok: 10247 },
+  prodPorts: {
+    etcdClient: 12379,
+    etcdPeer: 12380,
+    apiServer: 16443,
+    controllerManager: 20257,
+    scheduler: 20259,
+    kwok: 10247,
+  },
   prodNodeName: 'prod-node-0',
   gitPort: 9418,
   registryPort: 5000,
@@ -90,7 +99,11 @@ export function clusterLayout(stateDir = resolve(repoRoot, '.dev/cluster')) {
       edge: { certificate: join(pki, 'edge.crt'), privateKey: join(pki, 'edge.key') },
     },
     etcdData: join(stateDir, 'etcd'),
-    prod: { etcdData: join(stateDir, 'prod/etcd'), kubeconfig: join(stateDir, 'prod/kubeconfig'), kwokStages: join(stateDir, 'prod/kwok-stages.yaml') },
+    prod: {
+      etcdData: join(stateDir, 'prod/etcd'),
+      kubeconfig: join(stateDir, 'prod/kubeconfig'),
+      kwokStages: join(stateDir, 'prod/kwok-stages.yaml'),
+    },
     git: { root: join(stateDir, 'git'), workTree: join(stateDir, 'git-work') },
     registryDir: join(stateDir, 'registry'),
     registriesConf: join(stateDir, 'config/registries.conf'),

@@ -25,7 +25,11 @@ const say = (line: string) => {
 
 let stopSignal: string | undefined;
 const stopRequested = new Promise<string>((resolve) => {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => { stopSignal ??= signal; resolve(signal); });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.on(signal, () => {
+      stopSignal ??= signal;
+      resolve(signal);
+    });
 });
 const checkpoint = () => {
   if (stopSignal !== undefined) throw new Error(`${stopSignal} during start-up`);
@@ -40,13 +44,38 @@ if (refusal !== undefined) {
 let exitCode = 0;
 try {
   const started = Date.now();
-  const cluster = await startNode(layout, { sandbox: imageRef('pause'), importAll: (socket) => { importImages(socket, say); } }, (m) => { say(`- ${m}`); checkpoint(); });
-  await installAddons(cluster, { coredns: imageRef('coredns') }, (m) => { say(`- ${m}`); checkpoint(); });
-  const progress = (m: string) => { say(`- ${m}`); checkpoint(); };
+  const cluster = await startNode(
+    layout,
+    {
+      sandbox: imageRef('pause'),
+      importAll: (socket) => {
+        importImages(socket, say);
+      },
+    },
+    (m) => {
+      say(`- ${m}`);
+      checkpoint();
+    },
+  );
+  await installAddons(cluster, { coredns: imageRef('coredns') }, (m) => {
+    say(`- ${m}`);
+    checkpoint();
+  });
+  const progress = (m: string) => {
+    say(`- ${m}`);
+    checkpoint();
+  };
   // Argo CD installs the platform from git (and resolves with the revision dev runs), or helm does.
-  const gitRevision = gitopsMode ? await startGitops(layout, cluster, { argocd: imageRef('argocd'), redis: imageRef('redis') }, progress) : undefined;
-  const installed = gitRevision === undefined ? await installPlatform(cluster, layout, progress) : applicationSetComponents();
-  await installMonitoring(cluster, { prometheus: imageRef('prometheus'), alertmanager: imageRef('alertmanager'), receiver: imageRef('api') }, progress);
+  const gitRevision = gitopsMode
+    ? await startGitops(layout, cluster, { argocd: imageRef('argocd'), redis: imageRef('redis') }, progress)
+    : undefined;
+  const installed =
+    gitRevision === undefined ? await installPlatform(cluster, layout, progress) : applicationSetComponents();
+  await installMonitoring(
+    cluster,
+    { prometheus: imageRef('prometheus'), alertmanager: imageRef('alertmanager'), receiver: imageRef('api') },
+    progress,
+  );
   const description = describeCluster(layout, installed, Date.now() - started, gitRevision);
   writeFileSync(layout.descriptionFile, JSON.stringify(description, null, 2));
   say(readyMarker);
@@ -65,7 +94,9 @@ try {
   }
 }
 
-const left = await stopNode(layout, (m) => { say(`- ${m}`); });
+const left = await stopNode(layout, (m) => {
+  say(`- ${m}`);
+});
 if (left.length > 0) {
   say(`the host is not as it was: ${left.length} differences:\n${left.map((l) => `  ${l}`).join('\n')}`);
   exitCode = 1;

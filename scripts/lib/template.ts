@@ -9,6 +9,7 @@ export function renderTemplate(path: string, values: Record<string, string | num
     if (value === undefined) unknown.add(name);
     return String(value);
   });
-  if (unknown.size > 0) throw new Error(`${path}: no value for ${[...unknown].map((name) => '${' + name + '}').join(', ')}`);
+  if (unknown.size > 0)
+    throw new Error(`${path}: no value for ${[...unknown].map((name) => '${' + name + '}').join(', ')}`);
   return text;
 }

@@ -11,7 +11,11 @@ export interface WaitOptions {
 }
 
 /** Resolves with the probe's first answer that is not undefined/false; the probe may throw to say "not yet, because...". */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, options: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: WaitOptions,
+): Promise<T> {
   const started = Date.now();
   try {
     return await pRetry(
@@ -32,6 +36,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       },
     );
   } catch (error) {
-    throw new Error(`${what}: ${(error as Error).message} (after ${((Date.now() - started) / 1000).toFixed(1)} s)`, { cause: error });
+    throw new Error(`${what}: ${(error as Error).message} (after ${((Date.now() - started) / 1000).toFixed(1)} s)`, {
+      cause: error,
+    });
   }
 }

@@ -29,7 +29,11 @@ export interface CertificateRequest {
 }
 
 /** A self-signed CA at `files`, created once and kept (so a client trusts it once). */
-export async function ensureCertificateAuthority(files: KeyPairFiles, name: string, validDays = 3650): Promise<KeyPairFiles> {
+export async function ensureCertificateAuthority(
+  files: KeyPairFiles,
+  name: string,
+  validDays = 3650,
+): Promise<KeyPairFiles> {
   if (existsSync(files.certificate) && existsSync(files.privateKey)) return files;
   const keys = await generateKeys();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
@@ -50,8 +54,17 @@ export async function ensureCertificateAuthority(files: KeyPairFiles, name: stri
 }
 
 /** A certificate signed by `ca` at `files`, issued again when missing or within 30 days of expiry. */
-export async function ensureCertificate(files: KeyPairFiles, ca: KeyPairFiles, request: CertificateRequest): Promise<KeyPairFiles> {
-  if (existsSync(files.certificate) && existsSync(files.privateKey) && !expiresWithin(readFileSync(files.certificate, 'utf8'), 30 * day)) return files;
+export async function ensureCertificate(
+  files: KeyPairFiles,
+  ca: KeyPairFiles,
+  request: CertificateRequest,
+): Promise<KeyPairFiles> {
+  if (
+    existsSync(files.certificate) &&
+    existsSync(files.privateKey) &&
+    !expiresWithin(readFileSync(files.certificate, 'utf8'), 30 * day)
+  )
+    return files;
   const caCertificate = new x509.X509Certificate(readFileSync(ca.certificate, 'utf8'));
   const keys = await generateKeys();
   const extendedUsages = {
@@ -94,7 +107,11 @@ export async function ensureSigningKeyPair(files: { privateKey: string; publicKe
   writeFileSync(files.publicKey, publicKey);
 }
 
-async function writeKeyPair(files: KeyPairFiles, certificatePem: string, privateKey: webcrypto.CryptoKey): Promise<void> {
+async function writeKeyPair(
+  files: KeyPairFiles,
+  certificatePem: string,
+  privateKey: webcrypto.CryptoKey,
+): Promise<void> {
   mkdirSync(dirname(files.certificate), { recursive: true, mode: 0o700 });
   writeFileSync(files.privateKey, await exportPrivateKey(privateKey), { mode: 0o600 });
   writeFileSync(files.certificate, certificatePem);
@@ -102,7 +119,10 @@ async function writeKeyPair(files: KeyPairFiles, certificatePem: string, private
 
 const generateKeys = () => webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
 
-const randomSerial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+const randomSerial = () =>
+  Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 
 async function exportPrivateKey(key: webcrypto.CryptoKey): Promise<string> {
   return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');

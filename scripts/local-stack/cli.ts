@@ -130,5 +130,7 @@ try {
   process.exit(1);
 }
 
-console.log(`\nThe platform is up (${((Date.now() - startedAt) / 1000).toFixed(1)} s):\n\n${statusTable(stack.description)}\n`);
+console.log(
+  `\nThe platform is up (${((Date.now() - startedAt) / 1000).toFixed(1)} s):\n\n${statusTable(stack.description)}\n`,
+);
 console.log(`Endpoints: ${layout.stackFile}   Logs: ${layout.logsDir}/   Stop: Ctrl-C\n`);

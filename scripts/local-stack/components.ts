@@ -46,13 +46,23 @@ const monitoringIntervalSeconds = 5;
 export function stackPlan(options: StackPlanOptions): StackPlan {
   const { layout } = options;
   const databaseUrl = options.databaseUrl ?? postgresUrl(ports.postgres, database);
-  const s3 = objectStore({ dataDir: layout.objectsDir, port: ports.s3, consolePort: ports.s3Console, forceEmbedded: options.embeddedS3 });
+  const s3 = objectStore({
+    dataDir: layout.objectsDir,
+    port: ports.s3,
+    consolePort: ports.s3Console,
+    forceEmbedded: options.embeddedS3,
+  });
   const monitoringDir = join(layout.root, 'monitoring');
   let databaseUrls: ServiceDatabaseUrls | undefined;
   let tls: LocalTls | undefined;
   const environments = () => {
     if (databaseUrls === undefined) throw new Error('the services need the database step first');
-    return serviceEnvironments({ ports, databaseUrls, objectStore: s3, signingKeyFile: join(layout.keysDir, 'jwt-signing-key.pem') });
+    return serviceEnvironments({
+      ports,
+      databaseUrls,
+      objectStore: s3,
+      signingKeyFile: join(layout.keysDir, 'jwt-signing-key.pem'),
+    });
   };
   const service = (name: ServiceName, needs: string[]): Component => ({
     name,
@@ -128,7 +138,13 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       skipped: monitoringSkipped,
       process: {
         command: process.execPath,
-        args: ['slo/receiver/main.ts', '--port', String(ports.alertReceiver), '--out', join(monitoringDir, 'notifications.jsonl')],
+        args: [
+          'slo/receiver/main.ts',
+          '--port',
+          String(ports.alertReceiver),
+          '--out',
+          join(monitoringDir, 'notifications.jsonl'),
+        ],
       },
       ready: httpOk(`http://127.0.0.1:${ports.alertReceiver}/healthz`),
     },
@@ -187,6 +203,10 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
 
 /** Why a component cannot run here: the commands it needs that are not installed (scripts/tools/install.sh). */
 function missingCommands(commands: string[]): string | undefined {
-  const missing = commands.filter((command) => spawnSync(command, ['--version'], { stdio: 'ignore' }).error !== undefined);
-  return missing.length === 0 ? undefined : `not installed: ${missing.join(', ')} (bash scripts/tools/install.sh ${missing.join(' ')})`;
+  const missing = commands.filter(
+    (command) => spawnSync(command, ['--version'], { stdio: 'ignore' }).error !== undefined,
+  );
+  return missing.length === 0
+    ? undefined
+    : `not installed: ${missing.join(', ')} (bash scripts/tools/install.sh ${missing.join(' ')})`;
 }

@@ -21,8 +21,15 @@ export function runningStackPid(lockFile: string): number | undefined {
 /** Takes the lock for this process; refuses if a live stack holds it. */
 export function acquireLock(lockFile: string): { release: () => void } {
   const holder = runningStackPid(lockFile);
-  if (holder !== undefined) throw new Error(`a local stack is already running (pid ${holder}). Stop it with Ctrl-C in its terminal, or: kill ${holder}`);
+  if (holder !== undefined)
+    throw new Error(
+      `a local stack is already running (pid ${holder}). Stop it with Ctrl-C in its terminal, or: kill ${holder}`,
+    );
   mkdirSync(dirname(lockFile), { recursive: true });
   writeFileSync(lockFile, `${process.pid}\n`);
-  return { release: () => { rmSync(lockFile, { force: true }); } };
+  return {
+    release: () => {
+      rmSync(lockFile, { force: true });
+    },
+  };
 }

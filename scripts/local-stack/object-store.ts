@@ -64,7 +64,15 @@ export function objectStore(options: ObjectStoreOptions): ObjectStore {
       prepare,
       process: {
         command: minio,
-        args: ['server', options.dataDir, '--address', `127.0.0.1:${options.port}`, '--console-address', `127.0.0.1:${options.consolePort}`, '--quiet'],
+        args: [
+          'server',
+          options.dataDir,
+          '--address',
+          `127.0.0.1:${options.port}`,
+          '--console-address',
+          `127.0.0.1:${options.consolePort}`,
+          '--quiet',
+        ],
         env: () => ({
           MINIO_ROOT_USER: credentials.accessKeyId,
           MINIO_ROOT_PASSWORD: credentials.secretAccessKey,

@@ -30,7 +30,18 @@ export function postgresComponent(options: { dataDir: string; port: number; skip
     prepare: () => initialise(options.dataDir, runsAsRoot),
     process: {
       command: postgresBinary,
-      args: ['-D', options.dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      args: [
+        '-D',
+        options.dataDir,
+        '-p',
+        String(options.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
+      ],
       // A fast shutdown: open sessions are ended, the data stays consistent.
       stopSignal: 'SIGINT',
       runAs: runsAsRoot ? postgresUser : undefined,
@@ -59,7 +70,12 @@ async function initialise(dataDir: string, runsAsRoot: boolean): Promise<void> {
     ensureTraversable(dirname(dataDir));
   }
   if (existsSync(`${dataDir}/PG_VERSION`)) return;
-  await new EmbeddedPostgres({ databaseDir: dataDir, ...superuser, createPostgresUser: runsAsRoot, onLog: () => undefined }).initialise();
+  await new EmbeddedPostgres({
+    databaseDir: dataDir,
+    ...superuser,
+    createPostgresUser: runsAsRoot,
+    onLog: () => undefined,
+  }).initialise();
 }
 
 function postgresUser(): { uid: number; gid: number } {

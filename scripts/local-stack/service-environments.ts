@@ -24,11 +24,18 @@ export interface LocalAddresses {
 
 /** The `env` of a service's chart: what every environment sets. */
 export function chartEnvironment(service: ServiceName): Record<string, string> {
-  const values = parse(readFileSync(join(repoRoot, 'helm/charts', service, 'values.yaml'), 'utf8')) as { env?: Record<string, string> };
+  const values = parse(readFileSync(join(repoRoot, 'helm/charts', service, 'values.yaml'), 'utf8')) as {
+    env?: Record<string, string>;
+  };
   return values.env ?? {};
 }
 
-export function serviceEnvironments({ ports, databaseUrls, objectStore, signingKeyFile }: LocalAddresses): Record<ServiceName, Record<string, string>> {
+export function serviceEnvironments({
+  ports,
+  databaseUrls,
+  objectStore,
+  signingKeyFile,
+}: LocalAddresses): Record<ServiceName, Record<string, string>> {
   const jwksUrl = `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`;
   const local = (service: ServiceName) => ({
     ...chartEnvironment(service),

@@ -85,7 +85,8 @@ export interface RunningStack {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const layout = stateLayout(options.stateDir);
   if (options.reset) wipeState(layout, options.onProgress);
-  for (const dir of [layout.root, layout.logsDir, layout.objectsDir, layout.keysDir]) mkdirSync(dir, { recursive: true });
+  for (const dir of [layout.root, layout.logsDir, layout.objectsDir, layout.keysDir])
+    mkdirSync(dir, { recursive: true });
   const plan = stackPlan({ ...options, layout, sloRules: options.sloRules ?? 'production' });
   killLeftovers(layout.pidsDir, options.onProgress);
   await assertPortsFree(plan.components.filter((component) => component.skipped === undefined).map(({ name }) => name));
@@ -96,7 +97,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     onLine: (component, line) => options.onServiceLine?.(component as ServiceName, line),
     signal: options.signal,
   });
-  const running = (name: string) => plan.components.some((component) => component.name === name && component.skipped === undefined);
+  const running = (name: string) =>
+    plan.components.some((component) => component.name === name && component.skipped === undefined);
   const description = describe(layout, supervisor, {
     ingress: running('ingress') ? (plan.tls()?.caCertificate ?? '') : undefined,
     monitoring: running('prometheus'),
@@ -105,7 +107,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   });
   const save = () => {
     for (const name of serviceNames) {
-      description.services[name] = { ...description.services[name], pid: supervisor.pid(name), env: supervisor.env(name) };
+      description.services[name] = {
+        ...description.services[name],
+        pid: supervisor.pid(name),
+        env: supervisor.env(name),
+      };
     }
     writeFileSync(layout.stackFile, `${JSON.stringify(description, null, 2)}\n`);
   };
@@ -175,9 +181,16 @@ function describe(layout: StateLayout, supervisor: Supervisor, parts: Described)
         },
       ]),
     ) as Record<ServiceName, ServiceEndpoint>,
-    ingress: parts.ingress === undefined ? null : { url: `https://localhost:${ports.ingress}`, caCertificate: parts.ingress },
+    ingress:
+      parts.ingress === undefined ? null : { url: `https://localhost:${ports.ingress}`, caCertificate: parts.ingress },
     postgres: parts.postgres,
-    s3: { kind: parts.s3.kind, endpoint: parts.s3.endpoint, bucket: 'images', accessKeyId: parts.s3.accessKeyId, secretAccessKey: parts.s3.secretAccessKey },
+    s3: {
+      kind: parts.s3.kind,
+      endpoint: parts.s3.endpoint,
+      bucket: 'images',
+      accessKeyId: parts.s3.accessKeyId,
+      secretAccessKey: parts.s3.secretAccessKey,
+    },
     prometheus: parts.monitoring ? { url: local(ports.prometheus) } : null,
     alertmanager: parts.monitoring ? { url: local(ports.alertmanager) } : null,
     alertReceiver: parts.monitoring
@@ -195,13 +208,22 @@ async function assertPortsFree(components: string[]): Promise<void> {
     prometheus: [['Prometheus', ports.prometheus]],
     alertmanager: [['Alertmanager', ports.alertmanager]],
     'alert-receiver': [['alert receiver', ports.alertReceiver]],
-    ...Object.fromEntries(serviceNames.map((name) => [name, [[name, ports[name]], [`${name} metrics`, ports.metrics[name]]]])),
+    ...Object.fromEntries(
+      serviceNames.map((name) => [
+        name,
+        [
+          [name, ports[name]],
+          [`${name} metrics`, ports.metrics[name]],
+        ],
+      ]),
+    ),
   };
   const taken: string[] = [];
   for (const [name, port] of components.flatMap((component) => portsOf[component] ?? [])) {
     if (!(await portIsFree(port))) taken.push(`${port} (${name})`);
   }
-  if (taken.length > 0) throw new Error(`ports already in use: ${taken.join(', ')}. Stop whatever holds them, or the other stack.`);
+  if (taken.length > 0)
+    throw new Error(`ports already in use: ${taken.join(', ')}. Stop whatever holds them, or the other stack.`);
 }
 
 function portIsFree(port: number): Promise<boolean> {

@@ -6,12 +6,23 @@ export function statusTable(stack: StackDescription): string {
   const off = (name: string, why: string) => [name, '-', `not running (${why})`];
   const monitoringOff = 'see the start-up lines; npm run dev without --minimal/--no-monitoring';
   const rows: string[][] = [['component', 'url', 'state']];
-  for (const [name, service] of Object.entries(stack.services)) rows.push([name, service.url, `ready (metrics ${service.metrics})`]);
-  rows.push(stack.ingress === null ? off('ingress', 'see the start-up lines') : ['ingress', stack.ingress.url, `TLS, CA ${stack.ingress.caCertificate}`]);
+  for (const [name, service] of Object.entries(stack.services))
+    rows.push([name, service.url, `ready (metrics ${service.metrics})`]);
+  rows.push(
+    stack.ingress === null
+      ? off('ingress', 'see the start-up lines')
+      : ['ingress', stack.ingress.url, `TLS, CA ${stack.ingress.caCertificate}`],
+  );
   rows.push(['postgres', stack.postgres.url.replace(/:[^:@/]+@/, ':***@'), stack.postgres.kind]);
   rows.push(['s3', stack.s3.endpoint, `${stack.s3.kind}, bucket ${stack.s3.bucket}`]);
-  rows.push(stack.prometheus === null ? off('prometheus', monitoringOff) : ['prometheus', stack.prometheus.url, 'ready']);
-  rows.push(stack.alertmanager === null ? off('alertmanager', monitoringOff) : ['alertmanager', stack.alertmanager.url, 'ready']);
+  rows.push(
+    stack.prometheus === null ? off('prometheus', monitoringOff) : ['prometheus', stack.prometheus.url, 'ready'],
+  );
+  rows.push(
+    stack.alertmanager === null
+      ? off('alertmanager', monitoringOff)
+      : ['alertmanager', stack.alertmanager.url, 'ready'],
+  );
   rows.push(
     stack.alertReceiver === null
       ? off('alert receiver', monitoringOff)

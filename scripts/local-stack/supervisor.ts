@@ -79,7 +79,8 @@ export async function startComponents(components: Component[], options: Supervis
 
   const start = async (component: Component) => {
     await component.prepare?.();
-    for (const config of component.configs ?? []) writeFileSync(config.file, renderTemplate(config.template, config.values));
+    for (const config of component.configs ?? [])
+      writeFileSync(config.file, renderTemplate(config.template, config.values));
     const stopRequested = () => (options.signal?.aborted === true ? 'stop requested' : undefined);
     let exited: () => string | undefined = () => undefined;
     if (component.process !== undefined) {
@@ -106,10 +107,14 @@ export async function startComponents(components: Component[], options: Supervis
     }
     if (component.ready !== undefined) {
       const ready = component.ready;
-      await waitFor(`${component.name} is not ready (see ${logFile(component.name)})`, () => ready().catch(() => false), {
-        timeoutMs: component.readyTimeoutMs ?? defaultReadyTimeoutMs,
-        giveUpIf: () => exited() ?? stopRequested(),
-      });
+      await waitFor(
+        `${component.name} is not ready (see ${logFile(component.name)})`,
+        () => ready().catch(() => false),
+        {
+          timeoutMs: component.readyTimeoutMs ?? defaultReadyTimeoutMs,
+          giveUpIf: () => exited() ?? stopRequested(),
+        },
+      );
     }
   };
 
@@ -134,7 +139,8 @@ export async function startComponents(components: Component[], options: Supervis
   try {
     for (const wave of waves) {
       const starting = wave.filter((component) => component.skipped === undefined);
-      for (const component of wave) if (component.skipped !== undefined) options.onProgress(`${component.name}: ${component.skipped}`);
+      for (const component of wave)
+        if (component.skipped !== undefined) options.onProgress(`${component.name}: ${component.skipped}`);
       if (starting.length === 0) continue;
       options.signal?.throwIfAborted();
       options.onProgress(`starting ${starting.map(({ name }) => name).join(', ')}`);
@@ -169,7 +175,8 @@ export async function startComponents(components: Component[], options: Supervis
 export function killLeftovers(pidsDir: string, onProgress: (message: string) => void): void {
   if (!existsSync(pidsDir)) return;
   for (const file of readdirSync(pidsDir).filter((name) => name.endsWith('.json'))) {
-    if (killLeftover(join(pidsDir, file))) onProgress(`killed the ${basename(file, '.json')} a killed stack left running`);
+    if (killLeftover(join(pidsDir, file)))
+      onProgress(`killed the ${basename(file, '.json')} a killed stack left running`);
   }
 }
 

@@ -32,9 +32,13 @@ export interface TestServer {
 }
 
 /** A throwaway real PostgreSQL with the committed migrations applied. */
-export async function startTestDatabase(options: { migrate?: boolean } = {}): Promise<TestServer & { url: string; port: number }> {
+export async function startTestDatabase(
+  options: { migrate?: boolean } = {},
+): Promise<TestServer & { url: string; port: number }> {
   const port = await freePort();
-  const server = await startTestComponent('platform-pg-', (dir) => postgresComponent({ dataDir: join(dir, 'data'), port }));
+  const server = await startTestComponent('platform-pg-', (dir) =>
+    postgresComponent({ dataDir: join(dir, 'data'), port }),
+  );
   await ensureDatabase(port, 'platform');
   const url = postgresUrl(port, 'platform');
   if (options.migrate !== false) await migrateDatabase(url);
@@ -42,13 +46,16 @@ export async function startTestDatabase(options: { migrate?: boolean } = {}): Pr
 }
 
 /** A throwaway real S3 of the kind asked for (MinIO needs scripts/tools/install.sh minio). */
-export async function startTestObjectStore(kind: 'minio' | 's3rver'): Promise<TestServer & Omit<ObjectStore, 'component'>> {
+export async function startTestObjectStore(
+  kind: 'minio' | 's3rver',
+): Promise<TestServer & Omit<ObjectStore, 'component'>> {
   const port = await freePort();
   const consolePort = await freePort();
   let store: ObjectStore | undefined;
   const server = await startTestComponent('platform-s3-', (dir) => {
     store = objectStore({ dataDir: join(dir, 'data'), port, consolePort, forceEmbedded: kind === 's3rver' });
-    if (store.kind !== kind) throw new Error(`wanted ${kind} but only ${store.kind} is available (run scripts/tools/install.sh minio)`);
+    if (store.kind !== kind)
+      throw new Error(`wanted ${kind} but only ${store.kind} is available (run scripts/tools/install.sh minio)`);
     return store.component;
   });
   const { kind: started, endpoint, accessKeyId, secretAccessKey } = store as ObjectStore;
@@ -61,7 +68,11 @@ async function startTestComponent(prefix: string, declare: (dir: string) => Comp
   const component = declare(dir);
   let supervisor: Supervisor;
   try {
-    supervisor = await startComponents([component], { logsDir: join(dir, 'logs'), pidsDir: join(dir, 'pids'), onProgress: () => undefined });
+    supervisor = await startComponents([component], {
+      logsDir: join(dir, 'logs'),
+      pidsDir: join(dir, 'pids'),
+      onProgress: () => undefined,
+    });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

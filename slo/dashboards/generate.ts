@@ -21,14 +21,26 @@ export function grafanaDashboard(spec: DashboardSpec): object {
     time: { from: 'now-1h', to: 'now' },
     refresh: '30s',
     templating: {
-      list: [{ type: 'datasource', name: 'datasource', query: 'prometheus', current: { text: 'Prometheus', value: 'prometheus' } }],
+      list: [
+        {
+          type: 'datasource',
+          name: 'datasource',
+          query: 'prometheus',
+          current: { text: 'Prometheus', value: 'prometheus' },
+        },
+      ],
     },
     panels: spec.panels.map((panel, index) => ({
       id: index + 1,
       type: 'timeseries',
       title: panel.title,
       datasource: { type: 'prometheus', uid: '${datasource}' },
-      gridPos: { x: (index % columns) * panelWidth, y: Math.floor(index / columns) * panelHeight, w: panelWidth, h: panelHeight },
+      gridPos: {
+        x: (index % columns) * panelWidth,
+        y: Math.floor(index / columns) * panelHeight,
+        w: panelWidth,
+        h: panelHeight,
+      },
       fieldConfig: { defaults: { unit: panel.unit }, overrides: [] },
       options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
       targets: panel.queries.map((query, queryIndex) => ({

@@ -25,7 +25,12 @@ const httpPanels = (selector: string, by: string): PanelSpec[] => [
   {
     title: 'Request rate',
     unit: 'reqps',
-    queries: [{ expr: `sum by (${by}) (${rate('http_server_request_duration_seconds_count', `${selector},${user}`)})`, legend: `{{${by.split(', ').join('}} {{')}}}` }],
+    queries: [
+      {
+        expr: `sum by (${by}) (${rate('http_server_request_duration_seconds_count', `${selector},${user}`)})`,
+        legend: `{{${by.split(', ').join('}} {{')}}}`,
+      },
+    ],
   },
   {
     title: 'Error ratio (5xx)',
@@ -52,18 +57,35 @@ const httpPanels = (selector: string, by: string): PanelSpec[] => [
 ];
 
 const runtimePanels = (selector: string): PanelSpec[] => [
-  { title: 'Event loop delay p99', unit: 's', queries: [{ expr: `max by (job) (nodejs_eventloop_delay_p99_seconds{${selector}})`, legend: '{{job}}' }] },
-  { title: 'Heap used', unit: 'bytes', queries: [{ expr: `sum by (job) (v8js_memory_heap_used_bytes{${selector}})`, legend: '{{job}}' }] },
-  { title: 'GC time per second', unit: 's', queries: [{ expr: `sum by (job) (rate(v8js_gc_duration_seconds_sum{${selector}}[$__rate_interval]))`, legend: '{{job}}' }] },
+  {
+    title: 'Event loop delay p99',
+    unit: 's',
+    queries: [{ expr: `max by (job) (nodejs_eventloop_delay_p99_seconds{${selector}})`, legend: '{{job}}' }],
+  },
+  {
+    title: 'Heap used',
+    unit: 'bytes',
+    queries: [{ expr: `sum by (job) (v8js_memory_heap_used_bytes{${selector}})`, legend: '{{job}}' }],
+  },
+  {
+    title: 'GC time per second',
+    unit: 's',
+    queries: [
+      { expr: `sum by (job) (rate(v8js_gc_duration_seconds_sum{${selector}}[$__rate_interval]))`, legend: '{{job}}' },
+    ],
+  },
 ];
 
 const p99Panel = (title: string, histogram: string, job: string, by: string): PanelSpec => ({
   title,
   unit: 's',
-  queries: [{ expr: `histogram_quantile(0.99, sum by (${by}, le) (${rate(histogram, `job="${job}"`)}))`, legend: `{{${by}}}` }],
+  queries: [
+    { expr: `histogram_quantile(0.99, sum by (${by}, le) (${rate(histogram, `job="${job}"`)}))`, legend: `{{${by}}}` },
+  ],
 });
 
-const databaseLatencyPanel = (job: string) => p99Panel('PostgreSQL latency p99', 'db_client_operation_duration_seconds_bucket', job, 'db_operation_name');
+const databaseLatencyPanel = (job: string) =>
+  p99Panel('PostgreSQL latency p99', 'db_client_operation_duration_seconds_bucket', job, 'db_operation_name');
 
 /** One Sloth recording rule (slo/rules), one line per SLO (`sloth_slo`). */
 const perSlo = (title: string, unit: PanelSpec['unit'], rule: string): PanelSpec => ({
@@ -77,7 +99,10 @@ const sloPanels: PanelSpec[] = [
   {
     title: 'SLI over 5m and 1h',
     unit: 'percentunit',
-    queries: ['5m', '1h'].map((window) => ({ expr: `1 - max by (sloth_slo) (slo:sli_error:ratio_rate${window}{sloth_service="api"})`, legend: `{{sloth_slo}} ${window}` })),
+    queries: ['5m', '1h'].map((window) => ({
+      expr: `1 - max by (sloth_slo) (slo:sli_error:ratio_rate${window}{sloth_service="api"})`,
+      legend: `{{sloth_slo}} ${window}`,
+    })),
   },
   perSlo('Error budget remaining (30 days)', 'percentunit', 'slo:period_error_budget_remaining:ratio'),
   perSlo('Burn rate (5m)', 'short', 'slo:current_burn_rate:ratio'),
@@ -86,7 +111,12 @@ const sloPanels: PanelSpec[] = [
     title: 'Firing SLO alerts',
     unit: 'short',
     // 0 rather than "no data" when nothing fires.
-    queries: [{ expr: 'count by (severity) (ALERTS{alertstate="firing",sloth_service="api"}) or on() vector(0)', legend: '{{severity}}' }],
+    queries: [
+      {
+        expr: 'count by (severity) (ALERTS{alertstate="firing",sloth_service="api"}) or on() vector(0)',
+        legend: '{{severity}}',
+      },
+    ],
   },
 ];
 
@@ -101,17 +131,32 @@ export const dashboards: DashboardSpec[] = [
       {
         title: 'Calls between services',
         unit: 'reqps',
-        queries: [{ expr: `sum by (server_address, http_response_status_code) (${rate('http_client_request_duration_seconds_count', 'job="api"')})`, legend: 'api -> {{server_address}} {{http_response_status_code}}' }],
+        queries: [
+          {
+            expr: `sum by (server_address, http_response_status_code) (${rate('http_client_request_duration_seconds_count', 'job="api"')})`,
+            legend: 'api -> {{server_address}} {{http_response_status_code}}',
+          },
+        ],
       },
       {
         title: 'PostgreSQL operations by outcome',
         unit: 'ops',
-        queries: [{ expr: `sum by (job, outcome) (${rate('db_client_operation_duration_seconds_count', 'db_system_name="postgresql"')})`, legend: '{{job}} {{outcome}}' }],
+        queries: [
+          {
+            expr: `sum by (job, outcome) (${rate('db_client_operation_duration_seconds_count', 'db_system_name="postgresql"')})`,
+            legend: '{{job}} {{outcome}}',
+          },
+        ],
       },
       {
         title: 'S3 operations by outcome',
         unit: 'ops',
-        queries: [{ expr: `sum by (s3_operation, outcome) (${rate('s3_client_operation_duration_seconds_count', 'job="image"')})`, legend: '{{s3_operation}} {{outcome}}' }],
+        queries: [
+          {
+            expr: `sum by (s3_operation, outcome) (${rate('s3_client_operation_duration_seconds_count', 'job="image"')})`,
+            legend: '{{s3_operation}} {{outcome}}',
+          },
+        ],
       },
       ...runtimePanels('job=~"api|auth|image"'),
     ],
@@ -122,8 +167,21 @@ export const dashboards: DashboardSpec[] = [
     panels: [
       ...httpPanels('job="api"', 'http_route'),
       p99Panel('Upstream latency p99', 'http_client_request_duration_seconds_bucket', 'api', 'server_address'),
-      { title: 'Tokens refused', unit: 'ops', queries: [{ expr: `sum by (reason) (rate(auth_token_rejections_total{job="api"}[$__rate_interval]))`, legend: '{{reason}}' }] },
-      { title: 'Key-set fetches', unit: 'short', queries: [{ expr: 'sum by (outcome) (auth_jwks_fetches_total{job="api"})', legend: '{{outcome}}' }] },
+      {
+        title: 'Tokens refused',
+        unit: 'ops',
+        queries: [
+          {
+            expr: `sum by (reason) (rate(auth_token_rejections_total{job="api"}[$__rate_interval]))`,
+            legend: '{{reason}}',
+          },
+        ],
+      },
+      {
+        title: 'Key-set fetches',
+        unit: 'short',
+        queries: [{ expr: 'sum by (outcome) (auth_jwks_fetches_total{job="api"})', legend: '{{outcome}}' }],
+      },
       ...runtimePanels('job="api"'),
     ],
   },
@@ -132,7 +190,16 @@ export const dashboards: DashboardSpec[] = [
     title: 'Service: auth',
     panels: [
       ...httpPanels('job="auth"', 'http_route'),
-      { title: 'Logins by outcome', unit: 'ops', queries: [{ expr: 'sum by (outcome) (rate(auth_login_attempts_total{job="auth"}[$__rate_interval]))', legend: '{{outcome}}' }] },
+      {
+        title: 'Logins by outcome',
+        unit: 'ops',
+        queries: [
+          {
+            expr: 'sum by (outcome) (rate(auth_login_attempts_total{job="auth"}[$__rate_interval]))',
+            legend: '{{outcome}}',
+          },
+        ],
+      },
       databaseLatencyPanel('auth'),
       ...runtimePanels('job="auth"'),
     ],

@@ -100,7 +100,8 @@ export function formatNotification(notification: RecordedNotification): string {
   ];
   for (const alert of payload.alerts) {
     const name = alert.labels.alertname ?? '(no alertname)';
-    const since = alert.status === 'resolved' && alert.endsAt ? `ended ${alert.endsAt}` : `since ${alert.startsAt ?? '?'}`;
+    const since =
+      alert.status === 'resolved' && alert.endsAt ? `ended ${alert.endsAt}` : `since ${alert.startsAt ?? '?'}`;
     lines.push(`  ${alert.status.toUpperCase()} ${name} (${since})`);
     const labels = Object.fromEntries(Object.entries(alert.labels).filter(([label]) => label !== 'alertname'));
     lines.push(`    labels: ${formatLabels(labels)}`);

@@ -172,8 +172,18 @@ function alertScenario(slo: Slo, variant: Variant, condition: Condition): Group 
     { description: 'no errors', short: 0, long: 0, fires: false },
     { description: `only the short window (${condition.short}) burns`, short: above, long: 0, fires: false },
     { description: `only the long window (${condition.long}) burns`, short: 0, long: above, fires: false },
-    { description: `both windows just below ${String(condition.factor)}x (0.99x)`, short: below, long: below, fires: false },
-    { description: `both windows just above ${String(condition.factor)}x (1.01x): fires`, short: above, long: above, fires: true },
+    {
+      description: `both windows just below ${String(condition.factor)}x (0.99x)`,
+      short: below,
+      long: below,
+      fires: false,
+    },
+    {
+      description: `both windows just above ${String(condition.factor)}x (1.01x): fires`,
+      short: above,
+      long: above,
+      fires: true,
+    },
     { description: 'the short window recovers: resolved', short: 0, long: above, fires: false },
   ];
   const labels = sloLabels(slo, variant);
@@ -371,7 +381,8 @@ function recordingTest(variant: Variant): Group {
 function minutes(duration: string): number {
   const units: Record<string, number> = { m: 1, h: 60, d: 1440 };
   let total = 0;
-  for (const [, amount, unit] of duration.matchAll(/(\d+)([mhd])/g)) total += Number(amount) * (units[unit ?? ''] ?? Number.NaN);
+  for (const [, amount, unit] of duration.matchAll(/(\d+)([mhd])/g))
+    total += Number(amount) * (units[unit ?? ''] ?? Number.NaN);
   return total;
 }
 
@@ -517,7 +528,9 @@ for (const variant of VARIANTS) {
   if (check) {
     const current = await readFile(path, 'utf8').catch(() => '');
     if (current !== text) {
-      process.stderr.write(`drift: ${path.pathname} is not what slo/tests/generate.ts writes; run npm run slo:generate\n`);
+      process.stderr.write(
+        `drift: ${path.pathname} is not what slo/tests/generate.ts writes; run npm run slo:generate\n`,
+      );
       drift = true;
     }
   } else {

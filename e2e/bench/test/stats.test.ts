@@ -53,7 +53,13 @@ describe('verdict', () => {
 
 describe('the table', () => {
   it('judges the median of the runs, not the best one', () => {
-    const judged = judge({ name: 'upload.ratio', unit: 'x', samples: [0.95, 0.8, 0.85], target: { comparison: '>=', value: 0.9 }, description: '' });
+    const judged = judge({
+      name: 'upload.ratio',
+      unit: 'x',
+      samples: [0.95, 0.8, 0.85],
+      target: { comparison: '>=', value: 0.9 },
+      description: '',
+    });
     assert.equal(judged.median, 0.85);
     assert.equal(judged.verdict, 'MISSED');
     const table = renderTable([judged]);

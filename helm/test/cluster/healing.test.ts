@@ -53,16 +53,30 @@ async function underLoad(action: () => Promise<void>, clients = 8): Promise<Load
   return result;
 }
 
-const readyApiPods = async () => (await pods(api.namespace, api.selector)).filter((p) => isReady(p) && !p.metadata.deletionTimestamp);
+const readyApiPods = async () =>
+  (await pods(api.namespace, api.selector)).filter((p) => isReady(p) && !p.metadata.deletionTimestamp);
 
 async function setApiReplicas(extra: string[]): Promise<void> {
-  await cluster.helm(['upgrade', 'api', join(repoRoot, 'helm/charts/api'), '--namespace', api.namespace, ...valuesArguments(apiComponent, layout), ...extra, '--wait', '--timeout', '3m']);
+  await cluster.helm([
+    'upgrade',
+    'api',
+    join(repoRoot, 'helm/charts/api'),
+    '--namespace',
+    api.namespace,
+    ...valuesArguments(apiComponent, layout),
+    ...extra,
+    '--wait',
+    '--timeout',
+    '3m',
+  ]);
 }
 
 describe('HA and healing', () => {
   before(async () => {
     await setApiReplicas(['--set', 'replicas=2', '--set', 'pdb.enabled=true']);
-    await waitFor('two api pods were not ready', async () => (await readyApiPods()).length === 2, { timeoutMs: 120_000 });
+    await waitFor('two api pods were not ready', async () => (await readyApiPods()).length === 2, {
+      timeoutMs: 120_000,
+    });
   });
 
   after(async () => {
@@ -74,13 +88,20 @@ describe('HA and healing', () => {
     assert.ok(victim);
     const load = await underLoad(async () => {
       await cluster.kubectl(['delete', 'pod', victim.metadata.name, '--namespace', api.namespace, '--wait=false']);
-      await waitFor('no replacement became ready', async () => {
-        const ready = await readyApiPods();
-        return ready.length === 2 && ready.every((p) => p.metadata.name !== victim.metadata.name);
-      }, { timeoutMs: 90_000 });
+      await waitFor(
+        'no replacement became ready',
+        async () => {
+          const ready = await readyApiPods();
+          return ready.length === 2 && ready.every((p) => p.metadata.name !== victim.metadata.name);
+        },
+        { timeoutMs: 90_000 },
+      );
     });
     assert.ok(load.requests > 100, `only ${load.requests} requests`);
-    assert.ok(load.failures.length <= load.requests * availabilityBudget, `${load.failures.length} of ${load.requests} failed: ${load.failures.slice(0, 5).join('; ')}`);
+    assert.ok(
+      load.failures.length <= load.requests * availabilityBudget,
+      `${load.failures.length} of ${load.requests} failed: ${load.failures.slice(0, 5).join('; ')}`,
+    );
     report('healing-delete', { requests: load.requests, failures: load.failures.length });
   });
 
@@ -95,31 +116,56 @@ describe('HA and healing', () => {
   });
 
   test('the PodDisruptionBudget lets one api pod be evicted, and refuses the second', async () => {
-    await waitFor('two api pods were not ready', async () => (await readyApiPods()).length === 2, { timeoutMs: 120_000 });
+    await waitFor('two api pods were not ready', async () => (await readyApiPods()).length === 2, {
+      timeoutMs: 120_000,
+    });
     const [first, second] = await readyApiPods();
     assert.ok(first && second);
-    const evict = (name: string) => cluster.kubectl(['create', '--raw', `/api/v1/namespaces/${api.namespace}/pods/${name}/eviction`, '-f', '-'],
-      JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: api.namespace } }));
+    const evict = (name: string) =>
+      cluster.kubectl(
+        ['create', '--raw', `/api/v1/namespaces/${api.namespace}/pods/${name}/eviction`, '-f', '-'],
+        JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: api.namespace } }),
+      );
     await evict(first.metadata.name);
     await assert.rejects(evict(second.metadata.name), /disruption budget|TooManyRequests|429/);
-    await waitFor('the evicted pod was not replaced', async () => (await readyApiPods()).length === 2, { timeoutMs: 120_000 });
+    await waitFor('the evicted pod was not replaced', async () => (await readyApiPods()).length === 2, {
+      timeoutMs: 120_000,
+    });
   });
 
   test('a pod whose readiness fails leaves its Service until it recovers (image without S3)', async () => {
     type Slices = { items: { endpoints?: { conditions: { ready?: boolean } }[] }[] };
-    const imageReady = async () => (await cluster.getJson<Slices>(['endpointslices', '--namespace', 'image-ns', '--selector', 'kubernetes.io/service-name=image']))
-      .items.flatMap((s) => s.endpoints ?? []).map((e) => e.conditions.ready === true);
+    const imageReady = async () =>
+      (
+        await cluster.getJson<Slices>([
+          'endpointslices',
+          '--namespace',
+          'image-ns',
+          '--selector',
+          'kubernetes.io/service-name=image',
+        ])
+      ).items
+        .flatMap((s) => s.endpoints ?? [])
+        .map((e) => e.conditions.ready === true);
     assert.deepEqual(await imageReady(), [true]);
     await cluster.kubectl(['scale', 'statefulset/minio', '--namespace', 'data-ns', '--replicas=0']);
     try {
-      await waitFor('the image pod stayed in its Service without S3', async () => (await imageReady()).every((ready) => !ready), { timeoutMs: 90_000 });
-      const listing = await edgeRequest('GET', '/images', { headers: { authorization: `Bearer ${await newUserToken('healing')}` } });
+      await waitFor(
+        'the image pod stayed in its Service without S3',
+        async () => (await imageReady()).every((ready) => !ready),
+        { timeoutMs: 90_000 },
+      );
+      const listing = await edgeRequest('GET', '/images', {
+        headers: { authorization: `Bearer ${await newUserToken('healing')}` },
+      });
       assert.equal(listing.status, 503, 'the api answers for the missing image service');
       assert.match(String(listing.headers['content-type']), /^application\/problem\+json/);
     } finally {
       await cluster.kubectl(['scale', 'statefulset/minio', '--namespace', 'data-ns', '--replicas=1']);
     }
-    await waitFor('the image pod did not return to its Service', async () => (await imageReady()).every(Boolean), { timeoutMs: 120_000 });
+    await waitFor('the image pod did not return to its Service', async () => (await imageReady()).every(Boolean), {
+      timeoutMs: 120_000,
+    });
     report('healing', { ok: true });
   });
 });

@@ -36,18 +36,29 @@ describe('the cluster on the host', () => {
   test('every listening socket of the cluster is on loopback or the node address', () => {
     const processes = clusterProcesses();
     assert.ok(processes.size >= 8, `only ${processes.size} cluster processes found`);
-    const listeners = execFileSync('ss', ['-H', '-l', '-n', '-t', '-u', '-p'], { encoding: 'utf8' }).trim().split('\n').flatMap((line) => {
-      const local = line.split(/\s+/)[4] ?? '';
-      const pids = [...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
-      return pids.some((pid) => processes.has(pid)) ? [local] : [];
-    });
+    const listeners = execFileSync('ss', ['-H', '-l', '-n', '-t', '-u', '-p'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .flatMap((line) => {
+        const local = line.split(/\s+/)[4] ?? '';
+        const pids = [...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+        return pids.some((pid) => processes.has(pid)) ? [local] : [];
+      });
     assert.ok(listeners.length >= 8, `only ${listeners.length} listeners: ${listeners.join(', ')}`);
-    const allowed = (address: string) => ['127.0.0.1', network.nodeAddress, '[::1]'].includes(address.slice(0, address.lastIndexOf(':')));
-    assert.deepEqual(listeners.filter((l) => !allowed(l)), []);
+    const allowed = (address: string) =>
+      ['127.0.0.1', network.nodeAddress, '[::1]'].includes(address.slice(0, address.lastIndexOf(':')));
+    assert.deepEqual(
+      listeners.filter((l) => !allowed(l)),
+      [],
+    );
   });
 
   test('a second start while the cluster runs says so and changes nothing', () => {
-    const output = execFileSync(process.execPath, ['scripts/cluster/cli.ts'], { cwd: repoRoot, encoding: 'utf8', env: process.env });
+    const output = execFileSync(process.execPath, ['scripts/cluster/cli.ts'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: process.env,
+    });
     assert.match(output, /already running/);
   });
 });

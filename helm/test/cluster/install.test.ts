@@ -13,10 +13,19 @@ import { cluster, description, isReady, platformNamespaces, pods, report } from 
 
 describe('the platform on a real node', () => {
   test("every chart of the dev environment is a deployed helm release (and the cluster's monitoring)", async () => {
-    const releases = JSON.parse(await cluster.helm(['list', '--all-namespaces', '--output', 'json'])) as { name: string; namespace: string; status: string }[];
+    const releases = JSON.parse(await cluster.helm(['list', '--all-namespaces', '--output', 'json'])) as {
+      name: string;
+      namespace: string;
+      status: string;
+    }[];
     const expected = [...components().map((c) => c.component), 'monitoring'].map((name) => `${name}: deployed`).sort();
     assert.deepEqual(releases.map((r) => `${r.name}: ${r.status}`).sort(), expected);
-    assert.deepEqual(description.charts.map((c) => c.name).sort(), components().map((c) => c.component).sort());
+    assert.deepEqual(
+      description.charts.map((c) => c.name).sort(),
+      components()
+        .map((c) => c.component)
+        .sort(),
+    );
   });
 
   test('every pod runs on the real node and is Ready (or Completed, for the migration Job)', async () => {
@@ -36,7 +45,12 @@ describe('the platform on a real node', () => {
   });
 
   test('the migration Job completed', async () => {
-    const job = await cluster.getJson<{ status: { succeeded?: number; failed?: number } }>(['job', 'migrate', '--namespace', 'data-ns']);
+    const job = await cluster.getJson<{ status: { succeeded?: number; failed?: number } }>([
+      'job',
+      'migrate',
+      '--namespace',
+      'data-ns',
+    ]);
     assert.equal(job.status.succeeded, 1, `migrate: ${JSON.stringify(job.status)}`);
   });
 
@@ -44,7 +58,11 @@ describe('the platform on a real node', () => {
     type Secrets = { secrets: { name: string; data: Record<string, string> }[] };
     const secrets = (parse(secretValues('dev')) as Secrets).secrets;
     const adminUrl = new URL(secrets.find((s) => s.name === 'migrate-database')?.data['url'] ?? '');
-    const forward = spawn(binary('kubectl'), ['--kubeconfig', description.kubeconfig, 'port-forward', '--namespace', 'data-ns', 'service/postgres', ':5432'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const forward = spawn(
+      binary('kubectl'),
+      ['--kubeconfig', description.kubeconfig, 'port-forward', '--namespace', 'data-ns', 'service/postgres', ':5432'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const [line] = (await once(forward.stdout, 'data')) as [Buffer];
       const port = /127\.0\.0\.1:(\d+)/.exec(line.toString())?.[1];
@@ -54,10 +72,21 @@ describe('the platform on a real node', () => {
       const client = new pg.Client({ connectionString: adminUrl.toString() });
       await client.connect();
       try {
-        const roles = await client.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname IN ('auth_service', 'image_service') AND rolcanlogin ORDER BY rolname");
-        assert.deepEqual(roles.rows.map((r) => r.rolname), ['auth_service', 'image_service']);
-        const sessions = await client.query<{ usename: string }>("SELECT DISTINCT usename FROM pg_stat_activity WHERE usename IN ('auth_service', 'image_service') ORDER BY usename");
-        assert.deepEqual(sessions.rows.map((r) => r.usename), ['auth_service', 'image_service'], 'auth and image hold connections as their own roles');
+        const roles = await client.query<{ rolname: string }>(
+          "SELECT rolname FROM pg_roles WHERE rolname IN ('auth_service', 'image_service') AND rolcanlogin ORDER BY rolname",
+        );
+        assert.deepEqual(
+          roles.rows.map((r) => r.rolname),
+          ['auth_service', 'image_service'],
+        );
+        const sessions = await client.query<{ usename: string }>(
+          "SELECT DISTINCT usename FROM pg_stat_activity WHERE usename IN ('auth_service', 'image_service') ORDER BY usename",
+        );
+        assert.deepEqual(
+          sessions.rows.map((r) => r.usename),
+          ['auth_service', 'image_service'],
+          'auth and image hold connections as their own roles',
+        );
       } finally {
         await client.end();
       }

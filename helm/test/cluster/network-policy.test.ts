@@ -15,13 +15,23 @@ import { cluster, exec, isReady, platformNamespaces, pods, report, type Pod } fr
 
 /** Pods that stand in for sources that do not run on this cluster, with the labels their charts give them. */
 const standIns: { name: string; namespace: string; labels: Record<string, string> }[] = [
-  { name: 'probe-migrate', namespace: 'data-ns', labels: { 'app.kubernetes.io/name': 'migrate', 'app.kubernetes.io/instance': 'migrations' } },
+  {
+    name: 'probe-migrate',
+    namespace: 'data-ns',
+    labels: { 'app.kubernetes.io/name': 'migrate', 'app.kubernetes.io/instance': 'migrations' },
+  },
   { name: 'probe-grafana', namespace: 'monitoring-ns', labels: { 'app.kubernetes.io/name': 'grafana' } },
   { name: 'probe-stranger', namespace: 'default', labels: { 'app.kubernetes.io/name': 'stranger' } },
 ];
 
 /** The node's own listeners that pods may or may not reach (outside the pod network: "world" in the model). */
-const node: Workload = { name: 'node', namespace: '', labels: {}, world: true, ports: [ports.apiServer, ports.kubelet].map((port) => ({ port, protocol: 'TCP' })) };
+const node: Workload = {
+  name: 'node',
+  namespace: '',
+  labels: {},
+  world: true,
+  ports: [ports.apiServer, ports.kubelet].map((port) => ({ port, protocol: 'TCP' })),
+};
 
 // Tries each "address:port" at once from inside the pod; prints "<target> open|closed" per line.
 const connectScript = `
@@ -38,15 +48,26 @@ function standInPod(standIn: { name: string; namespace: string; labels: Record<s
     spec: {
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 0,
-      securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{
-        name: 'probe',
-        image: imageRef('busybox'),
-        imagePullPolicy: 'Never',
-        command: ['sleep', '3600'],
-        resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-      }],
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 65534,
+        runAsGroup: 65534,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: [
+        {
+          name: 'probe',
+          image: imageRef('busybox'),
+          imagePullPolicy: 'Never',
+          command: ['sleep', '3600'],
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+          },
+        },
+      ],
     },
   };
 }
@@ -55,7 +76,13 @@ const workloadOf = (pod: Pod): Workload => ({
   name: `${pod.metadata.namespace}/${pod.metadata.name}`,
   namespace: pod.metadata.namespace,
   labels: pod.metadata.labels ?? {},
-  ports: pod.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => ({ port: p.containerPort, protocol: p.protocol ?? 'TCP', ...(p.name === undefined ? {} : { name: p.name }) }))),
+  ports: pod.spec.containers.flatMap((c) =>
+    (c.ports ?? []).map((p) => ({
+      port: p.containerPort,
+      protocol: p.protocol ?? 'TCP',
+      ...(p.name === undefined ? {} : { name: p.name }),
+    })),
+  ),
 });
 
 describe('NetworkPolicies, enforced on the real node', () => {
@@ -65,21 +92,51 @@ describe('NetworkPolicies, enforced on the real node', () => {
 
   before(async () => {
     await cluster.kubectl(['apply', '-f', '-'], standIns.map((s) => stringify(standInPod(s))).join('---\n'));
-    for (const standIn of standIns) await cluster.kubectl(['wait', '--for=condition=Ready', '--timeout=60s', '--namespace', standIn.namespace, `pod/${standIn.name}`]);
+    for (const standIn of standIns)
+      await cluster.kubectl([
+        'wait',
+        '--for=condition=Ready',
+        '--timeout=60s',
+        '--namespace',
+        standIn.namespace,
+        `pod/${standIn.name}`,
+      ]);
     const all = await pods();
-    const running = all.filter((p) => (platformNamespaces.includes(p.metadata.namespace) || p.metadata.labels?.['k8s-app'] === 'kube-dns' || p.metadata.namespace === 'default') && isReady(p) && !p.metadata.deletionTimestamp);
+    const running = all.filter(
+      (p) =>
+        (platformNamespaces.includes(p.metadata.namespace) ||
+          p.metadata.labels?.['k8s-app'] === 'kube-dns' ||
+          p.metadata.namespace === 'default') &&
+        isReady(p) &&
+        !p.metadata.deletionTimestamp,
+    );
     sources = running;
     targets = running.filter((p) => !standIns.some((s) => s.name === p.metadata.name));
     const policies = await cluster.getJson<{ items: K8sObject[] }>(['networkpolicies', '--all-namespaces']);
-    model = new NetworkModel(policies.items.map((p) => ({ ...p, kind: 'NetworkPolicy' })), network.podCIDR);
+    model = new NetworkModel(
+      policies.items.map((p) => ({ ...p, kind: 'NetworkPolicy' })),
+      network.podCIDR,
+    );
   });
 
   after(async () => {
-    for (const standIn of standIns) await cluster.kubectl(['delete', 'pod', standIn.name, '--namespace', standIn.namespace, '--wait=false', '--ignore-not-found']);
+    for (const standIn of standIns)
+      await cluster.kubectl([
+        'delete',
+        'pod',
+        standIn.name,
+        '--namespace',
+        standIn.namespace,
+        '--wait=false',
+        '--ignore-not-found',
+      ]);
   });
 
   test('every connection succeeds exactly when the policies allow it', async () => {
-    assert.ok(standIns.every((s) => sources.some((p) => p.metadata.name === s.name)), 'every stand-in is running');
+    assert.ok(
+      standIns.every((s) => sources.some((p) => p.metadata.name === s.name)),
+      'every stand-in is running',
+    );
     const mismatches: string[] = [];
     let allowed = 0;
     let denied = 0;
@@ -89,14 +146,24 @@ describe('NetworkPolicies, enforced on the real node', () => {
       for (const target of targets) {
         if (target === source || target.status.podIP === undefined) continue;
         const to = workloadOf(target);
-        for (const port of to.ports.filter((p) => p.protocol === 'TCP')) tries.set(`${target.status.podIP}:${port.port}`, model.canConnect(from, to, port));
+        for (const port of to.ports.filter((p) => p.protocol === 'TCP'))
+          tries.set(`${target.status.podIP}:${port.port}`, model.canConnect(from, to, port));
       }
-      for (const port of node.ports) tries.set(`${network.nodeAddress}:${port.port}`, model.canConnect(from, node, port));
+      for (const port of node.ports)
+        tries.set(`${network.nodeAddress}:${port.port}`, model.canConnect(from, node, port));
       const output = await exec(source, ['sh', '-c', connectScript, 'sh', ...tries.keys()]);
-      const observed = new Map(output.trim().split('\n').map((line) => line.split(' ') as [string, string]));
+      const observed = new Map(
+        output
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' ') as [string, string]),
+      );
       for (const [target, expected] of tries) {
         const open = observed.get(target) === 'open';
-        if (open !== expected) mismatches.push(`${from.name} -> ${describeTarget(target, targets)}: ${open ? 'connected' : 'refused'}, policy says ${expected ? 'allowed' : 'denied'}`);
+        if (open !== expected)
+          mismatches.push(
+            `${from.name} -> ${describeTarget(target, targets)}: ${open ? 'connected' : 'refused'}, policy says ${expected ? 'allowed' : 'denied'}`,
+          );
         else if (expected) allowed += 1;
         else denied += 1;
       }
@@ -110,7 +177,11 @@ describe('NetworkPolicies, enforced on the real node', () => {
     const failures: string[] = [];
     // CoreDNS itself resolves through the host (dnsPolicy Default); every other pod through it.
     for (const source of sources.filter((pod) => pod.spec.dnsPolicy !== 'Default')) {
-      await exec(source, ['sh', '-c', resolveScript]).catch((error: unknown) => { failures.push(`${source.metadata.namespace}/${source.metadata.name}: ${(error as Error).message.split('\n').at(-1)}`); });
+      await exec(source, ['sh', '-c', resolveScript]).catch((error: unknown) => {
+        failures.push(
+          `${source.metadata.namespace}/${source.metadata.name}: ${(error as Error).message.split('\n').at(-1)}`,
+        );
+      });
     }
     assert.deepEqual(failures, []);
   });

@@ -22,33 +22,61 @@ describe('server-side validation', () => {
   }
 
   test('an unknown field is refused (the validation is strict)', async () => {
-    await assert.rejects(dryRun([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'strictness-probe', namespace: 'api-ns' }, data: {}, extra: true }]), /unknown field "extra"/);
+    await assert.rejects(
+      dryRun([
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'strictness-probe', namespace: 'api-ns' },
+          data: {},
+          extra: true,
+        },
+      ]),
+      /unknown field "extra"/,
+    );
   });
 
   test('a privileged pod is refused in a restricted namespace (Pod Security admission applies)', async () => {
-    await assert.rejects(dryRun([{
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'admission-probe', namespace: 'api-ns' },
-      spec: { containers: [{ name: 'probe', image: 'localhost/busybox:1.35.0', securityContext: { privileged: true } }] },
-    }]), /violates PodSecurity "restricted:latest"/);
+    await assert.rejects(
+      dryRun([
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'admission-probe', namespace: 'api-ns' },
+          spec: {
+            containers: [{ name: 'probe', image: 'localhost/busybox:1.35.0', securityContext: { privileged: true } }],
+          },
+        },
+      ]),
+      /violates PodSecurity "restricted:latest"/,
+    );
   });
 
   test('a pod with host ports is refused at the edge (what the retired ingress-nginx values asked for)', async () => {
-    await assert.rejects(dryRun([{
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'host-port-probe', namespace: 'ingress-ns' },
-      spec: {
-        securityContext: { runAsNonRoot: true, runAsUser: 101, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [{
-          name: 'controller',
-          image: 'localhost/busybox:1.35.0',
-          ports: [{ containerPort: 80, hostPort: 80 }, { containerPort: 443, hostPort: 443 }],
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-        }],
-      },
-    }]), /violates PodSecurity "restricted:latest": hostPort \(container "controller" uses hostPorts (443, 80|80, 443)\)$/m);
+    await assert.rejects(
+      dryRun([
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'host-port-probe', namespace: 'ingress-ns' },
+          spec: {
+            securityContext: { runAsNonRoot: true, runAsUser: 101, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'controller',
+                image: 'localhost/busybox:1.35.0',
+                ports: [
+                  { containerPort: 80, hostPort: 80 },
+                  { containerPort: 443, hostPort: 443 },
+                ],
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+              },
+            ],
+          },
+        },
+      ]),
+      /violates PodSecurity "restricted:latest": hostPort \(container "controller" uses hostPorts (443, 80|80, 443)\)$/m,
+    );
   });
 
   test('reports the figures', () => {

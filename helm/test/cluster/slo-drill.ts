@@ -30,17 +30,33 @@ const onePod = async (selector: string): Promise<Pod> => {
 
 /** A PromQL query against the in-cluster Prometheus, with its own promtool (its port is closed to the host). */
 async function query(expression: string): Promise<string> {
-  return exec(await onePod('app.kubernetes.io/name=prometheus'), ['promtool', 'query', 'instant', 'http://127.0.0.1:9090', expression]);
+  return exec(await onePod('app.kubernetes.io/name=prometheus'), [
+    'promtool',
+    'query',
+    'instant',
+    'http://127.0.0.1:9090',
+    expression,
+  ]);
 }
 
 /** What the receiver has recorded (one JSON line per notification). */
 async function notifications(): Promise<Notification[]> {
-  const text = await exec(await onePod('app.kubernetes.io/name=slo-receiver'), ['sh', '-c', 'cat /data/notifications.jsonl 2>/dev/null || true']);
-  return text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Notification);
+  const text = await exec(await onePod('app.kubernetes.io/name=slo-receiver'), [
+    'sh',
+    '-c',
+    'cat /data/notifications.jsonl 2>/dev/null || true',
+  ]);
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Notification);
 }
 
 const uploadPage = (status: 'firing' | 'resolved') => (n: Notification) =>
-  n.channel === 'page' && n.payload.alerts.some((a) => a.status === status && a.labels['sloth_id'] === uploadSlo && a.labels['severity'] === 'page');
+  n.channel === 'page' &&
+  n.payload.alerts.some(
+    (a) => a.status === status && a.labels['sloth_id'] === uploadSlo && a.labels['severity'] === 'page',
+  );
 
 async function uploadThroughEdge(token: string): Promise<number> {
   const form = new FormData();
@@ -69,39 +85,60 @@ export interface DrillFigures {
 
 /** Waits until MinIO runs `replicas` ready pods (0: none left). */
 export async function waitForMinio(replicas: number): Promise<void> {
-  await waitFor(`MinIO did not reach ${replicas} ready pods`, async () => {
-    const running = await pods(minio.namespace, minio.selector);
-    return replicas === 0 ? running.length === 0 : running.filter(isReady).length === replicas;
-  }, { timeoutMs: 180_000 });
+  await waitFor(
+    `MinIO did not reach ${replicas} ready pods`,
+    async () => {
+      const running = await pods(minio.namespace, minio.selector);
+      return replicas === 0 ? running.length === 0 : running.filter(isReady).length === replicas;
+    },
+    { timeoutMs: 180_000 },
+  );
 }
 
 /** Healthy uploads, the fault, the page; MinIO back, the resolution. Asserts each step and returns the timings. */
 export async function sloDrill(fault: Fault): Promise<DrillFigures> {
-  await waitFor('Prometheus does not scrape the api through the NetworkPolicies', async () => / => 1 @/.test(await query('up{job="api"}')), { timeoutMs: 120_000 });
+  await waitFor(
+    'Prometheus does not scrape the api through the NetworkPolicies',
+    async () => / => 1 @/.test(await query('up{job="api"}')),
+    { timeoutMs: 120_000 },
+  );
   const token = await newUserToken('drill');
   const outcomes = { ok: 0, failed: 0 };
   let running = true;
-  const traffic = Promise.all([0, 1, 2].map(async () => {
-    while (running) {
-      const status = await uploadThroughEdge(token).catch(() => 0);
-      if (status === 201) outcomes.ok += 1;
-      else outcomes.failed += 1;
-      await sleep(200);
-    }
-  }));
+  const traffic = Promise.all(
+    [0, 1, 2].map(async () => {
+      while (running) {
+        const status = await uploadThroughEdge(token).catch(() => 0);
+        if (status === 201) outcomes.ok += 1;
+        else outcomes.failed += 1;
+        await sleep(200);
+      }
+    }),
+  );
   try {
     await sleep(30_000); // healthy traffic first, so the windows hold successes too
     const before = { ...outcomes };
-    assert.ok(before.ok > 0 && before.failed === 0, `uploads before the fault: ${before.ok} ok, ${before.failed} failed`);
+    assert.ok(
+      before.ok > 0 && before.failed === 0,
+      `uploads before the fault: ${before.ok} ok, ${before.failed} failed`,
+    );
     assert.equal((await notifications()).filter(uploadPage('firing')).length, 0, 'no page before the fault');
 
     const failedAt = Date.now();
     await fault.stop();
-    const paged = await waitFor('the upload SLO did not page', async () => (await notifications()).find(uploadPage('firing')), { timeoutMs: 300_000 });
+    const paged = await waitFor(
+      'the upload SLO did not page',
+      async () => (await notifications()).find(uploadPage('firing')),
+      { timeoutMs: 300_000 },
+    );
 
     const recoveredAt = Date.now();
     await fault.start();
-    const resolved = await waitFor('the page did not resolve', async () => (await notifications()).find(uploadPage('resolved')), { timeoutMs: 420_000 });
+    const resolved = await waitFor(
+      'the page did not resolve',
+      async () => (await notifications()).find(uploadPage('resolved')),
+      { timeoutMs: 420_000 },
+    );
 
     assert.ok(outcomes.failed > 0, 'uploads failed while MinIO was down');
     const figures = {
@@ -109,7 +146,9 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
       resolvedAfter: Math.round((Date.parse(resolved.receivedAt) - recoveredAt) / 1000),
       ...outcomes,
     };
-    console.log(`drill: MinIO stopped -> page in ${figures.pagedAfter} s; back -> resolved in ${figures.resolvedAfter} s (uploads ok ${figures.ok}, failed ${figures.failed})`);
+    console.log(
+      `drill: MinIO stopped -> page in ${figures.pagedAfter} s; back -> resolved in ${figures.resolvedAfter} s (uploads ok ${figures.ok}, failed ${figures.failed})`,
+    );
     return figures;
   } finally {
     running = false;

@@ -12,24 +12,53 @@ export const layout = clusterLayout(process.env['CLUSTER_STATE_DIR']);
 export const description = readDescription(layout);
 export const cluster = kube(description.kubeconfig);
 /** The namespaces the platform chart creates (ingress-ns ... monitoring-ns). */
-export const platformNamespaces = readYaml<{ namespaces: { name: string }[] }>('helm/charts/platform/values.yaml').namespaces.map((n) => n.name);
+export const platformNamespaces = readYaml<{ namespaces: { name: string }[] }>(
+  'helm/charts/platform/values.yaml',
+).namespaces.map((n) => n.name);
 
 export interface Pod {
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[]; deletionTimestamp?: string };
-  spec: { nodeName?: string; dnsPolicy?: string; containers: { name: string; image: string; ports?: { containerPort: number; protocol?: string; name?: string }[] }[] };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string }[];
+    deletionTimestamp?: string;
+  };
+  spec: {
+    nodeName?: string;
+    dnsPolicy?: string;
+    containers: {
+      name: string;
+      image: string;
+      ports?: { containerPort: number; protocol?: string; name?: string }[];
+    }[];
+  };
   status: {
     phase: string;
     podIP?: string;
     conditions?: { type: string; status: string }[];
-    containerStatuses?: { name: string; ready: boolean; started?: boolean; restartCount: number; state: Record<string, unknown> }[];
+    containerStatuses?: {
+      name: string;
+      ready: boolean;
+      started?: boolean;
+      restartCount: number;
+      state: Record<string, unknown>;
+    }[];
   };
 }
 
-export const isReady = (pod: Pod): boolean => pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+export const isReady = (pod: Pod): boolean =>
+  pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 export async function pods(namespace?: string, selector?: string): Promise<Pod[]> {
   const scope = namespace === undefined ? ['--all-namespaces'] : ['--namespace', namespace];
-  return (await cluster.getJson<{ items: Pod[] }>(['pods', ...scope, ...(selector === undefined ? [] : ['--selector', selector])])).items;
+  return (
+    await cluster.getJson<{ items: Pod[] }>([
+      'pods',
+      ...scope,
+      ...(selector === undefined ? [] : ['--selector', selector]),
+    ])
+  ).items;
 }
 
 /** Runs a command in a pod's first container; resolves with its output (stdout and stderr). */
@@ -42,14 +71,22 @@ export const edgeAgent = new Agent({
   connections: 64,
 });
 
-export async function edgeRequest(method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}) {
+export async function edgeRequest(
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string | Buffer } = {},
+) {
   const response = await request(`https://${description.edge.address}:${description.edge.port}${path}`, {
     method: method as 'GET',
     headers: { host: `${description.edge.host}:${description.edge.port}`, ...options.headers },
     body: options.body,
     dispatcher: edgeAgent,
   });
-  return { status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    body: Buffer.from(await response.body.arrayBuffer()),
+  };
 }
 
 /** Registers a new user through the edge and logs in; resolves with its token. */
@@ -77,7 +114,10 @@ export const resultsDir = join(layout.root, 'results');
  * YAML: the API server's YAML is 1.1, where a rendered `off` would turn into a boolean.
  */
 export const dryRun = (objects: K8sObject[]): Promise<string> =>
-  cluster.kubectl(['create', '--dry-run=server', '--validate=strict', '--output=name', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  cluster.kubectl(
+    ['create', '--dry-run=server', '--validate=strict', '--output=name', '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  );
 
 /**
  * The object as a new one, under a "-dry-run" name: an update of the running object would also meet what

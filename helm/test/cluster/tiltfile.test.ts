@@ -30,8 +30,21 @@ describe('the Tiltfile, against the real API server', () => {
 
   for (const call of helmCalls) {
     test(`${call.name}: what Tilt would apply is accepted by the API server`, async () => {
-      const values = call.values.flatMap((file) => ['--values', file.startsWith('.dev/tilt/') ? decrypted : join(repoRoot, file)]);
-      const objects = parseDocuments(tool('helm', ['template', call.name, join(repoRoot, call.path), '--namespace', call.namespace, ...values, ...call.set.flatMap((s) => ['--set', s])]));
+      const values = call.values.flatMap((file) => [
+        '--values',
+        file.startsWith('.dev/tilt/') ? decrypted : join(repoRoot, file),
+      ]);
+      const objects = parseDocuments(
+        tool('helm', [
+          'template',
+          call.name,
+          join(repoRoot, call.path),
+          '--namespace',
+          call.namespace,
+          ...values,
+          ...call.set.flatMap((s) => ['--set', s]),
+        ]),
+      );
       const output = await dryRun(objects.map(asNew));
       assert.equal(output.trim().split('\n').length, objects.length, output);
     });

@@ -17,22 +17,34 @@ import { application, gitopsDescription, head, prod, pushCommit, waitForSync, wo
 
 const run = promisify(execFile);
 /** The next patch release after what prod runs (0.1.0 -> 0.1.1 on a fresh cluster). */
-const version = readFileSync(join(workTree, 'helm/env/prod/api.yaml'), 'utf8').match(/^ {2}tag: "(\d+)\.(\d+)\.(\d+)"$/m)?.slice(1).map(Number)
-  .map((part, index) => (index === 2 ? part + 1 : part)).join('.') ?? assert.fail('no tag in helm/env/prod/api.yaml');
+const version =
+  readFileSync(join(workTree, 'helm/env/prod/api.yaml'), 'utf8')
+    .match(/^ {2}tag: "(\d+)\.(\d+)\.(\d+)"$/m)
+    ?.slice(1)
+    .map(Number)
+    .map((part, index) => (index === 2 ? part + 1 : part))
+    .join('.') ?? assert.fail('no tag in helm/env/prod/api.yaml');
 const marker = `promotion-${Date.now()}`;
 
 interface Deployment {
   spec: { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { image: string }[] } } };
 }
-const deployment = (kube: typeof cluster, name: string, namespace: string) => kube.getJson<Deployment>(['deployment', name, '--namespace', namespace]);
+const deployment = (kube: typeof cluster, name: string, namespace: string) =>
+  kube.getJson<Deployment>(['deployment', name, '--namespace', namespace]);
 
 /**
  * Every prod Deployment and StatefulSet, by name, with the pods it runs (its pod template): what a sync would have to
  * change. Not its generation: prod's HorizontalPodAutoscalers change the replica count on their own.
  */
 async function prodWorkloads(): Promise<Record<string, string>> {
-  const items = (await prod.getJson<{ items: { kind: string; metadata: { namespace: string; name: string }; spec: { template: unknown } }[] }>(['deployments,statefulsets', '--all-namespaces'])).items;
-  return Object.fromEntries(items.map((i) => [`${i.kind}/${i.metadata.namespace}/${i.metadata.name}`, JSON.stringify(i.spec.template)]));
+  const items = (
+    await prod.getJson<{
+      items: { kind: string; metadata: { namespace: string; name: string }; spec: { template: unknown } }[];
+    }>(['deployments,statefulsets', '--all-namespaces'])
+  ).items;
+  return Object.fromEntries(
+    items.map((i) => [`${i.kind}/${i.metadata.namespace}/${i.metadata.name}`, JSON.stringify(i.spec.template)]),
+  );
 }
 
 describe('promotion from dev to prod', () => {
@@ -46,26 +58,56 @@ describe('promotion from dev to prod', () => {
       'helm/charts/api/values.yaml': `${apiValues.trimEnd()}\n${stringify({ podAnnotations: { 'platform/change': marker } })}`,
     });
     await waitForSync('api-dev', changed);
-    assert.equal((await deployment(cluster, 'api', 'api-ns')).spec.template.metadata.annotations?.['platform/change'], marker, 'dev runs the change');
+    assert.equal(
+      (await deployment(cluster, 'api', 'api-ns')).spec.template.metadata.annotations?.['platform/change'],
+      marker,
+      'dev runs the change',
+    );
     const apiProd = await application('api-prod');
     assert.equal(apiProd.status?.sync?.status, 'OutOfSync', 'prod sees the change coming');
-    assert.equal(apiProd.status.operationState?.syncResult?.revision, prodApiBefore.status?.operationState?.syncResult?.revision, 'and has not moved');
-    assert.notEqual((await deployment(prod, 'api', 'api-ns')).spec.template.metadata.annotations?.['platform/change'], marker, 'prod does not run it');
+    assert.equal(
+      apiProd.status.operationState?.syncResult?.revision,
+      prodApiBefore.status?.operationState?.syncResult?.revision,
+      'and has not moved',
+    );
+    assert.notEqual(
+      (await deployment(prod, 'api', 'api-ns')).spec.template.metadata.annotations?.['platform/change'],
+      marker,
+      'prod does not run it',
+    );
 
     // 2. A version that was never released cannot be promoted: nothing changes.
-    const identity = { GIT_AUTHOR_NAME: 'Release manager', GIT_AUTHOR_EMAIL: 'release@platform.invalid', GIT_COMMITTER_NAME: 'Release manager', GIT_COMMITTER_EMAIL: 'release@platform.invalid' };
+    const identity = {
+      GIT_AUTHOR_NAME: 'Release manager',
+      GIT_AUTHOR_EMAIL: 'release@platform.invalid',
+      GIT_COMMITTER_NAME: 'Release manager',
+      GIT_COMMITTER_EMAIL: 'release@platform.invalid',
+    };
     const env = { ...process.env, ...identity, CONTAINERS_REGISTRIES_CONF: gitopsDescription.registriesConf };
-    await assert.rejects(run('bash', ['scripts/promote', 'api', '9.9.9'], { cwd: workTree, env }), /9\.9\.9 does not exist \(nothing changed\): .*manifest unknown/);
+    await assert.rejects(
+      run('bash', ['scripts/promote', 'api', '9.9.9'], { cwd: workTree, env }),
+      /9\.9\.9 does not exist \(nothing changed\): .*manifest unknown/,
+    );
     assert.equal(git(workTree, ['status', '--porcelain']).trim(), '');
 
     // 3. Release: the api image of this commit pushed to the release registry as the version.
     const api = builtImages().find((i) => i.name === 'api');
     assert.ok(api);
-    await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${api.archive}`, `docker://${gitopsDescription.registry}/platform/api:${version}`]);
+    await run('skopeo', [
+      'copy',
+      '--quiet',
+      '--dest-tls-verify=false',
+      `docker-archive:${api.archive}`,
+      `docker://${gitopsDescription.registry}/platform/api:${version}`,
+    ]);
 
     // 4. Promote: the one-line change, on its branch, then merged into main.
     await run('bash', ['scripts/promote', 'api', version], { cwd: workTree, env });
-    assert.equal(git(workTree, ['diff', '--numstat', 'main', 'HEAD']).trim(), '1\t1\thelm/env/prod/api.yaml', 'one line');
+    assert.equal(
+      git(workTree, ['diff', '--numstat', 'main', 'HEAD']).trim(),
+      '1\t1\thelm/env/prod/api.yaml',
+      'one line',
+    );
     git(workTree, ['switch', '--quiet', 'main']);
     git(workTree, ['merge', '--quiet', '--ff-only', `promote/api-${version}`]);
     git(workTree, ['push', '--quiet', 'origin', 'main']);
@@ -75,14 +117,20 @@ describe('promotion from dev to prod', () => {
     await syncApplication(cluster, 'api-prod');
     await waitForSync('api-prod', promoted, { healthy: false });
     const prodApi = await deployment(prod, 'api', 'api-ns');
-    assert.equal(prodApi.spec.template.spec.containers[0]?.image, `${gitopsDescription.registry}/platform/api:${version}`);
+    assert.equal(
+      prodApi.spec.template.spec.containers[0]?.image,
+      `${gitopsDescription.registry}/platform/api:${version}`,
+    );
     assert.equal(prodApi.spec.template.metadata.annotations?.['platform/change'], marker);
 
     // 6. Nothing else in prod moved, and dev still runs its own image.
     const prodAfter = await prodWorkloads();
     const moved = Object.keys(prodAfter).filter((name) => prodAfter[name] !== prodBefore[name]);
     assert.deepEqual(moved, ['Deployment/api-ns/api']);
-    assert.equal((await deployment(cluster, 'api', 'api-ns')).spec.template.spec.containers[0]?.image, 'platform/api:dev');
+    assert.equal(
+      (await deployment(cluster, 'api', 'api-ns')).spec.template.spec.containers[0]?.image,
+      'platform/api:dev',
+    );
     report('gitops-promotion', { version, revision: promoted.slice(0, 12) });
   });
 });

@@ -17,7 +17,9 @@ describe('the SLO drill on the cluster, through git', () => {
     const values = readFileSync(join(workTree, devMinio), 'utf8');
     const figures = await sloDrill({
       stop: async () => {
-        pushCommit('minio: stopped for the SLO drill', { [devMinio]: `${values.trimEnd()}\n${stringify({ replicas: 0 })}` });
+        pushCommit('minio: stopped for the SLO drill', {
+          [devMinio]: `${values.trimEnd()}\n${stringify({ replicas: 0 })}`,
+        });
         await waitForMinio(0);
       },
       start: async () => {

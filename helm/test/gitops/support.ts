@@ -7,7 +7,8 @@ import { applications, commit, git, type Application } from '../../../scripts/cl
 import { kube } from '../../../scripts/cluster/kube.ts';
 import { cluster, description } from '../cluster/support.ts';
 
-if (description.gitops === undefined) throw new Error('the running cluster is not in gitops mode: npm run cluster -- --gitops');
+if (description.gitops === undefined)
+  throw new Error('the running cluster is not in gitops mode: npm run cluster -- --gitops');
 export const gitopsDescription = description.gitops;
 export const prod = kube(gitopsDescription.prodKubeconfig);
 export const workTree = gitopsDescription.workTree;
@@ -33,10 +34,18 @@ export function pushCommit(message: string, files: Record<string, string>): stri
 export const head = (): string => git(workTree, ['rev-parse', 'HEAD']).trim();
 
 /** Waits until the Application is synced to `revision` (and healthy, unless told otherwise). */
-export async function waitForSync(name: string, revision: string, { healthy = true, timeoutMs = 180_000 } = {}): Promise<Application> {
-  return waitFor(`${name} did not sync to ${revision.slice(0, 12)}`, async () => {
-    const app = await application(name);
-    const synced = app.status?.sync?.status === 'Synced' && app.status.sync.revision === revision;
-    return synced && (!healthy || app.status?.health?.status === 'Healthy') ? app : undefined;
-  }, { timeoutMs });
+export async function waitForSync(
+  name: string,
+  revision: string,
+  { healthy = true, timeoutMs = 180_000 } = {},
+): Promise<Application> {
+  return waitFor(
+    `${name} did not sync to ${revision.slice(0, 12)}`,
+    async () => {
+      const app = await application(name);
+      const synced = app.status?.sync?.status === 'Synced' && app.status.sync.revision === revision;
+      return synced && (!healthy || app.status?.health?.status === 'Healthy') ? app : undefined;
+    },
+    { timeoutMs },
+  );
 }

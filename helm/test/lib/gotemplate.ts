@@ -28,14 +28,23 @@ export function renderTemplate(template: string, params: Params): string {
   const active = (): boolean => stack.every((s) => s.active);
   for (let i = 0; i < tokens.length; i++) {
     const token = must(tokens[i]);
-    if (i % 2 === 0) { if (active()) out += token; continue; }
+    if (i % 2 === 0) {
+      if (active()) out += token;
+      continue;
+    }
     const action = token.replace(/^\{\{-?\s*/, '').replace(/\s*-?\}\}$/, '');
     let m: RegExpExecArray | null;
-    if ((m = /^if (\.[\w.]+)$/.exec(action))) stack.push({ active: Boolean(lookup(params, must(m[1]))), parentActive: active() });
-    else if (action === 'else') { const top = stack.at(-1); if (!top) throw new Error('else without if'); top.active = !top.active; }
-    else if (action === 'end') { if (!stack.pop()) throw new Error('end without if'); }
-    else if (/^\.[\w.]+$/.test(action)) { if (active()) out += String(lookup(params, action)); }
-    else throw new Error(`unsupported template action: {{ ${action} }}`);
+    if ((m = /^if (\.[\w.]+)$/.exec(action)))
+      stack.push({ active: Boolean(lookup(params, must(m[1]))), parentActive: active() });
+    else if (action === 'else') {
+      const top = stack.at(-1);
+      if (!top) throw new Error('else without if');
+      top.active = !top.active;
+    } else if (action === 'end') {
+      if (!stack.pop()) throw new Error('end without if');
+    } else if (/^\.[\w.]+$/.test(action)) {
+      if (active()) out += String(lookup(params, action));
+    } else throw new Error(`unsupported template action: {{ ${action} }}`);
   }
   if (stack.length) throw new Error('unterminated if');
   return out;
@@ -45,7 +54,10 @@ export function renderTemplate(template: string, params: Params): string {
 export function renderValue<T>(value: T, params: Params): T {
   if (typeof value === 'string') return renderTemplate(value, params) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => renderValue(v, params)) as T;
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [renderTemplate(k, params), renderValue(v, params)])) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [renderTemplate(k, params), renderValue(v, params)]),
+    ) as T;
   return value;
 }
 
@@ -54,8 +66,15 @@ export function mergePatch(target: Params, patch: Params): Params {
   const out: Params = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     const current = out[key];
-    out[key] = value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object' && !Array.isArray(current)
-      ? mergePatch(current as Params, value as Params) : value;
+    out[key] =
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current !== null &&
+      typeof current === 'object' &&
+      !Array.isArray(current)
+        ? mergePatch(current as Params, value as Params)
+        : value;
   }
   return out;
 }

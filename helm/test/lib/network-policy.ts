@@ -11,18 +11,40 @@ export type Workload = {
   world?: boolean;
 };
 
-type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-type Peer = { podSelector?: LabelSelector; namespaceSelector?: LabelSelector; ipBlock?: { cidr: string; except?: string[] } };
+type LabelSelector = {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+};
+type Peer = {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+};
 type PolicyPort = { port?: number | string; protocol?: string; endPort?: number };
 type Rule = { from?: Peer[]; to?: Peer[]; ports?: PolicyPort[] };
-type Policy = { namespace: string; name: string; podSelector: LabelSelector; policyTypes: string[]; ingress?: Rule[]; egress?: Rule[] };
+type Policy = {
+  namespace: string;
+  name: string;
+  podSelector: LabelSelector;
+  policyTypes: string[];
+  ingress?: Rule[];
+  egress?: Rule[];
+};
 
 export function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
   for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
     const has = key in labels;
-    const ok = operator === 'In' ? has && values.includes(must(labels[key])) : operator === 'NotIn' ? !has || !values.includes(must(labels[key]))
-      : operator === 'Exists' ? has : operator === 'DoesNotExist' ? !has : undefined;
+    const ok =
+      operator === 'In'
+        ? has && values.includes(must(labels[key]))
+        : operator === 'NotIn'
+          ? !has || !values.includes(must(labels[key]))
+          : operator === 'Exists'
+            ? has
+            : operator === 'DoesNotExist'
+              ? !has
+              : undefined;
     if (ok === undefined) throw new Error(`unsupported selector operator ${operator}`);
     if (!ok) return false;
   }
@@ -36,16 +58,21 @@ export class NetworkModel {
   private readonly podCIDR: string;
   constructor(objects: K8sObject[], podCIDR: string) {
     this.podCIDR = podCIDR;
-    this.policies = objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => {
-      const spec = o['spec'] as Omit<Policy, 'namespace' | 'name' | 'policyTypes'> & { policyTypes?: string[] };
-      const policyTypes = spec.policyTypes ?? (spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
-      return { ...spec, policyTypes, namespace: must(o.metadata.namespace), name: o.metadata.name };
-    });
+    this.policies = objects
+      .filter((o) => o.kind === 'NetworkPolicy')
+      .map((o) => {
+        const spec = o['spec'] as Omit<Policy, 'namespace' | 'name' | 'policyTypes'> & { policyTypes?: string[] };
+        const policyTypes = spec.policyTypes ?? (spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+        return { ...spec, policyTypes, namespace: must(o.metadata.namespace), name: o.metadata.name };
+      });
   }
 
   private peerMatches(peer: Peer, policyNamespace: string, other: Workload): boolean {
     if (peer.ipBlock) {
-      if (peer.ipBlock.cidr !== '0.0.0.0/0') throw new Error(`ipBlock ${peer.ipBlock.cidr}: only 0.0.0.0/0 (with or without the pod CIDR excepted) is modelled`);
+      if (peer.ipBlock.cidr !== '0.0.0.0/0')
+        throw new Error(
+          `ipBlock ${peer.ipBlock.cidr}: only 0.0.0.0/0 (with or without the pod CIDR excepted) is modelled`,
+        );
       if (other.world) return true;
       return !(peer.ipBlock.except ?? []).includes(this.podCIDR);
     }
@@ -67,14 +94,29 @@ export class NetworkModel {
   }
 
   /** Whether the rules of one direction on `self` let traffic to or from `peer` on `port` through. */
-  private allows(direction: 'Ingress' | 'Egress', self: Workload, peer: Workload, port: Workload['ports'][number]): boolean {
+  private allows(
+    direction: 'Ingress' | 'Egress',
+    self: Workload,
+    peer: Workload,
+    port: Workload['ports'][number],
+  ): boolean {
     if (self.world) return true; // outside the cluster: no NetworkPolicy applies
-    const applicable = this.policies.filter((p) => p.namespace === self.namespace && p.policyTypes.includes(direction) && selects(p.podSelector, self.labels));
+    const applicable = this.policies.filter(
+      (p) => p.namespace === self.namespace && p.policyTypes.includes(direction) && selects(p.podSelector, self.labels),
+    );
     if (applicable.length === 0) return true;
-    return applicable.some((policy) => (direction === 'Ingress' ? policy.ingress : policy.egress)?.some((rule) => {
-      const peers = direction === 'Ingress' ? rule.from : rule.to;
-      return (peers === undefined || peers.length === 0 || peers.some((p) => this.peerMatches(p, policy.namespace, peer))) && this.portMatches(rule.ports, port);
-    }) ?? false);
+    return applicable.some(
+      (policy) =>
+        (direction === 'Ingress' ? policy.ingress : policy.egress)?.some((rule) => {
+          const peers = direction === 'Ingress' ? rule.from : rule.to;
+          return (
+            (peers === undefined ||
+              peers.length === 0 ||
+              peers.some((p) => this.peerMatches(p, policy.namespace, peer))) &&
+            this.portMatches(rule.ports, port)
+          );
+        }) ?? false,
+    );
   }
 
   canConnect(source: Workload, target: Workload, port: Workload['ports'][number]): boolean {
@@ -88,7 +130,8 @@ export class NetworkModel {
       for (const target of workloads) {
         if (source === target) continue;
         for (const port of target.ports) {
-          if (this.canConnect(source, target, port)) edges.push(`${source.name} -> ${target.name}:${port.port}/${port.protocol}`);
+          if (this.canConnect(source, target, port))
+            edges.push(`${source.name} -> ${target.name}:${port.port}/${port.protocol}`);
         }
       }
     }

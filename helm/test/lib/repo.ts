@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse } from 'yaml';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const toolsBin = join(process.env['PLATFORM_TOOLS_DIR'] ?? join(process.env['HOME'] ?? '/root', '.cache/platform-tools'), 'bin');
+export const toolsBin = join(
+  process.env['PLATFORM_TOOLS_DIR'] ?? join(process.env['HOME'] ?? '/root', '.cache/platform-tools'),
+  'bin',
+);
 export const devAgeKeyFile = join(repoRoot, 'helm/secrets/dev.agekey');
 
 export type K8sObject = {
@@ -33,7 +36,10 @@ export function tool(name: string, args: string[], options: { env?: NodeJS.Proce
     });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; status?: number };
-    throw Object.assign(new Error(`${name} ${args.join(' ')} exited ${e.status}:\n${e.stderr ?? ''}${e.stdout ?? ''}`), { stdout: e.stdout, stderr: e.stderr });
+    throw Object.assign(
+      new Error(`${name} ${args.join(' ')} exited ${e.status}:\n${e.stderr ?? ''}${e.stdout ?? ''}`),
+      { stdout: e.stdout, stderr: e.stderr },
+    );
   }
 }
 
@@ -68,7 +74,13 @@ export type Component = { component: string; namespace: string; wave: string; va
 
 type ApplicationSetFile = {
   spec: {
-    generators: [{ matrix: { generators: [{ list: { elements: Record<string, unknown>[] } }, { list: { elements: Component[] } }] } }];
+    generators: [
+      {
+        matrix: {
+          generators: [{ list: { elements: Record<string, unknown>[] } }, { list: { elements: Component[] } }];
+        };
+      },
+    ];
     template: unknown;
     templatePatch?: string;
   };
@@ -88,9 +100,13 @@ export function secretValues(env: Environment): string {
   const encrypted = readYaml<Record<string, unknown>>(path);
   delete encrypted['sops'];
   const redact = (value: unknown): unknown =>
-    Array.isArray(value) ? value.map(redact) : value !== null && typeof value === 'object'
-      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]))
-      : typeof value === 'string' && value.startsWith('ENC[') ? 'placeholder' : value;
+    Array.isArray(value)
+      ? value.map(redact)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]))
+        : typeof value === 'string' && value.startsWith('ENC[')
+          ? 'placeholder'
+          : value;
   return JSON.stringify(redact(encrypted));
 }
 
@@ -113,8 +129,14 @@ export function render(env: Environment, component: Component, extraArgs: string
   const cached = renderCache.get(key);
   if (cached) return cached;
   const output = tool('helm', [
-    'template', component.component, `helm/charts/${component.component}`,
-    '--namespace', component.namespace, '--values', valuesFile(env, component), ...extraArgs,
+    'template',
+    component.component,
+    `helm/charts/${component.component}`,
+    '--namespace',
+    component.namespace,
+    '--values',
+    valuesFile(env, component),
+    ...extraArgs,
   ]);
   const objects = parseDocuments(output);
   renderCache.set(key, objects);
@@ -122,10 +144,13 @@ export function render(env: Environment, component: Component, extraArgs: string
 }
 
 /** Everything one environment deploys from this repository's charts. */
-export const renderEnvironment = (env: Environment): K8sObject[] => components().flatMap((component) => render(env, component));
+export const renderEnvironment = (env: Environment): K8sObject[] =>
+  components().flatMap((component) => render(env, component));
 
 /** Pod template of a workload, or undefined for other kinds. */
-export function podTemplate(object: K8sObject): { metadata: { labels: Record<string, string> }; spec: PodSpec } | undefined {
+export function podTemplate(
+  object: K8sObject,
+): { metadata: { labels: Record<string, string> }; spec: PodSpec } | undefined {
   type Template = { metadata: { labels: Record<string, string> }; spec: PodSpec };
   const spec = object['spec'] as { template?: Template; jobTemplate?: { spec: { template: Template } } } | undefined;
   if (['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(object.kind)) return spec?.template;
@@ -153,7 +178,13 @@ export type SecurityContext = {
   capabilities?: { drop?: string[]; add?: string[] };
   seccompProfile?: { type: string };
 };
-export type PodSpec = { containers: Container[]; initContainers?: Container[]; securityContext?: SecurityContext; terminationGracePeriodSeconds?: number; [k: string]: unknown };
+export type PodSpec = {
+  containers: Container[];
+  initContainers?: Container[];
+  securityContext?: SecurityContext;
+  terminationGracePeriodSeconds?: number;
+  [k: string]: unknown;
+};
 
 /** The value, or a failure naming what was missing (instead of a non-null assertion). */
 export function must<T>(value: T | null | undefined, what = 'a value'): T {

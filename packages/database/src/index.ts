@@ -41,18 +41,27 @@ export function createDatabase(config: DatabaseConfig) {
     query: {
       $allOperations({ model, operation, args, query }) {
         const attributes = { 'db.system.name': 'postgresql', 'db.operation.name': `${model ?? 'raw'}.${operation}` };
-        return inSpan('database', `prisma ${attributes['db.operation.name']}`, SpanKind.CLIENT, attributes, async () => {
-          const start = performance.now();
-          try {
-            const result: unknown = await query(args);
-            dbClientDuration.record(secondsSince(start), { ...attributes, outcome: 'success' });
-            return result;
-          } catch (error) {
-            const unavailable = isDatabaseUnavailable(error);
-            dbClientDuration.record(secondsSince(start), { ...attributes, outcome: unavailable ? 'unavailable' : 'error' });
-            throw unavailable ? serviceUnavailable('The database is unavailable.', error) : error;
-          }
-        });
+        return inSpan(
+          'database',
+          `prisma ${attributes['db.operation.name']}`,
+          SpanKind.CLIENT,
+          attributes,
+          async () => {
+            const start = performance.now();
+            try {
+              const result: unknown = await query(args);
+              dbClientDuration.record(secondsSince(start), { ...attributes, outcome: 'success' });
+              return result;
+            } catch (error) {
+              const unavailable = isDatabaseUnavailable(error);
+              dbClientDuration.record(secondsSince(start), {
+                ...attributes,
+                outcome: unavailable ? 'unavailable' : 'error',
+              });
+              throw unavailable ? serviceUnavailable('The database is unavailable.', error) : error;
+            }
+          },
+        );
       },
     },
   });

@@ -25,7 +25,10 @@ export async function applyServiceRoles(adminUrl: string, passwords: ServicePass
   try {
     for (const [service, role] of Object.entries(serviceRoles) as [DatabaseService, string][]) {
       if (passwords[service] === '') throw new Error(`no password for ${role} (platform.${role}_password)`);
-      await client.query('SELECT set_config($1, $2, false)', [`platform.${role}_password`, scramSha256Verifier(passwords[service])]);
+      await client.query('SELECT set_config($1, $2, false)', [
+        `platform.${role}_password`,
+        scramSha256Verifier(passwords[service]),
+      ]);
     }
     await client.query(sql);
   } finally {
@@ -62,7 +65,10 @@ export function setting(name: string): string {
 
 if (import.meta.main) {
   try {
-    await applyServiceRoles(setting('DATABASE_URL'), { auth: setting('AUTH_SERVICE_PASSWORD'), image: setting('IMAGE_SERVICE_PASSWORD') });
+    await applyServiceRoles(setting('DATABASE_URL'), {
+      auth: setting('AUTH_SERVICE_PASSWORD'),
+      image: setting('IMAGE_SERVICE_PASSWORD'),
+    });
     process.stdout.write(`database roles applied: ${Object.values(serviceRoles).join(', ')}\n`);
   } catch (error) {
     process.stderr.write(`database roles not applied: ${error instanceof Error ? error.message : String(error)}\n`);

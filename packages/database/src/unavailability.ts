@@ -4,7 +4,14 @@ import { Prisma } from './generated/client.ts';
 const unavailableCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 
 /** Driver-adapter error kinds with the same meaning. */
-const unavailableKinds = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError', 'AuthenticationFailed']);
+const unavailableKinds = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TlsConnectionError',
+  'AuthenticationFailed',
+]);
 
 /**
  * PostgreSQL SQLSTATEs for a server that is going away, overloaded, or cancelled the statement

@@ -10,27 +10,34 @@ import { setting } from './roles.ts';
 
 /** Resolves once a connection to `url` runs `select 1`; rejects with the last error after `seconds`. */
 export async function waitForDatabase(url: string, seconds: number, onRetry: (message: string) => void): Promise<void> {
-  await pRetry(async () => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-    try {
-      await client.connect();
-      await client.query('select 1');
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }, {
-    retries: Number.POSITIVE_INFINITY,
-    maxRetryTime: seconds * 1000,
-    minTimeout: 1000,
-    factor: 1,
-    onFailedAttempt: ({ error, attemptNumber }) => { onRetry(`database not reachable yet (attempt ${attemptNumber}: ${error.message})`); },
-  });
+  await pRetry(
+    async () => {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+      try {
+        await client.connect();
+        await client.query('select 1');
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    {
+      retries: Number.POSITIVE_INFINITY,
+      maxRetryTime: seconds * 1000,
+      minTimeout: 1000,
+      factor: 1,
+      onFailedAttempt: ({ error, attemptNumber }) => {
+        onRetry(`database not reachable yet (attempt ${attemptNumber}: ${error.message})`);
+      },
+    },
+  );
 }
 
 if (import.meta.main) {
   const started = Date.now();
   try {
-    await waitForDatabase(setting('DATABASE_URL'), Number(process.env['DATABASE_WAIT_SECONDS'] ?? '120'), (message) => { process.stdout.write(`${message}\n`); });
+    await waitForDatabase(setting('DATABASE_URL'), Number(process.env['DATABASE_WAIT_SECONDS'] ?? '120'), (message) => {
+      process.stdout.write(`${message}\n`);
+    });
     process.stdout.write(`database reachable after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   } catch (error) {
     process.stderr.write(`database not reachable: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -12,10 +12,15 @@ export class ConfigError extends Error {
  * Any variable NAME the schema declares may instead be given as NAME_FILE, the path of a file holding the value (the
  * Docker and Kubernetes secrets convention), so secrets need not sit in the environment.
  */
-export function loadConfig<Schema extends z.ZodObject>(schema: Schema, env: NodeJS.ProcessEnv = process.env): z.infer<Schema> {
+export function loadConfig<Schema extends z.ZodObject>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<Schema> {
   const result = schema.safeParse(withFileVariables(env, Object.keys(schema.shape)));
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `  - ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+  );
   throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 }
 
@@ -25,11 +30,14 @@ function withFileVariables(env: NodeJS.ProcessEnv, names: string[]): NodeJS.Proc
     const key = `${name}_FILE`;
     const path = env[key];
     if (path === undefined || path === '') continue;
-    if (env[name] !== undefined) throw new ConfigError(`Invalid configuration: both ${name} and ${key} are set; set one`);
+    if (env[name] !== undefined)
+      throw new ConfigError(`Invalid configuration: both ${name} and ${key} are set; set one`);
     try {
       resolved[name] = readFileSync(path, 'utf8').trim();
     } catch (error) {
-      throw new ConfigError(`Invalid configuration: ${key} names ${path}, which cannot be read (${(error as Error).message})`);
+      throw new ConfigError(
+        `Invalid configuration: ${key} names ${path}, which cannot be read (${(error as Error).message})`,
+      );
     }
   }
   return resolved;

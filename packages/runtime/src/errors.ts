@@ -70,17 +70,20 @@ export const unauthorized = () =>
 export const invalidCredentials = () =>
   new AppError(401, 'invalid-credentials', 'Invalid credentials', { detail: 'The username or password is incorrect.' });
 
-export const notFound = (detail = 'The requested resource does not exist.') => new AppError(404, 'not-found', 'Not found', { detail });
+export const notFound = (detail = 'The requested resource does not exist.') =>
+  new AppError(404, 'not-found', 'Not found', { detail });
 
 export const conflict = (detail: string) => new AppError(409, 'conflict', 'Conflict', { detail });
 
-export const payloadTooLarge = (detail: string) => new AppError(413, 'payload-too-large', 'Payload too large', { detail });
+export const payloadTooLarge = (detail: string) =>
+  new AppError(413, 'payload-too-large', 'Payload too large', { detail });
 
 export const unsupportedMediaType = (detail: string) =>
   new AppError(415, 'unsupported-media-type', 'Unsupported media type', { detail });
 
 /** Retry-After is set by the limiter that refused the request. */
-export const tooManyRequests = (detail: string) => new AppError(429, 'too-many-requests', 'Too many requests', { detail });
+export const tooManyRequests = (detail: string) =>
+  new AppError(429, 'too-many-requests', 'Too many requests', { detail });
 
 export const serviceUnavailable = (detail: string, cause?: unknown) =>
   new AppError(503, 'service-unavailable', 'Service unavailable', { detail, headers: { 'Retry-After': '1' }, cause });

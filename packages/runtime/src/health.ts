@@ -37,7 +37,9 @@ export class Readiness {
   }
 
   async report(): Promise<ReadinessReport> {
-    const results = await Promise.all(this.#checks.map(async ({ name, check }) => [name, await this.#run(check)] as const));
+    const results = await Promise.all(
+      this.#checks.map(async ({ name, check }) => [name, await this.#run(check)] as const),
+    );
     const checks = Object.fromEntries(results);
     if (this.#draining) checks['shutdown'] = 'draining';
     return { ready: !this.#draining && results.every(([, result]) => result === 'ok'), checks };
@@ -74,6 +76,13 @@ export function mountHealthRoutes(app: Express, readiness: Readiness): void {
     res
       .status(503)
       .type(problemContentType)
-      .send(JSON.stringify({ type: 'https://platform.example/problems/not-ready', title: 'Not ready', status: 503, checks }));
+      .send(
+        JSON.stringify({
+          type: 'https://platform.example/problems/not-ready',
+          title: 'Not ready',
+          status: 503,
+          checks,
+        }),
+      );
   });
 }

@@ -112,7 +112,9 @@ export function createJwtAuthentication(config: JwtVerificationConfig): RequestH
       return;
     }
     keySet.getSigningKey(kid).then(
-      (key) => { done(null, keyObjectOf(key.getPublicKey()) as unknown as string); },
+      (key) => {
+        done(null, keyObjectOf(key.getPublicKey()) as unknown as string);
+      },
       (error: unknown) => {
         const unavailable = (error as { isEndpointUnavailable?: boolean }).isEndpointUnavailable === true;
         done(unavailable ? new KeySetUnavailableError('the key set cannot be fetched', { cause: error }) : error);
@@ -131,34 +133,44 @@ export function createJwtAuthentication(config: JwtVerificationConfig): RequestH
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,
       },
-      (payload: { sub?: unknown; username?: unknown; iat?: unknown; exp?: unknown }, done: (error: null, user: AuthenticatedUser | false) => void) => {
+      (
+        payload: { sub?: unknown; username?: unknown; iat?: unknown; exp?: unknown },
+        done: (error: null, user: AuthenticatedUser | false) => void,
+      ) => {
         const { sub, username, iat, exp } = payload;
         // jsonwebtoken checks exp only when present: a token must carry one, and a short one.
         const shortLived = typeof iat === 'number' && typeof exp === 'number' && exp - iat <= maxTokenLifetimeSeconds;
-        done(null, shortLived && typeof sub === 'string' && typeof username === 'string' ? { id: sub, username } : false);
+        done(
+          null,
+          shortLived && typeof sub === 'string' && typeof username === 'string' ? { id: sub, username } : false,
+        );
       },
     ),
   );
 
   return (req, res, next) => {
-    const authenticate = passport.authenticate('jwt', { session: false }, (error: unknown, user: AuthenticatedUser | false, info: unknown) => {
-      if (error !== null && error !== undefined) {
-        next(error);
-        return;
-      }
-      if (info instanceof KeySetUnavailableError) {
-        tokenRejections.add(1, { reason: 'key_set_unavailable' });
-        next(serviceUnavailable('Tokens cannot be verified right now.', info));
-        return;
-      }
-      if (user === false) {
-        tokenRejections.add(1, { reason: rejectionReason(info) });
-        next(unauthorized());
-        return;
-      }
-      req.user = user;
-      next();
-    }) as RequestHandler;
+    const authenticate = passport.authenticate(
+      'jwt',
+      { session: false },
+      (error: unknown, user: AuthenticatedUser | false, info: unknown) => {
+        if (error !== null && error !== undefined) {
+          next(error);
+          return;
+        }
+        if (info instanceof KeySetUnavailableError) {
+          tokenRejections.add(1, { reason: 'key_set_unavailable' });
+          next(serviceUnavailable('Tokens cannot be verified right now.', info));
+          return;
+        }
+        if (user === false) {
+          tokenRejections.add(1, { reason: rejectionReason(info) });
+          next(unauthorized());
+          return;
+        }
+        req.user = user;
+        next();
+      },
+    ) as RequestHandler;
     authenticate(req, res, next);
   };
 }

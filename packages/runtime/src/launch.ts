@@ -11,7 +11,11 @@ export async function launch(build: () => Promise<ServiceDefinition>): Promise<v
   try {
     definition = await build();
   } catch (error) {
-    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `start-up failed: ${String((error as Error).stack ?? error)}\n`);
+    process.stderr.write(
+      error instanceof ConfigError
+        ? `${error.message}\n`
+        : `start-up failed: ${String((error as Error).stack ?? error)}\n`,
+    );
     process.exit(1);
   }
   const { logger } = definition;

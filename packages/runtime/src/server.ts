@@ -74,27 +74,43 @@ function answerUnparsableRequest(error: NodeJS.ErrnoException, socket: Duplex): 
   }
   const problem =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? new AppError(431, 'request-header-fields-too-large', 'Request header fields too large', { detail: 'The request headers are too large.' })
+      ? new AppError(431, 'request-header-fields-too-large', 'Request header fields too large', {
+          detail: 'The request headers are too large.',
+        })
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? new AppError(408, 'request-timeout', 'Request timeout', { detail: 'The request took too long to arrive.' })
         : badRequest('The request could not be parsed as HTTP.');
   const body = JSON.stringify(problem.toProblem());
-  socket.end(`HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${problemContentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${problemContentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
-async function drainAndClose(server: Server, { logger, server: settings, readiness, resources }: ServiceDefinition): Promise<void> {
+async function drainAndClose(
+  server: Server,
+  { logger, server: settings, readiness, resources }: ServiceDefinition,
+): Promise<void> {
   readiness.startDraining();
   if (settings.SHUTDOWN_DELAY_MS > 0) {
     logger.info({ delayMs: settings.SHUTDOWN_DELAY_MS }, 'not ready; still serving while load balancers catch up');
     await sleep(settings.SHUTDOWN_DELAY_MS);
   }
   logger.info({ graceMs: settings.SHUTDOWN_GRACE_MS }, 'draining: no new connections, waiting for in-flight requests');
-  const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  const closed = new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
   // Keep-alive connections become idle as their last response finishes: close them as they do.
-  const sweeper = setInterval(() => { server.closeIdleConnections(); }, idleSweepMs);
+  const sweeper = setInterval(() => {
+    server.closeIdleConnections();
+  }, idleSweepMs);
   server.closeIdleConnections();
   // The deadlines below are unref'd: once everything is closed they must not keep the process alive.
-  const drained = await Promise.race([closed.then(() => true), sleep(settings.SHUTDOWN_GRACE_MS, false, { ref: false })]);
+  const drained = await Promise.race([
+    closed.then(() => true),
+    sleep(settings.SHUTDOWN_GRACE_MS, false, { ref: false }),
+  ]);
   clearInterval(sweeper);
   if (!drained) {
     logger.warn('grace period over: closing the connections still open');
@@ -103,7 +119,9 @@ async function drainAndClose(server: Server, { logger, server: settings, readine
   }
   for (const resource of [...resources].reverse()) {
     try {
-      const timedOut = sleep(resourceCloseTimeoutMs, undefined, { ref: false }).then(() => { throw new Error('timed out'); });
+      const timedOut = sleep(resourceCloseTimeoutMs, undefined, { ref: false }).then(() => {
+        throw new Error('timed out');
+      });
       await Promise.race([resource.close(), timedOut]);
     } catch (error) {
       logger.warn({ err: error, resource: resource.name }, 'resource did not close cleanly');

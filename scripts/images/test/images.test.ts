@@ -20,7 +20,10 @@ import pg from 'pg';
 import { waitFor } from '../../lib/wait.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
-const imagesDir = join(process.env['PLATFORM_TOOLS_DIR'] ?? join(process.env['HOME'] ?? '/root', '.cache/platform-tools'), 'images');
+const imagesDir = join(
+  process.env['PLATFORM_TOOLS_DIR'] ?? join(process.env['HOME'] ?? '/root', '.cache/platform-tools'),
+  'images',
+);
 const scratch = mkdtempSync(join(tmpdir(), 'images-test-'));
 
 type IndexEntry = { name: string; ref: string; archive: string; size: number; inputs: string };
@@ -49,8 +52,17 @@ function podmanOk(...args: string[]): string {
 // gives such a tmpfs root's ownership and the image directory's mode, where Kubernetes gives a volume the pod's
 // fsGroup: an image passes here only if its writable directories are world-writable, as the official images make them.
 const restricted = (user: string, ...writable: string[]) => [
-  '--user', user, '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--read-only', '--read-only-tmpfs=false',
-  '--network', 'host', ...['/tmp', ...writable].flatMap((path) => ['--tmpfs', `${path}:rw,nosuid,nodev`]),
+  '--user',
+  user,
+  '--cap-drop',
+  'ALL',
+  '--security-opt',
+  'no-new-privileges',
+  '--read-only',
+  '--read-only-tmpfs=false',
+  '--network',
+  'host',
+  ...['/tmp', ...writable].flatMap((path) => ['--tmpfs', `${path}:rw,nosuid,nodev`]),
 ];
 
 const containers: string[] = [];
@@ -61,7 +73,10 @@ function start(name: string, options: string[], image: string, ...args: string[]
   podmanOk('run', '--detach', '--name', container, ...options, image, ...args);
   return container;
 }
-const logs = (container: string) => { const r = podman('logs', container); return `${r.stdout}${r.stderr}`; };
+const logs = (container: string) => {
+  const r = podman('logs', container);
+  return `${r.stdout}${r.stderr}`;
+};
 
 /** Sends the signal and returns the container's exit code. */
 function stopWith(container: string, signal: string): number {
@@ -73,10 +88,14 @@ function stopWith(container: string, signal: string): number {
 async function answer(url: string, container: string, settled = (_: Response) => true): Promise<Response> {
   let last: Response | undefined;
   try {
-    return await waitFor(`${url} never answered as expected`, async () => {
-      last = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return settled(last) && last;
-    }, { timeoutMs: 30_000 });
+    return await waitFor(
+      `${url} never answered as expected`,
+      async () => {
+        last = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+        return settled(last) && last;
+      },
+      { timeoutMs: 30_000 },
+    );
   } catch (error) {
     if (last !== undefined) return last;
     throw new Error(`${url} never answered\n${logs(container)}`, { cause: error });
@@ -91,11 +110,23 @@ function secrets(name: string, files: Record<string, string>): string {
   return dir;
 }
 
-const ports = { api: 4110, auth: 4120, authReady: 4125, image: 4130, postgres: 4140, minio: 4150, coredns: 4160, traefik: 4170, nothing: 4199 };
+const ports = {
+  api: 4110,
+  auth: 4120,
+  authReady: 4125,
+  image: 4130,
+  postgres: 4140,
+  minio: 4150,
+  coredns: 4160,
+  traefik: 4170,
+  nothing: 4199,
+};
 const nowhere = `http://127.0.0.1:${ports.nothing}`;
 // The images listen on every address (HOST=0.0.0.0, for pods); on the host network the tests keep them on loopback.
 const loopback = ['--env', 'HOST=127.0.0.1'];
-const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 after(() => {
   for (const container of containers) podman('rm', '--force', '--time', '0', container);
@@ -104,8 +135,15 @@ after(() => {
 
 describe('image configuration', () => {
   const expected: Record<string, string> = {
-    api: '1000:1000', auth: '1000:1000', image: '1000:1000', migrate: '1000:1000', postgres: '999:999', minio: '1000:1000',
-    traefik: '65532:65532', coredns: '65532:65532', pause: '65535:65535',
+    api: '1000:1000',
+    auth: '1000:1000',
+    image: '1000:1000',
+    migrate: '1000:1000',
+    postgres: '999:999',
+    minio: '1000:1000',
+    traefik: '65532:65532',
+    coredns: '65532:65532',
+    pause: '65535:65535',
   };
   for (const [name, user] of Object.entries(expected)) {
     it(`${name} runs as ${user} by default, never as root`, () => {
@@ -116,9 +154,24 @@ describe('image configuration', () => {
 
 describe('the services', () => {
   it('api serves /healthz and exits 0 on SIGTERM', async () => {
-    const api = start('api', [...restricted('1000:1000'), ...loopback,
-      '--env', `PORT=${ports.api}`, '--env', `METRICS_PORT=${ports.api + 1}`, '--env', `AUTH_URL=${nowhere}`,
-      '--env', `IMAGE_URL=${nowhere}`, '--env', `JWKS_URL=${nowhere}/.well-known/jwks.json`], refOf('api'));
+    const api = start(
+      'api',
+      [
+        ...restricted('1000:1000'),
+        ...loopback,
+        '--env',
+        `PORT=${ports.api}`,
+        '--env',
+        `METRICS_PORT=${ports.api + 1}`,
+        '--env',
+        `AUTH_URL=${nowhere}`,
+        '--env',
+        `IMAGE_URL=${nowhere}`,
+        '--env',
+        `JWKS_URL=${nowhere}/.well-known/jwks.json`,
+      ],
+      refOf('api'),
+    );
     const response = await answer(`http://127.0.0.1:${ports.api}/healthz`, api);
     assert.equal(response.status, 200, logs(api));
     assert.equal(stopWith(api, 'TERM'), 0, logs(api));
@@ -126,10 +179,24 @@ describe('the services', () => {
 
   it('auth starts without PostgreSQL, and /readyz answers 503 naming it', async () => {
     const keys = secrets('auth-keys', { 'private.pem': signingKey });
-    const auth = start('auth', [...restricted('1000:1000'), ...loopback, '--volume', `${keys}:/run/secrets/jwt:ro`,
-      '--env', `PORT=${ports.auth}`, '--env', `METRICS_PORT=${ports.auth + 1}`,
-      '--env', `DATABASE_URL=postgresql://auth_service:unused@127.0.0.1:${ports.nothing}/platform`,
-      '--env', 'JWT_SIGNING_KEY_FILE=/run/secrets/jwt/private.pem'], refOf('auth'));
+    const auth = start(
+      'auth',
+      [
+        ...restricted('1000:1000'),
+        ...loopback,
+        '--volume',
+        `${keys}:/run/secrets/jwt:ro`,
+        '--env',
+        `PORT=${ports.auth}`,
+        '--env',
+        `METRICS_PORT=${ports.auth + 1}`,
+        '--env',
+        `DATABASE_URL=postgresql://auth_service:unused@127.0.0.1:${ports.nothing}/platform`,
+        '--env',
+        'JWT_SIGNING_KEY_FILE=/run/secrets/jwt/private.pem',
+      ],
+      refOf('auth'),
+    );
     const response = await answer(`http://127.0.0.1:${ports.auth}/readyz`, auth);
     assert.equal(response.status, 503, logs(auth));
     assert.match(await response.text(), /postgres/i);
@@ -138,18 +205,45 @@ describe('the services', () => {
   });
 
   it('image serves /healthz without its dependencies and exits 0 on SIGTERM', async () => {
-    const image = start('image', [...restricted('1000:1000'), ...loopback,
-      '--env', `PORT=${ports.image}`, '--env', `METRICS_PORT=${ports.image + 1}`,
-      '--env', `DATABASE_URL=postgresql://image_service:unused@127.0.0.1:${ports.nothing}/platform`,
-      '--env', `JWKS_URL=${nowhere}/.well-known/jwks.json`, '--env', `S3_ENDPOINT=${nowhere}`,
-      '--env', 'S3_ACCESS_KEY_ID=unused', '--env', 'S3_SECRET_ACCESS_KEY=unused'], refOf('image'));
+    const image = start(
+      'image',
+      [
+        ...restricted('1000:1000'),
+        ...loopback,
+        '--env',
+        `PORT=${ports.image}`,
+        '--env',
+        `METRICS_PORT=${ports.image + 1}`,
+        '--env',
+        `DATABASE_URL=postgresql://image_service:unused@127.0.0.1:${ports.nothing}/platform`,
+        '--env',
+        `JWKS_URL=${nowhere}/.well-known/jwks.json`,
+        '--env',
+        `S3_ENDPOINT=${nowhere}`,
+        '--env',
+        'S3_ACCESS_KEY_ID=unused',
+        '--env',
+        'S3_SECRET_ACCESS_KEY=unused',
+      ],
+      refOf('image'),
+    );
     const response = await answer(`http://127.0.0.1:${ports.image}/healthz`, image);
     assert.equal(response.status, 200, logs(image));
     assert.equal(stopWith(image, 'TERM'), 0, logs(image));
   });
 
   it('api carries no database package; auth and image carry the generated Prisma client', () => {
-    const listing = (name: string) => podmanOk('run', '--rm', '--network', 'host', refOf(name), 'sh', '-c', 'ls /app/packages; ls /app/packages/database/src/generated 2>/dev/null | head -1');
+    const listing = (name: string) =>
+      podmanOk(
+        'run',
+        '--rm',
+        '--network',
+        'host',
+        refOf(name),
+        'sh',
+        '-c',
+        'ls /app/packages; ls /app/packages/database/src/generated 2>/dev/null | head -1',
+      );
     assert.equal(listing('api'), 'runtime');
     for (const name of ['auth', 'image']) assert.match(listing(name), /^database\nruntime\n\S+/);
   });
@@ -157,7 +251,10 @@ describe('the services', () => {
 
 describe('postgres, the migration image and auth on it', () => {
   const admin = { user: 'platform_admin', password: randomBytes(18).toString('base64url'), database: 'platform' };
-  const servicePasswords = { auth: randomBytes(18).toString('base64url'), image: randomBytes(18).toString('base64url') };
+  const servicePasswords = {
+    auth: randomBytes(18).toString('base64url'),
+    image: randomBytes(18).toString('base64url'),
+  };
   const connect = async (user: string, password: string) => {
     const client = new pg.Client({ host: '127.0.0.1', port: ports.postgres, user, password, database: admin.database });
     await client.connect();
@@ -168,28 +265,52 @@ describe('postgres, the migration image and auth on it', () => {
   before(async () => {
     const credentials = secrets('postgres', { username: admin.user, password: admin.password });
     // helm/charts/postgres: uid 999, the data volume, /var/run/postgresql and /tmp writable, credentials as files.
-    postgres = start('postgres', [...restricted('999:999', '/var/run/postgresql', '/var/lib/postgresql/data'),
-      '--volume', `${credentials}:/run/secrets/postgres:ro`, '--env', `POSTGRES_DB=${admin.database}`,
-      '--env', 'POSTGRES_USER_FILE=/run/secrets/postgres/username', '--env', 'POSTGRES_PASSWORD_FILE=/run/secrets/postgres/password',
-      '--env', 'PGDATA=/var/lib/postgresql/data/pgdata', '--env', `PGPORT=${ports.postgres}`], refOf('postgres'));
+    postgres = start(
+      'postgres',
+      [
+        ...restricted('999:999', '/var/run/postgresql', '/var/lib/postgresql/data'),
+        '--volume',
+        `${credentials}:/run/secrets/postgres:ro`,
+        '--env',
+        `POSTGRES_DB=${admin.database}`,
+        '--env',
+        'POSTGRES_USER_FILE=/run/secrets/postgres/username',
+        '--env',
+        'POSTGRES_PASSWORD_FILE=/run/secrets/postgres/password',
+        '--env',
+        'PGDATA=/var/lib/postgresql/data/pgdata',
+        '--env',
+        `PGPORT=${ports.postgres}`,
+      ],
+      refOf('postgres'),
+    );
     // The chart's probe, verbatim.
     const probe = `pg_isready -h 127.0.0.1 -U "$(cat /run/secrets/postgres/username)" -d ${admin.database}`;
-    await waitFor('pg_isready never succeeded', () => podman('exec', postgres, 'sh', '-c', probe).status === 0, { timeoutMs: 60_000 }).catch(
-      (error: unknown) => assert.fail(`${(error as Error).message}:\n${logs(postgres)}`),
-    );
+    await waitFor('pg_isready never succeeded', () => podman('exec', postgres, 'sh', '-c', probe).status === 0, {
+      timeoutMs: 60_000,
+    }).catch((error: unknown) => assert.fail(`${(error as Error).message}:\n${logs(postgres)}`));
   });
 
   it('initialises PGDATA with the superuser and database from the files, SCRAM on every TCP connection', async () => {
     const client = await connect(admin.user, admin.password);
     try {
-      const session = await client.query<{ user: string; db: string; version: string }>('SELECT current_user AS user, current_database() AS db, version()');
+      const session = await client.query<{ user: string; db: string; version: string }>(
+        'SELECT current_user AS user, current_database() AS db, version()',
+      );
       const row = must(session.rows[0]);
       assert.equal(row.user, admin.user);
       assert.equal(row.db, admin.database);
       assert.match(row.version, /^PostgreSQL 18\./);
-      const methods = await client.query<{ auth_method: string }>("SELECT DISTINCT auth_method FROM pg_hba_file_rules WHERE type = 'host'");
-      assert.deepEqual(methods.rows.map((r) => r.auth_method), ['scram-sha-256']);
-      const verifier = await client.query<{ scram: boolean }>("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = current_user");
+      const methods = await client.query<{ auth_method: string }>(
+        "SELECT DISTINCT auth_method FROM pg_hba_file_rules WHERE type = 'host'",
+      );
+      assert.deepEqual(
+        methods.rows.map((r) => r.auth_method),
+        ['scram-sha-256'],
+      );
+      const verifier = await client.query<{ scram: boolean }>(
+        "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = current_user",
+      );
       assert.equal(verifier.rows[0]?.scram, true);
       const listen = await client.query<{ listen_addresses: string }>('SHOW listen_addresses');
       assert.equal(listen.rows[0]?.listen_addresses, '*', 'listens on every address of the pod');
@@ -199,18 +320,33 @@ describe('postgres, the migration image and auth on it', () => {
     await assert.rejects(connect(admin.user, 'wrong password'), { code: '28P01' });
   });
 
-  it('the migrate image runs the Job\'s command: migrations, then the service roles', () => {
+  it("the migrate image runs the Job's command: migrations, then the service roles", () => {
     const job = readFileSync(join(repoRoot, 'helm/charts/migrations/templates/job.yaml'), 'utf8');
     const command = JSON.parse((/^\s*command: (\[.*\])$/m.exec(job) ?? [])[1] ?? 'null') as string[];
     const database = secrets('database', {
       url: `postgresql://${admin.user}:${admin.password}@127.0.0.1:${ports.postgres}/${admin.database}`,
-      'auth-service-password': servicePasswords.auth, 'image-service-password': servicePasswords.image,
+      'auth-service-password': servicePasswords.auth,
+      'image-service-password': servicePasswords.image,
     });
-    const result = podman('run', '--rm', ...restricted('1000:1000'), '--volume', `${database}:/run/secrets/database:ro`,
-      '--env', 'HOME=/tmp', '--env', 'DATABASE_URL_FILE=/run/secrets/database/url',
-      '--env', 'AUTH_SERVICE_PASSWORD_FILE=/run/secrets/database/auth-service-password',
-      '--env', 'IMAGE_SERVICE_PASSWORD_FILE=/run/secrets/database/image-service-password',
-      '--entrypoint', must(command[0]), refOf('migrate'), ...command.slice(1));
+    const result = podman(
+      'run',
+      '--rm',
+      ...restricted('1000:1000'),
+      '--volume',
+      `${database}:/run/secrets/database:ro`,
+      '--env',
+      'HOME=/tmp',
+      '--env',
+      'DATABASE_URL_FILE=/run/secrets/database/url',
+      '--env',
+      'AUTH_SERVICE_PASSWORD_FILE=/run/secrets/database/auth-service-password',
+      '--env',
+      'IMAGE_SERVICE_PASSWORD_FILE=/run/secrets/database/image-service-password',
+      '--entrypoint',
+      must(command[0]),
+      refOf('migrate'),
+      ...command.slice(1),
+    );
     assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
     assert.match(result.stdout, /database roles applied: auth_service, image_service/);
   });
@@ -218,15 +354,30 @@ describe('postgres, the migration image and auth on it', () => {
   it('auth, connected as auth_service, is ready', async () => {
     const keys = secrets('auth-ready-keys', { 'private.pem': signingKey });
     const url = `postgresql://auth_service:${servicePasswords.auth}@127.0.0.1:${ports.postgres}/${admin.database}`;
-    const auth = start('auth-ready', [...restricted('1000:1000'), ...loopback, '--volume', `${keys}:/run/secrets/jwt:ro`,
-      '--env', `PORT=${ports.authReady}`, '--env', `METRICS_PORT=${ports.authReady + 1}`, '--env', `DATABASE_URL=${url}`,
-      '--env', 'JWT_SIGNING_KEY_FILE=/run/secrets/jwt/private.pem'], refOf('auth'));
+    const auth = start(
+      'auth-ready',
+      [
+        ...restricted('1000:1000'),
+        ...loopback,
+        '--volume',
+        `${keys}:/run/secrets/jwt:ro`,
+        '--env',
+        `PORT=${ports.authReady}`,
+        '--env',
+        `METRICS_PORT=${ports.authReady + 1}`,
+        '--env',
+        `DATABASE_URL=${url}`,
+        '--env',
+        'JWT_SIGNING_KEY_FILE=/run/secrets/jwt/private.pem',
+      ],
+      refOf('auth'),
+    );
     const response = await answer(`http://127.0.0.1:${ports.authReady}/readyz`, auth);
     assert.equal(response.status, 200, `${await response.text()}\n${logs(auth)}`);
     assert.equal(stopWith(auth, 'TERM'), 0, logs(auth));
   });
 
-  it('stops cleanly on the image\'s stop signal (SIGINT: fast shutdown)', () => {
+  it("stops cleanly on the image's stop signal (SIGINT: fast shutdown)", () => {
     assert.equal(podmanOk('image', 'inspect', '--format', '{{.Config.StopSignal}}', refOf('postgres')), 'SIGINT');
     podmanOk('stop', '--time', '30', postgres);
     assert.equal(Number(podmanOk('wait', postgres)), 0, logs(postgres));
@@ -238,16 +389,38 @@ describe('third-party stand-ins', () => {
     const root = { user: 'images-test', password: randomBytes(18).toString('base64url') };
     const credentials = secrets('minio', { 'root-user': root.user, 'root-password': root.password });
     // helm/charts/minio's args, on a test port.
-    const minio = start('minio', [...restricted('1000:1000', '/data'), '--volume', `${credentials}:/run/secrets/minio:ro`,
-      '--env', 'MINIO_ROOT_USER_FILE=/run/secrets/minio/root-user', '--env', 'MINIO_ROOT_PASSWORD_FILE=/run/secrets/minio/root-password',
-      '--env', 'MINIO_BROWSER=off', '--env', 'HOME=/tmp'],
-    refOf('minio'), 'server', '/data', '--address', `127.0.0.1:${ports.minio}`, '--console-address', `127.0.0.1:${ports.minio + 1}`);
+    const minio = start(
+      'minio',
+      [
+        ...restricted('1000:1000', '/data'),
+        '--volume',
+        `${credentials}:/run/secrets/minio:ro`,
+        '--env',
+        'MINIO_ROOT_USER_FILE=/run/secrets/minio/root-user',
+        '--env',
+        'MINIO_ROOT_PASSWORD_FILE=/run/secrets/minio/root-password',
+        '--env',
+        'MINIO_BROWSER=off',
+        '--env',
+        'HOME=/tmp',
+      ],
+      refOf('minio'),
+      'server',
+      '/data',
+      '--address',
+      `127.0.0.1:${ports.minio}`,
+      '--console-address',
+      `127.0.0.1:${ports.minio + 1}`,
+    );
     const response = await answer(`http://127.0.0.1:${ports.minio}/minio/health/live`, minio);
     assert.equal(response.status, 200, logs(minio));
-    const s3 = (secretAccessKey: string) => new S3Client({
-      endpoint: `http://127.0.0.1:${ports.minio}`, region: 'us-east-1', forcePathStyle: true,
-      credentials: { accessKeyId: root.user, secretAccessKey },
-    });
+    const s3 = (secretAccessKey: string) =>
+      new S3Client({
+        endpoint: `http://127.0.0.1:${ports.minio}`,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: root.user, secretAccessKey },
+      });
     await s3(root.password).send(new ListBucketsCommand({}));
     await assert.rejects(s3('not-the-password').send(new ListBucketsCommand({})), { name: 'SignatureDoesNotMatch' });
     assert.equal(stopWith(minio, 'TERM'), 0, logs(minio));
@@ -255,9 +428,18 @@ describe('third-party stand-ins', () => {
 
   it('traefik prints the version its tag names and serves its ping endpoint as 65532', async () => {
     const tag = must(refOf('traefik').split(':').at(-1)).replaceAll('.', '\\.');
-    assert.match(podmanOk('run', '--rm', ...restricted('65532:65532'), refOf('traefik'), 'version'), new RegExp(`^Version:\\s+${tag}$`, 'm'));
-    const traefik = start('traefik', restricted('65532:65532'), refOf('traefik'),
-      `--entryPoints.ping.address=127.0.0.1:${ports.traefik}`, '--ping=true', '--ping.entryPoint=ping');
+    assert.match(
+      podmanOk('run', '--rm', ...restricted('65532:65532'), refOf('traefik'), 'version'),
+      new RegExp(`^Version:\\s+${tag}$`, 'm'),
+    );
+    const traefik = start(
+      'traefik',
+      restricted('65532:65532'),
+      refOf('traefik'),
+      `--entryPoints.ping.address=127.0.0.1:${ports.traefik}`,
+      '--ping=true',
+      '--ping.entryPoint=ping',
+    );
     // The entry point answers 404 until the first configuration, with the ping router, is loaded.
     const response = await answer(`http://127.0.0.1:${ports.traefik}/ping`, traefik, (r) => r.status !== 404);
     assert.equal(response.status, 200, logs(traefik));
@@ -266,15 +448,30 @@ describe('third-party stand-ins', () => {
 
   it('coredns prints the version its tag names and answers queries from a Corefile as 65532', async () => {
     const tag = must(refOf('coredns').split(':').at(-1)).replaceAll('.', '\\.');
-    assert.match(podmanOk('run', '--rm', ...restricted('65532:65532'), refOf('coredns'), '-version'), new RegExp(`^CoreDNS-${tag}$`, 'm'));
-    const config = secrets('coredns', { Corefile: `.:${ports.coredns} {\n  hosts {\n    192.0.2.10 images-test.example\n  }\n}\n` });
-    const coredns = start('coredns', [...restricted('65532:65532'), '--volume', `${config}:/etc/coredns:ro`], refOf('coredns'), '-conf', '/etc/coredns/Corefile');
+    assert.match(
+      podmanOk('run', '--rm', ...restricted('65532:65532'), refOf('coredns'), '-version'),
+      new RegExp(`^CoreDNS-${tag}$`, 'm'),
+    );
+    const config = secrets('coredns', {
+      Corefile: `.:${ports.coredns} {\n  hosts {\n    192.0.2.10 images-test.example\n  }\n}\n`,
+    });
+    const coredns = start(
+      'coredns',
+      [...restricted('65532:65532'), '--volume', `${config}:/etc/coredns:ro`],
+      refOf('coredns'),
+      '-conf',
+      '/etc/coredns/Corefile',
+    );
     const resolver = new Resolver({ timeout: 1_000, tries: 1 });
     resolver.setServers([`127.0.0.1:${ports.coredns}`]);
-    const addresses = await waitFor('no answer', async () => {
-      const answer = await resolver.resolve4('images-test.example').catch(() => []);
-      return answer.length > 0 && answer;
-    }, { timeoutMs: 30_000 }).catch((error: unknown) => assert.fail(`${(error as Error).message}:\n${logs(coredns)}`));
+    const addresses = await waitFor(
+      'no answer',
+      async () => {
+        const answer = await resolver.resolve4('images-test.example').catch(() => []);
+        return answer.length > 0 && answer;
+      },
+      { timeoutMs: 30_000 },
+    ).catch((error: unknown) => assert.fail(`${(error as Error).message}:\n${logs(coredns)}`));
     assert.deepEqual(addresses, ['192.0.2.10']);
     assert.equal(stopWith(coredns, 'TERM'), 0, logs(coredns));
   });
@@ -289,7 +486,10 @@ describe('third-party stand-ins', () => {
   it('busybox has the applets probe pods use, and a world-writable /tmp', () => {
     const applets = ['sh', 'nc', 'wget', 'sleep', 'cat', 'echo', 'ls', 'nslookup', 'timeout'];
     const script = `for a in ${applets.join(' ')}; do command -v $a >/dev/null || echo "missing $a"; done; stat -c %a /tmp; echo ok > /tmp/probe && cat /tmp/probe`;
-    assert.equal(podmanOk('run', '--rm', '--network', 'host', '--user', '65534:65534', refOf('busybox'), 'sh', '-c', script), '1777\nok');
+    assert.equal(
+      podmanOk('run', '--rm', '--network', 'host', '--user', '65534:65534', refOf('busybox'), 'sh', '-c', script),
+      '1777\nok',
+    );
   });
 });
 
@@ -297,7 +497,14 @@ describe('containerd', () => {
   // containerd 1.6.20 from Debian, unpacked (not installed) and run with its own root, state and socket.
   const containerdDir = join(scratch, 'containerd');
   let containerd: ReturnType<typeof spawn> | undefined;
-  const ctr = (...args: string[]) => run(join(containerdDir, 'usr/bin/ctr'), ['--address', join(containerdDir, 'containerd.sock'), '--namespace', 'k8s.io', ...args]);
+  const ctr = (...args: string[]) =>
+    run(join(containerdDir, 'usr/bin/ctr'), [
+      '--address',
+      join(containerdDir, 'containerd.sock'),
+      '--namespace',
+      'k8s.io',
+      ...args,
+    ]);
 
   before(async () => {
     const downloads = join(imagesDir, 'work/downloads');
@@ -310,19 +517,22 @@ describe('containerd', () => {
     }
     assert.equal(run('dpkg', ['-x', join(downloads, deb), containerdDir]).status, 0);
     const config = join(containerdDir, 'config.toml');
-    writeFileSync(config, [
-      'version = 2',
-      `root = "${containerdDir}/root"`,
-      `state = "${containerdDir}/state"`,
-      // Only images and content: no CRI, no other snapshotters probed.
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs",',
-      '  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]',
-      `[grpc]\n  address = "${containerdDir}/containerd.sock"`,
-      `[ttrpc]\n  address = "${containerdDir}/containerd-ttrpc.sock"`,
-      '[debug]\n  address = ""',
-      '[metrics]\n  address = ""',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        'version = 2',
+        `root = "${containerdDir}/root"`,
+        `state = "${containerdDir}/state"`,
+        // Only images and content: no CRI, no other snapshotters probed.
+        'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs",',
+        '  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]',
+        `[grpc]\n  address = "${containerdDir}/containerd.sock"`,
+        `[ttrpc]\n  address = "${containerdDir}/containerd-ttrpc.sock"`,
+        '[debug]\n  address = ""',
+        '[metrics]\n  address = ""',
+        '',
+      ].join('\n'),
+    );
     containerd = spawn(join(containerdDir, 'usr/bin/containerd'), ['--config', config], { stdio: 'ignore' });
     await waitFor('containerd did not start', () => ctr('version').status === 0, { timeoutMs: 30_000 });
   });
@@ -336,14 +546,22 @@ describe('containerd', () => {
   });
 
   it('imports every archive under the name pods use (platform/api:dev is docker.io/platform/api:dev)', () => {
-    assert.match(must(ctr('version').stdout.split('\n').find((line) => line.includes('Version'))), /1\.6\./);
+    assert.match(
+      must(
+        ctr('version')
+          .stdout.split('\n')
+          .find((line) => line.includes('Version')),
+      ),
+      /1\.6\./,
+    );
     for (const image of index) {
       const result = ctr('images', 'import', image.archive);
       assert.equal(result.status, 0, `${image.name}: ${result.stderr}`);
     }
     const stored = ctr('images', 'list', '--quiet').stdout.trim().split('\n').sort();
     assert.deepEqual(stored, index.map((image) => image.ref).sort());
-    for (const service of ['api', 'auth', 'image', 'migrate']) assert.ok(stored.includes(`docker.io/platform/${service}:dev`), service);
+    for (const service of ['api', 'auth', 'image', 'migrate'])
+      assert.ok(stored.includes(`docker.io/platform/${service}:dev`), service);
   });
 });
 

@@ -9,7 +9,11 @@ const dir = mkdtempSync(join(tmpdir(), 'supervisor-test-'));
 after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-const folders = (name: string) => ({ logsDir: join(dir, name, 'logs'), pidsDir: join(dir, name, 'pids'), onProgress: () => undefined });
+const folders = (name: string) => ({
+  logsDir: join(dir, name, 'logs'),
+  pidsDir: join(dir, name, 'pids'),
+  onProgress: () => undefined,
+});
 
 /** An in-process component that records when it starts and stops. */
 const recorded = (events: string[], name: string, needs: string[] = []): Component => ({
@@ -89,10 +93,14 @@ describe('dependency order', () => {
 describe('stopping', () => {
   it('kills a process that ignores the stop signal once its grace is over', async () => {
     const log = join(dir, 'stubborn', 'logs', 'stubborn.log');
-    const stubborn = node('stubborn', "process.on('SIGTERM', () => {}); console.log('ignoring SIGTERM'); setInterval(() => {}, 1000)", {
-      stopGraceMs: 300,
-      ready: () => Promise.resolve(existsSync(log) && readFileSync(log, 'utf8').includes('ignoring')),
-    });
+    const stubborn = node(
+      'stubborn',
+      "process.on('SIGTERM', () => {}); console.log('ignoring SIGTERM'); setInterval(() => {}, 1000)",
+      {
+        stopGraceMs: 300,
+        ready: () => Promise.resolve(existsSync(log) && readFileSync(log, 'utf8').includes('ignoring')),
+      },
+    );
     const supervisor = await startComponents([stubborn], folders('stubborn'));
     const pid = supervisor.pid('stubborn');
     assert.ok(pid !== undefined && isAlive(pid));
@@ -124,15 +132,24 @@ describe('start-up failures', () => {
   it('names a component that exits before it is ready, and stops what had started', async () => {
     const events: string[] = [];
     const failing = node('crashing', 'process.exit(3)', { needs: ['store'], ready: () => Promise.resolve(false) });
-    await assert.rejects(startComponents([recorded(events, 'store'), failing], folders('crash')), /crashing is not ready.*exited \(code 3\)/s);
+    await assert.rejects(
+      startComponents([recorded(events, 'store'), failing], folders('crash')),
+      /crashing is not ready.*exited \(code 3\)/s,
+    );
     assert.deepEqual(events, ['start store', 'stop store']);
   });
 
   it('gives up when asked to stop during start-up', async () => {
     const events: string[] = [];
     const controller = new AbortController();
-    const never = node('never-ready', 'setInterval(() => {}, 1000)', { needs: ['store'], ready: () => Promise.resolve(false) });
-    const starting = startComponents([recorded(events, 'store'), never], { ...folders('abort'), signal: controller.signal });
+    const never = node('never-ready', 'setInterval(() => {}, 1000)', {
+      needs: ['store'],
+      ready: () => Promise.resolve(false),
+    });
+    const starting = startComponents([recorded(events, 'store'), never], {
+      ...folders('abort'),
+      signal: controller.signal,
+    });
     setTimeout(() => {
       controller.abort();
     }, 300);
@@ -148,7 +165,11 @@ describe('restarting one component', () => {
     let expectedLines = 1;
     const printer: Component = {
       name: 'printer',
-      process: { command: process.execPath, args: ['-e', 'console.log(process.env.GREETING); setInterval(() => {}, 1000)'], env: () => ({ GREETING: 'hello' }) },
+      process: {
+        command: process.execPath,
+        args: ['-e', 'console.log(process.env.GREETING); setInterval(() => {}, 1000)'],
+        env: () => ({ GREETING: 'hello' }),
+      },
       ready: () => Promise.resolve(printed().length === expectedLines),
     };
     const supervisor = await startComponents([printer], folders('restart'));

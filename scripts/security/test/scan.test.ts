@@ -16,7 +16,11 @@ const scratch = mkdtempSync(join(tmpdir(), 'security-scan-'));
 const clone = join(scratch, 'repo');
 
 function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const result = spawnSync(command, args, { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env }, encoding: 'utf8' });
+  const result = spawnSync(command, args, {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 const git = (...args: string[]) => {
@@ -30,7 +34,8 @@ function fakeAwsKeyId(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   return `AKIA${Array.from({ length: 16 }, () => alphabet[randomInt(alphabet.length)]).join('')}`;
 }
-const fakePrivateKey = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const fakePrivateKey = () =>
+  generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 before(() => {
   // A clone has the history and the tracked files; add this work tree's uncommitted files too, so the
@@ -41,7 +46,9 @@ before(() => {
   const pending = run('bash', ['-c', copyPending]);
   assert.equal(pending.status, 0, pending.output);
 });
-after(() => { rmSync(scratch, { recursive: true, force: true }); });
+after(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 describe('secret scan (gitleaks)', () => {
   it('passes on the repository as it is (the dev-only age key and placeholders are allowlisted)', () => {
@@ -80,7 +87,8 @@ describe('secret scan allowlist', () => {
     assert.equal(run('git', ['init', '--quiet', fresh]).status, 0);
     // An age key elsewhere (generated from random bytes, in age's bech32 alphabet) is a finding.
     const bech32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-    const ageKey = `AGE-SECRET-KEY-1${Array.from({ length: 58 }, () => bech32[randomInt(bech32.length)]).join('')}`.toUpperCase();
+    const ageKey =
+      `AGE-SECRET-KEY-1${Array.from({ length: 58 }, () => bech32[randomInt(bech32.length)]).join('')}`.toUpperCase();
     writeFileSync(join(fresh, 'key.txt'), `${ageKey}\n`);
     const result = run('bash', [scan, 'secrets', fresh]);
     assert.equal(result.status, 1, result.output);
@@ -92,14 +100,24 @@ describe('npm audit step', () => {
   /** Runs the audit step with `npm` replaced by a stub printing `output` and exiting with `status`. */
   function auditWith(stub: { audit: [string, number]; signatures: [string, number] }, env: NodeJS.ProcessEnv = {}) {
     const bin = mkdtempSync(join(scratch, 'bin-'));
-    const script = (kind: 'audit' | 'signatures') => `printf '%s\\n' ${JSON.stringify(stub[kind][0])}; exit ${stub[kind][1]}`;
-    writeFileSync(join(bin, 'npm'), `#!/usr/bin/env bash\nif [ "$2" = signatures ]; then ${script('signatures')}; else ${script('audit')}; fi\n`);
+    const script = (kind: 'audit' | 'signatures') =>
+      `printf '%s\\n' ${JSON.stringify(stub[kind][0])}; exit ${stub[kind][1]}`;
+    writeFileSync(
+      join(bin, 'npm'),
+      `#!/usr/bin/env bash\nif [ "$2" = signatures ]; then ${script('signatures')}; else ${script('audit')}; fi\n`,
+    );
     chmodSync(join(bin, 'npm'), 0o755);
     return run('bash', [scan, 'audit'], { env: { PATH: `${bin}:${process.env['PATH'] ?? ''}`, ...env } });
   }
-  const clean = JSON.stringify({ vulnerabilities: {}, metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: 0, critical: 0, total: 0 } } });
+  const clean = JSON.stringify({
+    vulnerabilities: {},
+    metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: 0, critical: 0, total: 0 } },
+  });
   const signed = 'audited 12 packages in 1s\n12 packages have verified registry signatures';
-  const unreachable = JSON.stringify({ message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk', statusCode: 405 });
+  const unreachable = JSON.stringify({
+    message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk',
+    statusCode: 405,
+  });
 
   it('passes when there is no high or critical advisory and every signature verifies', () => {
     const result = auditWith({ audit: [clean, 0], signatures: [signed, 0] });
@@ -110,8 +128,18 @@ describe('npm audit step', () => {
   it('fails on a high advisory in a production dependency, naming it', () => {
     const report = JSON.stringify({
       vulnerabilities: {
-        'left-pad': { severity: 'high', range: '<1.3.1', fixAvailable: true, via: [{ title: 'Prototype pollution', url: 'https://github.com/advisories/GHSA-test' }] },
-        chalk: { severity: 'low', range: '*', fixAvailable: false, via: [{ title: 'minor', url: 'https://example.invalid' }] },
+        'left-pad': {
+          severity: 'high',
+          range: '<1.3.1',
+          fixAvailable: true,
+          via: [{ title: 'Prototype pollution', url: 'https://github.com/advisories/GHSA-test' }],
+        },
+        chalk: {
+          severity: 'low',
+          range: '*',
+          fixAvailable: false,
+          via: [{ title: 'minor', url: 'https://example.invalid' }],
+        },
       },
       metadata: { vulnerabilities: { info: 0, low: 1, moderate: 0, high: 1, critical: 0, total: 2 } },
     });
@@ -123,13 +151,23 @@ describe('npm audit step', () => {
   });
 
   it('fails on an invalid registry signature', () => {
-    const result = auditWith({ audit: [clean, 0], signatures: ['audited 12 packages\n1 package has an invalid registry signature:\n\nleft-pad@1.3.0 (https://registry.npmjs.org/)', 1] });
+    const result = auditWith({
+      audit: [clean, 0],
+      signatures: [
+        'audited 12 packages\n1 package has an invalid registry signature:\n\nleft-pad@1.3.0 (https://registry.npmjs.org/)',
+        1,
+      ],
+    });
     assert.equal(result.status, 1, result.output);
-    assert.match(result.output, /SECURITY FAILED: npm audit signatures: packages with invalid or missing registry signatures/);
+    assert.match(
+      result.output,
+      /SECURITY FAILED: npm audit signatures: packages with invalid or missing registry signatures/,
+    );
   });
 
   it('says loudly that it could not run when the audit service is unreachable, without failing', () => {
-    const offline = 'npm error network request to https://tuf-repo-cdn.sigstore.dev/15.root.json failed, reason: getaddrinfo ENOTFOUND tuf-repo-cdn.sigstore.dev';
+    const offline =
+      'npm error network request to https://tuf-repo-cdn.sigstore.dev/15.root.json failed, reason: getaddrinfo ENOTFOUND tuf-repo-cdn.sigstore.dev';
     const result = auditWith({ audit: [unreachable, 1], signatures: [offline, 1] });
     assert.equal(result.status, 0, result.output);
     assert.match(result.output, /SECURITY CHECK NOT RUN: npm audit could not run on this machine/);

@@ -6,7 +6,10 @@ const apiConfigSchema = z.object({
   ...jwtVerificationConfigSchema.shape,
   PORT: configFields.port(3000),
   /** The address clients use to reach this API; image URLs are built from it, never from the Host header. */
-  PUBLIC_BASE_URL: configFields.httpUrl().default('http://localhost:3000').transform((url) => url.replace(/\/+$/, '')),
+  PUBLIC_BASE_URL: configFields
+    .httpUrl()
+    .default('http://localhost:3000')
+    .transform((url) => url.replace(/\/+$/, '')),
   AUTH_URL: configFields.httpUrl(),
   IMAGE_URL: configFields.httpUrl(),
   /**
@@ -26,7 +29,12 @@ const apiConfigSchema = z.object({
   CORS_ALLOWED_ORIGINS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' }))),
   /** Failed logins one client address may make per window before further attempts get 429. */
   LOGIN_FAILURES_PER_CLIENT: configFields.positiveInt(30),

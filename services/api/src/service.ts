@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createHttpApp, createJwtAuthentication, createLogger, Readiness, startTelemetry, type ServiceDefinition } from '@platform/runtime';
+import {
+  createHttpApp,
+  createJwtAuthentication,
+  createLogger,
+  Readiness,
+  startTelemetry,
+  type ServiceDefinition,
+} from '@platform/runtime';
 import type { Dispatcher } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import type { ApiConfig } from './config.ts';
@@ -44,7 +51,15 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
     port: config.PORT,
     server: config,
     readiness,
-    app: createHttpApp({ service: 'api', logger, readiness, trustProxy: config.TRUST_PROXY, routes: (app) => { mountApiRoutes(app, routes); } }),
+    app: createHttpApp({
+      service: 'api',
+      logger,
+      readiness,
+      trustProxy: config.TRUST_PROXY,
+      routes: (app) => {
+        mountApiRoutes(app, routes);
+      },
+    }),
     resources: [
       { name: 'telemetry', close: telemetry.close },
       { name: 'auth upstream', close: auth.close },

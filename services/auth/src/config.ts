@@ -1,5 +1,11 @@
 import { databaseConfigSchema } from '@platform/database';
-import { configFields, loadConfig, maxTokenLifetimeSeconds, serverConfigSchema, tokenClaimsConfigSchema } from '@platform/runtime';
+import {
+  configFields,
+  loadConfig,
+  maxTokenLifetimeSeconds,
+  serverConfigSchema,
+  tokenClaimsConfigSchema,
+} from '@platform/runtime';
 import { z } from 'zod';
 import { commonPasswordsAvailable } from './domain/common-passwords.ts';
 
@@ -17,7 +23,12 @@ const authConfigSchema = z.object({
    * How many of the most common passwords registration refuses (0-10000). The local stack lowers
    * it to 100 so the seed's walk-through with "password123" (rank 225) works verbatim.
    */
-  COMMON_PASSWORDS_REFUSED: z.coerce.number().int().min(0).max(commonPasswordsAvailable).default(commonPasswordsAvailable),
+  COMMON_PASSWORDS_REFUSED: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(commonPasswordsAvailable)
+    .default(commonPasswordsAvailable),
   /** Failed logins one username may take per window before further attempts get 429. */
   LOGIN_FAILURES_PER_USERNAME: configFields.positiveInt(10),
   LOGIN_FAILURE_WINDOW_SECONDS: configFields.positiveInt(900),

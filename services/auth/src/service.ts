@@ -21,14 +21,32 @@ export async function createAuthService(config: AuthConfig): Promise<ServiceDefi
   });
   const database = createDatabase(config);
   const accounts = createAccounts(createUserRepository(database), await createPasswordHasher());
-  const readiness = new Readiness([{ name: 'postgres', check: () => pingDatabase(database) }], config.READINESS_TIMEOUT_MS);
+  const readiness = new Readiness(
+    [{ name: 'postgres', check: () => pingDatabase(database) }],
+    config.READINESS_TIMEOUT_MS,
+  );
   return {
     name: 'auth',
     logger,
     port: config.PORT,
     server: config,
     readiness,
-    app: createHttpApp({ service: 'auth', logger, readiness, routes: (app) => { mountAuthRoutes(app, { accounts, tokens, commonPasswords: loadCommonPasswords(config.COMMON_PASSWORDS_REFUSED), loginFailures: { limit: config.LOGIN_FAILURES_PER_USERNAME, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS } }); } }),
+    app: createHttpApp({
+      service: 'auth',
+      logger,
+      readiness,
+      routes: (app) => {
+        mountAuthRoutes(app, {
+          accounts,
+          tokens,
+          commonPasswords: loadCommonPasswords(config.COMMON_PASSWORDS_REFUSED),
+          loginFailures: {
+            limit: config.LOGIN_FAILURES_PER_USERNAME,
+            windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+          },
+        });
+      },
+    }),
     resources: [
       { name: 'telemetry', close: telemetry.close },
       { name: 'postgres', close: () => database.$disconnect() },

@@ -12,7 +12,10 @@ const imageConfigSchema = z.object({
   /** Omit for AWS S3; set for MinIO or any other S3-compatible store. */
   S3_ENDPOINT: configFields.httpUrl().optional(),
   S3_REGION: configFields.nonEmpty().default('us-east-1'),
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name').default('images'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('images'),
   S3_ACCESS_KEY_ID: configFields.nonEmpty(),
   S3_SECRET_ACCESS_KEY: configFields.nonEmpty(),
   /** Path-style addressing (http://endpoint/bucket/key), which MinIO and most non-AWS stores need. */
@@ -23,11 +26,16 @@ const imageConfigSchema = z.object({
   /** Attempts per S3 request (the SDK retries retryable failures with jittered backoff). */
   S3_MAX_ATTEMPTS: configFields.positiveInt(3),
   /** Multipart part size: memory per upload is about S3_PART_SIZE_BYTES x S3_UPLOAD_QUEUE_SIZE. */
-  S3_PART_SIZE_BYTES: z.coerce.number().int().min(5 * mebibyte).default(8 * mebibyte),
+  S3_PART_SIZE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(5 * mebibyte)
+    .default(8 * mebibyte),
   S3_UPLOAD_QUEUE_SIZE: configFields.positiveInt(2),
   MAX_UPLOAD_BYTES: configFields.positiveInt(1024 * mebibyte),
 });
 
 export type ImageConfig = z.infer<typeof imageConfigSchema>;
 
-export const loadImageConfig = (env: NodeJS.ProcessEnv = process.env): ImageConfig => loadConfig(imageConfigSchema, env);
+export const loadImageConfig = (env: NodeJS.ProcessEnv = process.env): ImageConfig =>
+  loadConfig(imageConfigSchema, env);

@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDatabase } from '@platform/database';
-import { createHttpApp, createJwtAuthentication, createLogger, Readiness, startTelemetry, type Logger, type ServiceDefinition } from '@platform/runtime';
+import {
+  createHttpApp,
+  createJwtAuthentication,
+  createLogger,
+  Readiness,
+  startTelemetry,
+  type Logger,
+  type ServiceDefinition,
+} from '@platform/runtime';
 import type { ImageConfig } from './config.ts';
 import { createImageRepository, type ImageRepository } from './data-access/image-repository.ts';
 import { createObjectStore, type ObjectStore } from './data-access/object-store.ts';
@@ -48,11 +56,25 @@ export async function createImageService(
     port: config.PORT,
     server: config,
     readiness,
-    app: createHttpApp({ service: 'image', logger, readiness, routes: (app) => { mountImageRoutes(app, { images, requireUser, logger }); } }),
+    app: createHttpApp({
+      service: 'image',
+      logger,
+      readiness,
+      routes: (app) => {
+        mountImageRoutes(app, { images, requireUser, logger });
+      },
+    }),
     resources: [
       { name: 'telemetry', close: telemetry.close },
       { name: 'postgres', close: () => repository.close() },
-      { name: 's3', close: () => { stopBucketSetup.abort(); objects.close(); return Promise.resolve(); } },
+      {
+        name: 's3',
+        close: () => {
+          stopBucketSetup.abort();
+          objects.close();
+          return Promise.resolve();
+        },
+      },
     ],
   };
 }

@@ -89,11 +89,13 @@ void describe('alertmanager.local.yml in a real Alertmanager', () => {
     alertmanager.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     alertmanager.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     alertmanager.on('error', (error) => (log += `spawn failed: ${error.message}`));
-    await waitFor('alertmanager to be ready', async () => ((await fetch(`${amUrl}/-/ready`)).ok ? true : undefined), 20_000).catch(
-      (error: unknown) => {
-        throw new Error(`${(error as Error).message}\n${log}`);
-      },
-    );
+    await waitFor(
+      'alertmanager to be ready',
+      async () => ((await fetch(`${amUrl}/-/ready`)).ok ? true : undefined),
+      20_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${log}`);
+    });
   });
 
   after(async () => {
@@ -135,7 +137,10 @@ void describe('alertmanager.local.yml in a real Alertmanager', () => {
     );
     assert.equal(page.payload.receiver, 'page');
     assert.equal(page.payload.status, 'firing');
-    assert.deepEqual(page.payload.groupLabels, { alertname: 'ApiAvailabilityBudgetBurn', sloth_id: 'api-availability' });
+    assert.deepEqual(page.payload.groupLabels, {
+      alertname: 'ApiAvailabilityBudgetBurn',
+      sloth_id: 'api-availability',
+    });
     assert.equal(page.payload.alerts.length, 1);
     const [paged] = page.payload.alerts;
     assert.ok(paged);
@@ -155,7 +160,11 @@ void describe('alertmanager.local.yml in a real Alertmanager', () => {
     assert.deepEqual(inhibited.status.inhibitedBy, [pageAlert.fingerprint]);
     assert.equal(find(during, 'ticket', 'api-latency')?.status.state, 'active', 'another SLO keeps its ticket');
     assert.equal(
-      receiver.notifications.some((notification) => notification.channel === 'page' && notification.payload.alerts.some((alert) => alert.labels.severity === 'ticket')),
+      receiver.notifications.some(
+        (notification) =>
+          notification.channel === 'page' &&
+          notification.payload.alerts.some((alert) => alert.labels.severity === 'ticket'),
+      ),
       false,
       'tickets never reach the page receiver',
     );
@@ -169,13 +178,19 @@ void describe('alertmanager.local.yml in a real Alertmanager', () => {
     assert.equal(ticket.payload.receiver, 'ticket');
     assert.deepEqual(ticket.payload.groupLabels, { alertname: 'ApiLatencyBudgetBurn', sloth_id: 'api-latency' });
     assert.equal(
-      receiver.notifications.some((notification) => notification.payload.alerts.some((alert) => alert.labels.severity === 'ticket' && alert.labels.sloth_id === 'api-availability')),
+      receiver.notifications.some((notification) =>
+        notification.payload.alerts.some(
+          (alert) => alert.labels.severity === 'ticket' && alert.labels.sloth_id === 'api-availability',
+        ),
+      ),
       false,
       'the inhibited ticket is never notified',
     );
 
     // The page ends: the ticket of that SLO is no longer inhibited.
-    await post([sloAlert('page', 'api-availability', 'availability', 'ApiAvailabilityBudgetBurn', new Date(Date.now() - 1000))]);
+    await post([
+      sloAlert('page', 'api-availability', 'availability', 'ApiAvailabilityBudgetBurn', new Date(Date.now() - 1000)),
+    ]);
     await waitFor(
       'the ticket to be active again',
       async () => (find(await alerts(), 'ticket', 'api-availability')?.status.state === 'active' ? true : undefined),

@@ -36,16 +36,24 @@ before(async () => {
     await client.query('CREATE DATABASE from_schema');
   });
 });
-after(async () => { await database?.dispose(); });
+after(async () => {
+  await database?.dispose();
+});
 
 describe('prisma/migrations', () => {
   it('produce exactly the schema in prisma/schema.prisma', async () => {
     await migrateDatabase(urlOf('from_migrations'));
-    const declaredSql = await runPrisma(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], urlOf('from_schema'));
+    const declaredSql = await runPrisma(
+      ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
+      urlOf('from_schema'),
+    );
     const script = declaredSql.slice(declaredSql.indexOf('--'));
     await withClient(urlOf('from_schema'), (client) => client.query(script));
 
-    const [migrated, declared] = await Promise.all([describeCatalog(urlOf('from_migrations')), describeCatalog(urlOf('from_schema'))]);
+    const [migrated, declared] = await Promise.all([
+      describeCatalog(urlOf('from_migrations')),
+      describeCatalog(urlOf('from_schema')),
+    ]);
     assert.ok((migrated['columns'] ?? []).length > 0, 'the migrations created no tables');
     assert.deepEqual(migrated, declared);
   });

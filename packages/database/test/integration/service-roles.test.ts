@@ -18,7 +18,8 @@ const passwords: ServicePasswords = { auth: `auth-${randomUUID()}`, image: `imag
 const adminUrl = () => database?.url ?? '';
 const urlOf = (service: DatabaseService) => serviceDatabaseUrl(adminUrl(), service, passwords[service]);
 
-const as = (service: DatabaseService, sql: string, values: unknown[] = []) => withClient(urlOf(service), (client) => client.query(sql, values));
+const as = (service: DatabaseService, sql: string, values: unknown[] = []) =>
+  withClient(urlOf(service), (client) => client.query(sql, values));
 const asAdmin = (sql: string, values: unknown[] = []) => withClient(adminUrl(), (client) => client.query(sql, values));
 
 /** Asserts the statement fails with PostgreSQL's insufficient_privilege (42501) error. */
@@ -56,7 +57,9 @@ before(async () => {
   database = await startTestDatabase();
   await applyServiceRoles(adminUrl(), passwords);
 });
-after(async () => { await database?.dispose(); });
+after(async () => {
+  await database?.dispose();
+});
 
 describe('the auth service role (auth_service)', () => {
   it('reads and writes auth tables', async () => {
@@ -115,9 +118,17 @@ describe('the image service role (image_service)', () => {
 describe('prisma/roles.sql', () => {
   it('logs the roles in with their passwords only (SCRAM verifiers set by the client)', async () => {
     const wrong = serviceDatabaseUrl(adminUrl(), 'auth', 'not-the-password');
-    await assert.rejects(withClient(wrong, (client) => client.query('SELECT 1')), /password authentication failed/);
-    const { rows } = await asAdmin(`SELECT rolname, left(rolpassword, 14) AS kind FROM pg_authid WHERE rolname LIKE '%\\_service' ORDER BY 1`);
-    assert.deepEqual(rows, [{ rolname: 'auth_service', kind: 'SCRAM-SHA-256$' }, { rolname: 'image_service', kind: 'SCRAM-SHA-256$' }]);
+    await assert.rejects(
+      withClient(wrong, (client) => client.query('SELECT 1')),
+      /password authentication failed/,
+    );
+    const { rows } = await asAdmin(
+      `SELECT rolname, left(rolpassword, 14) AS kind FROM pg_authid WHERE rolname LIKE '%\\_service' ORDER BY 1`,
+    );
+    assert.deepEqual(rows, [
+      { rolname: 'auth_service', kind: 'SCRAM-SHA-256$' },
+      { rolname: 'image_service', kind: 'SCRAM-SHA-256$' },
+    ]);
   });
 
   it('covers tables that later migrations create (default privileges), in the right schema only', async () => {
@@ -155,7 +166,10 @@ describe('prisma/roles.sql', () => {
   });
 
   it('refuses to run without the role passwords', async () => {
-    await assert.rejects(applyServiceRoles(adminUrl(), { auth: '', image: passwords.image }).then(() => undefined), /platform\.auth_service_password/);
+    await assert.rejects(
+      applyServiceRoles(adminUrl(), { auth: '', image: passwords.image }).then(() => undefined),
+      /platform\.auth_service_password/,
+    );
   });
 });
 
@@ -163,9 +177,13 @@ describe('the local stack (scripts/local-stack/roles.ts)', () => {
   it('generates the passwords once into the state folder and connects each service as its role', async () => {
     const keysDir = mkdtempSync(join(tmpdir(), 'platform-keys-'));
     try {
-      const first = await ensureServiceRoles(adminUrl(), keysDir, () => { assert.fail('no fallback expected'); });
+      const first = await ensureServiceRoles(adminUrl(), keysDir, () => {
+        assert.fail('no fallback expected');
+      });
       const stored = readFileSync(join(keysDir, 'database-passwords.json'), 'utf8');
-      const second = await ensureServiceRoles(adminUrl(), keysDir, () => { assert.fail('no fallback expected'); });
+      const second = await ensureServiceRoles(adminUrl(), keysDir, () => {
+        assert.fail('no fallback expected');
+      });
       assert.deepEqual(second, first);
       assert.equal(readFileSync(join(keysDir, 'database-passwords.json'), 'utf8'), stored);
       assert.equal(new URL(first.auth).username, 'auth_service');
@@ -188,7 +206,10 @@ describe('the local stack (scripts/local-stack/roles.ts)', () => {
       const urls = await ensureServiceRoles(limitedUrl, keysDir, (message) => messages.push(message));
       assert.deepEqual(urls, { auth: limitedUrl, image: limitedUrl });
       assert.equal(messages.length, 1);
-      assert.match(messages[0] ?? '', /cannot create roles \(permission denied.*\): auth and image share its URL\. Give it CREATEROLE/);
+      assert.match(
+        messages[0] ?? '',
+        /cannot create roles \(permission denied.*\): auth and image share its URL\. Give it CREATEROLE/,
+      );
     } finally {
       rmSync(keysDir, { recursive: true, force: true });
     }

@@ -7,12 +7,18 @@ import { startTestDatabase } from '../../../../scripts/local-stack/testing.ts';
 let database: Awaited<ReturnType<typeof startTestDatabase>> | undefined;
 
 describe('waitForDatabase', () => {
-  before(async () => { database = await startTestDatabase({ migrate: false }); });
-  after(async () => { await database?.dispose(); });
+  before(async () => {
+    database = await startTestDatabase({ migrate: false });
+  });
+  after(async () => {
+    await database?.dispose();
+  });
 
   it('resolves at once when the database answers', async () => {
     const retries: string[] = [];
-    await waitForDatabase(database?.url ?? '', 10, (message) => { retries.push(message); });
+    await waitForDatabase(database?.url ?? '', 10, (message) => {
+      retries.push(message);
+    });
     assert.deepEqual(retries, []);
   });
 
@@ -20,7 +26,12 @@ describe('waitForDatabase', () => {
     const closed = (database?.url ?? '').replace(/:(\d+)\//, ':1/');
     const retries: string[] = [];
     const started = Date.now();
-    await assert.rejects(waitForDatabase(closed, 2, (message) => { retries.push(message); }), /ECONNREFUSED/);
+    await assert.rejects(
+      waitForDatabase(closed, 2, (message) => {
+        retries.push(message);
+      }),
+      /ECONNREFUSED/,
+    );
     const seconds = (Date.now() - started) / 1000;
     assert.ok(retries.length >= 2, `${retries.length} retries`);
     assert.ok(seconds >= 1.5 && seconds < 10, `gave up after ${seconds} s`);

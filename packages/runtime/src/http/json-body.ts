@@ -7,7 +7,11 @@ import { unsupportedMediaType } from '../errors.ts';
  */
 export function jsonBody(limit: string): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
-    next(req.is('application/json') === 'application/json' ? undefined : unsupportedMediaType('Send the body as application/json.'));
+    next(
+      req.is('application/json') === 'application/json'
+        ? undefined
+        : unsupportedMediaType('Send the body as application/json.'),
+    );
   };
   return [requireJson, express.json({ limit, strict: true })];
 }

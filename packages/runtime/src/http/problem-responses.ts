@@ -1,5 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { AppError, badRequest, internalError, notFound, payloadTooLarge, problemContentType, unsupportedMediaType } from '../errors.ts';
+import {
+  AppError,
+  badRequest,
+  internalError,
+  notFound,
+  payloadTooLarge,
+  problemContentType,
+  unsupportedMediaType,
+} from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 /** Writes an AppError as a problem+json response. */
@@ -53,7 +61,9 @@ export function toAppError(error: unknown): AppError {
       break;
   }
   if (typeof status === 'number' && status >= 400 && status < 500 && expose === true) {
-    return new AppError(status, 'invalid-request', 'Invalid request', { detail: typeof message === 'string' ? message : undefined });
+    return new AppError(status, 'invalid-request', 'Invalid request', {
+      detail: typeof message === 'string' ? message : undefined,
+    });
   }
   return internalError();
 }

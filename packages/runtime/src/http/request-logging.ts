@@ -38,9 +38,18 @@ export function requestLogging(logger: Logger): RequestHandler {
     customErrorMessage: () => 'request failed',
     // The route is known only once routing is done, so it is added to the completion line.
     customSuccessObject: (req, _res, line: object) => ({ ...line, route: routeOf(req), ...traceFields(req) }),
-    customErrorObject: (req, _res, _error, line: object) => ({ ...line, err: undefined, route: routeOf(req), ...traceFields(req) }),
+    customErrorObject: (req, _res, _error, line: object) => ({
+      ...line,
+      err: undefined,
+      route: routeOf(req),
+      ...traceFields(req),
+    }),
     serializers: {
-      req: (req: { id: unknown; method: unknown; url?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
+      req: (req: { id: unknown; method: unknown; url?: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url?.split('?')[0],
+      }),
       res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
     },
   });

@@ -24,7 +24,11 @@ export function requestTracing(service: string): RequestHandler {
   const tracer = trace.getTracer(service);
   return (req, res, next) => {
     const parent = propagation.extract(context.active(), req.headers);
-    const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } }, parent);
+    const span = tracer.startSpan(
+      req.method,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } },
+      parent,
+    );
     const active = trace.setSpan(parent, span);
     requests.set(req, { span, context: active });
     res.once('close', () => {

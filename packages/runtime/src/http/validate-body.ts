@@ -14,7 +14,10 @@ export function validateBody(schema: z.ZodType): RequestHandler {
       next();
       return;
     }
-    const errors = result.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }));
+    const errors = result.error.issues.map((issue) => ({
+      field: issue.path.join('.') || '(body)',
+      message: issue.message,
+    }));
     next(badRequest('The request body is invalid.', errors));
   };
 }

@@ -46,12 +46,29 @@ export interface Telemetry {
  * one), and tracing (see tracing.ts; `spanExporter` is for tests). Call it first in a service's
  * start-up: instruments created before it are no-ops.
  */
-export async function startTelemetry(options: { service: string; host: string; port: number; spanExporter?: SpanExporter }): Promise<Telemetry> {
+export async function startTelemetry(options: {
+  service: string;
+  host: string;
+  port: number;
+  spanExporter?: SpanExporter;
+}): Promise<Telemetry> {
   const tracing = startTracing({ service: options.service, exporter: options.spanExporter });
-  const exporter = new PrometheusExporter({ host: options.host, port: options.port, withoutScopeInfo: true, preventServerStart: true });
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': options.service }), readers: [exporter], views: views() });
+  const exporter = new PrometheusExporter({
+    host: options.host,
+    port: options.port,
+    withoutScopeInfo: true,
+    preventServerStart: true,
+  });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': options.service }),
+    readers: [exporter],
+    views: views(),
+  });
   metrics.setGlobalMeterProvider(provider);
-  registerInstrumentations({ meterProvider: provider, instrumentations: [new RuntimeNodeInstrumentation({ monitoringPrecision: 20 })] });
+  registerInstrumentations({
+    meterProvider: provider,
+    instrumentations: [new RuntimeNodeInstrumentation({ monitoringPrecision: 20 })],
+  });
   await exporter.startServer();
   return {
     metricsUrl: `http://${options.host}:${options.port}/metrics`,
@@ -72,7 +89,12 @@ export function platformMetrics(): Instruments {
   const meter = metrics.getMeter('platform');
   const entries = Object.entries(metricCatalog).map(([key, definition]) => {
     const options = { unit: definition.unit, description: definition.description };
-    return [key, definition.kind === 'histogram' ? meter.createHistogram(definition.name, options) : meter.createCounter(definition.name, options)];
+    return [
+      key,
+      definition.kind === 'histogram'
+        ? meter.createHistogram(definition.name, options)
+        : meter.createCounter(definition.name, options),
+    ];
   });
   return Object.fromEntries(entries) as Instruments;
 }

@@ -1,4 +1,12 @@
-import { context, propagation, SpanStatusCode, trace, type Attributes, type Span, type SpanKind } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type SpanKind,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -14,15 +22,26 @@ export { SpanKind } from '@opentelemetry/api';
  */
 function exporterFromEnvironment(env: NodeJS.ProcessEnv): SpanExporter | undefined {
   if (env['OTEL_TRACES_EXPORTER'] === 'none') return undefined;
-  const wanted = env['OTEL_TRACES_EXPORTER'] === 'otlp' || env['OTEL_EXPORTER_OTLP_ENDPOINT'] !== undefined || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] !== undefined;
+  const wanted =
+    env['OTEL_TRACES_EXPORTER'] === 'otlp' ||
+    env['OTEL_EXPORTER_OTLP_ENDPOINT'] !== undefined ||
+    env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] !== undefined;
   return wanted ? new OTLPTraceExporter() : undefined;
 }
 
 /** Starts tracing with W3C trace-context propagation. `exporter` replaces the environment's (tests). */
-export function startTracing(options: { service: string; exporter?: SpanExporter | undefined }): { close: () => Promise<void> } {
+export function startTracing(options: { service: string; exporter?: SpanExporter | undefined }): {
+  close: () => Promise<void>;
+} {
   const exporter = options.exporter ?? exporterFromEnvironment(process.env);
-  const processor = exporter === undefined ? [] : [options.exporter === undefined ? new BatchSpanProcessor({ exporter }) : new SimpleSpanProcessor({ exporter })];
-  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': options.service }), spanProcessors: processor });
+  const processor =
+    exporter === undefined
+      ? []
+      : [options.exporter === undefined ? new BatchSpanProcessor({ exporter }) : new SimpleSpanProcessor({ exporter })];
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.service }),
+    spanProcessors: processor,
+  });
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -40,7 +59,13 @@ export function startTracing(options: { service: string; exporter?: SpanExporter
  * Runs `work` inside a span of the given scope (the component doing the work), recording failures;
  * the span is the parent of anything started inside.
  */
-export function inSpan<T>(scope: string, name: string, kind: SpanKind, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+export function inSpan<T>(
+  scope: string,
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
   return trace.getTracer(scope).startActiveSpan(name, { kind, attributes }, async (span) => {
     try {
       return await work(span);

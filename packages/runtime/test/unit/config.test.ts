@@ -6,7 +6,12 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { ConfigError, configFields, loadConfig, serverConfigSchema } from '../../src/config.ts';
 
-const schema = z.object({ ...serverConfigSchema.shape, PORT: configFields.port(3000), SECRET: configFields.nonEmpty(), URL: configFields.postgresUrl() });
+const schema = z.object({
+  ...serverConfigSchema.shape,
+  PORT: configFields.port(3000),
+  SECRET: configFields.nonEmpty(),
+  URL: configFields.postgresUrl(),
+});
 
 describe('loadConfig', () => {
   it('applies defaults and coerces numbers', () => {
@@ -30,13 +35,23 @@ describe('loadConfig', () => {
   it('reads NAME_FILE for variables the schema declares, and ignores others', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'secret');
     writeFileSync(file, 'from-a-file\n');
-    const config = loadConfig(schema, { SECRET_FILE: file, URL: 'postgresql://db/x', UNRELATED_FILE: '/does/not/exist' });
+    const config = loadConfig(schema, {
+      SECRET_FILE: file,
+      URL: 'postgresql://db/x',
+      UNRELATED_FILE: '/does/not/exist',
+    });
     assert.equal(config.SECRET, 'from-a-file');
   });
 
   it('refuses NAME and NAME_FILE together, and unreadable files', () => {
-    assert.throws(() => loadConfig(schema, { SECRET: 'a', SECRET_FILE: '/x', URL: 'postgresql://db/x' }), /both SECRET and SECRET_FILE/);
-    assert.throws(() => loadConfig(schema, { SECRET_FILE: '/does/not/exist', URL: 'postgresql://db/x' }), /cannot be read/);
+    assert.throws(
+      () => loadConfig(schema, { SECRET: 'a', SECRET_FILE: '/x', URL: 'postgresql://db/x' }),
+      /both SECRET and SECRET_FILE/,
+    );
+    assert.throws(
+      () => loadConfig(schema, { SECRET_FILE: '/does/not/exist', URL: 'postgresql://db/x' }),
+      /cannot be read/,
+    );
   });
 
   it('parses boolean flags strictly', () => {

@@ -14,15 +14,28 @@ let refused = 0;
 before(async () => {
   const app = express();
   // Answers ?status=N, counted per ?key=K; a limit of 3 failures a minute.
-  const limit = failureLimit({ limit: 3, windowSeconds: 60, key: (req) => req.query['key'] as string, onRefused: () => { refused += 1; } });
-  app.get('/attempt', limit, (req, res) => { res.status(Number(req.query['status'])).json({}); });
+  const limit = failureLimit({
+    limit: 3,
+    windowSeconds: 60,
+    key: (req) => req.query['key'] as string,
+    onRefused: () => {
+      refused += 1;
+    },
+  });
+  app.get('/attempt', limit, (req, res) => {
+    res.status(Number(req.query['status'])).json({});
+  });
   app.use(problemErrorHandler(createLogger('test', 'silent')));
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  close = () => { server.close(); };
+  close = () => {
+    server.close();
+  };
 });
-after(() => { close(); });
+after(() => {
+  close();
+});
 
 const attempt = (key: string, status: number) => fetch(`${base}/attempt?key=${key}&status=${status}`);
 

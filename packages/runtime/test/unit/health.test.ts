@@ -9,7 +9,10 @@ describe('Readiness', () => {
   });
 
   it('reports a failing check by name and message', async () => {
-    const readiness = new Readiness([{ name: 'db', check: () => Promise.reject(new Error('connection refused')) }], 100);
+    const readiness = new Readiness(
+      [{ name: 'db', check: () => Promise.reject(new Error('connection refused')) }],
+      100,
+    );
     assert.deepEqual(await readiness.report(), { ready: false, checks: { db: 'connection refused' } });
   });
 

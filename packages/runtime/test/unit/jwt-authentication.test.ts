@@ -24,7 +24,9 @@ before(async () => {
   await new Promise((resolve) => jwks.once('listening', resolve));
   jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
 });
-after(() => { jwks.close(); });
+after(() => {
+  jwks.close();
+});
 
 interface TokenOverrides {
   header?: Record<string, unknown>;
@@ -46,8 +48,16 @@ function sign(overrides: TokenOverrides = {}): Promise<string> {
 }
 
 /** Runs the middleware on a bare request and reports what it decided. */
-function authenticate(authorization: string | undefined, url = jwksUrl): Promise<{ user?: Express.User; error?: AppError }> {
-  const requireUser = createJwtAuthentication({ ...claims, JWKS_URL: url, JWKS_TIMEOUT_MS: 500, JWKS_CACHE_MS: 60_000 });
+function authenticate(
+  authorization: string | undefined,
+  url = jwksUrl,
+): Promise<{ user?: Express.User; error?: AppError }> {
+  const requireUser = createJwtAuthentication({
+    ...claims,
+    JWKS_URL: url,
+    JWKS_TIMEOUT_MS: 500,
+    JWKS_CACHE_MS: 60_000,
+  });
   const req = { headers: authorization === undefined ? {} : { authorization } } as unknown as Request;
   return new Promise((resolve) => {
     requireUser(req, {} as unknown as Response, (error?: unknown) => {
@@ -70,7 +80,13 @@ describe('JWT authentication', () => {
     ['an empty bearer', () => Promise.resolve('Bearer ')],
     ['the wrong scheme', async () => `Basic ${await sign()}`],
     ['a malformed token', () => Promise.resolve('Bearer not.a.jwt')],
-    ['alg none', () => Promise.resolve(`Bearer ${unsigned({ sub: 'x', username: 'alice', iss: claims.JWT_ISSUER, aud: claims.JWT_AUDIENCE })}`)],
+    [
+      'alg none',
+      () =>
+        Promise.resolve(
+          `Bearer ${unsigned({ sub: 'x', username: 'alice', iss: claims.JWT_ISSUER, aud: claims.JWT_AUDIENCE })}`,
+        ),
+    ],
     ['an expired token', async () => `Bearer ${await sign({ expiresIn: '-1m' })}`],
     ['a token without exp', async () => `Bearer ${await sign({ expiresIn: null })}`],
     ['a token living longer than an hour', async () => `Bearer ${await sign({ expiresIn: '2h' })}`],

@@ -26,11 +26,15 @@ interface Dev {
 }
 
 function startDev(): Dev {
-  const child = spawn(process.execPath, ['scripts/local-stack/cli.ts', '--minimal', '--no-watch', '--embedded-s3', '--quiet', '--state-dir', stateDir], {
-    cwd: repoRoot,
-    env: { ...process.env, STACK_PORT_OFFSET: portOffset },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['scripts/local-stack/cli.ts', '--minimal', '--no-watch', '--embedded-s3', '--quiet', '--state-dir', stateDir],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, STACK_PORT_OFFSET: portOffset },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return { child, output: () => output };
@@ -44,7 +48,9 @@ const untilPrinted = (dev: Dev, text: string) =>
 
 /** The pids the stack recorded for its processes. */
 const recordedPids = () =>
-  existsSync(pidsDir) ? readdirSync(pidsDir).map((file) => (JSON.parse(readFileSync(join(pidsDir, file), 'utf8')) as { pid: number }).pid) : [];
+  existsSync(pidsDir)
+    ? readdirSync(pidsDir).map((file) => (JSON.parse(readFileSync(join(pidsDir, file), 'utf8')) as { pid: number }).pid)
+    : [];
 
 const alive = (pid: number) => {
   try {
@@ -59,9 +65,16 @@ async function stopAndCheck(dev: Dev, pids: number[]): Promise<void> {
   const started = Date.now();
   const exited = once(dev.child, 'exit');
   dev.child.kill('SIGTERM');
-  const [code] = (await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, stopBoundMs, ['timeout']))])) as [number | string];
+  const [code] = (await Promise.race([
+    exited,
+    new Promise((resolve) => setTimeout(resolve, stopBoundMs, ['timeout'])),
+  ])) as [number | string];
   if (code === 'timeout') dev.child.kill('SIGKILL');
-  assert.equal(code, 0, `npm run dev did not exit 0 within ${stopBoundMs / 1000} s (${String(code)}):\n${dev.output()}`);
+  assert.equal(
+    code,
+    0,
+    `npm run dev did not exit 0 within ${stopBoundMs / 1000} s (${String(code)}):\n${dev.output()}`,
+  );
   assert.ok(Date.now() - started < stopBoundMs);
   assert.deepEqual(pids.filter(alive), [], 'processes left running');
   assert.deepEqual(recordedPids(), [], 'pid files left behind');
@@ -82,7 +95,11 @@ describe('npm run dev stops, every time', { timeout: 300_000 }, () => {
       const pids = recordedPids();
       assert.equal(pids.length, 4, 'postgres and the three services (S3 runs in-process)');
       await stopAndCheck(dev, pids);
-      assert.match(dev.output(), /stopping api\n.*stopping auth, image\n.*stopping postgres, s3\n/s, 'dependents stop first');
+      assert.match(
+        dev.output(),
+        /stopping api\n.*stopping auth, image\n.*stopping postgres, s3\n/s,
+        'dependents stop first',
+      );
     });
   }
 

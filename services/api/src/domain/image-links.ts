@@ -1,5 +1,6 @@
 /** Where clients fetch an image: always under the configured public address, never the Host header. */
-export const publicImageUrl = (publicBaseUrl: string, filename: string): string => `${publicBaseUrl}/images/${encodeURIComponent(filename)}`;
+export const publicImageUrl = (publicBaseUrl: string, filename: string): string =>
+  `${publicBaseUrl}/images/${encodeURIComponent(filename)}`;
 
 export interface ImageMetadata {
   id: string;
@@ -19,4 +20,7 @@ export const uploadReceipt = (publicBaseUrl: string, image: ImageMetadata) => ({
   size: image.size,
 });
 
-export const withUrl = (publicBaseUrl: string, image: ImageMetadata) => ({ ...image, url: publicImageUrl(publicBaseUrl, image.filename) });
+export const withUrl = (publicBaseUrl: string, image: ImageMetadata) => ({
+  ...image,
+  url: publicImageUrl(publicBaseUrl, image.filename),
+});

@@ -1,4 +1,11 @@
-import { failureLimit, jsonBody, payloadTooLarge, platformMetrics, requestIdOf, unsupportedMediaType } from '@platform/runtime';
+import {
+  failureLimit,
+  jsonBody,
+  payloadTooLarge,
+  platformMetrics,
+  requestIdOf,
+  unsupportedMediaType,
+} from '@platform/runtime';
 import cors from 'cors';
 import type { Express, Request, RequestHandler } from 'express';
 import { publicImageUrl, uploadReceipt, withUrl } from '../domain/image-links.ts';
@@ -21,14 +28,22 @@ export interface ApiRoutesDependencies {
 /** Headroom for the multipart framing around the file itself. */
 const multipartOverheadBytes = 64 * 1024;
 
-const callerOf = (req: Request): CallerContext => ({ authorization: String(req.headers.authorization), requestId: requestIdOf(req) });
+const callerOf = (req: Request): CallerContext => ({
+  authorization: String(req.headers.authorization),
+  requestId: requestIdOf(req),
+});
 
 /** The public API: the seed's four calls, plus list, delete and the OpenAPI document. */
 export function mountApiRoutes(app: Express, deps: ApiRoutesDependencies): void {
   const { auth, images, requireUser, publicBaseUrl } = deps;
   const credentials = jsonBody('4kb');
   const { loginAttempts } = platformMetrics();
-  const perClient = failureLimit({ ...deps.loginFailures, onRefused: () => { loginAttempts.add(1, { outcome: 'rate_limited' }); } });
+  const perClient = failureLimit({
+    ...deps.loginFailures,
+    onRefused: () => {
+      loginAttempts.add(1, { outcome: 'rate_limited' });
+    },
+  });
 
   if (deps.corsAllowedOrigins.length > 0) app.use(cors({ origin: deps.corsAllowedOrigins, maxAge: 600 }));
 

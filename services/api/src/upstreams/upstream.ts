@@ -1,5 +1,12 @@
 import { finished, PassThrough, type Readable } from 'node:stream';
-import { inSpan, platformMetrics, secondsSince, serviceUnavailable, SpanKind, withTraceHeaders } from '@platform/runtime';
+import {
+  inSpan,
+  platformMetrics,
+  secondsSince,
+  serviceUnavailable,
+  SpanKind,
+  withTraceHeaders,
+} from '@platform/runtime';
 import pRetry from 'p-retry';
 import { Pool, type Dispatcher } from 'undici';
 import type { ApiConfig } from '../config.ts';
@@ -46,32 +53,51 @@ export function createUpstream(name: string, baseUrl: string, config: ApiConfig,
     });
   const { httpClientDuration } = platformMetrics();
   return {
-    request: ({ method, path, headers, body }) => inSpan('api', `${method} ${name}`, SpanKind.CLIENT, { 'http.request.method': method, 'server.address': name }, async (span) => {
-      const start = performance.now();
-      const attributes = { 'http.request.method': method, 'server.address': name };
-      try {
-        // Reads are the only requests retried, and they have no body: it is detached once.
-        const options = {
-          origin: baseUrl,
-          method,
-          path,
-          headers: withTraceHeaders(definedOnly(headers)),
-          body: detachable(body) ?? null,
-        };
-        const send = () => pool.request(options);
-        const response = retriable.has(method)
-          ? await pRetry(send, { retries: config.UPSTREAM_READ_RETRIES, minTimeout: 25, maxTimeout: 250, randomize: true, shouldRetry: ({ error }) => isConnectFailure(error) })
-          : await send();
-        httpClientDuration.record(secondsSince(start), { ...attributes, 'http.response.status_code': response.statusCode });
-        span.setAttribute('http.response.status_code', response.statusCode);
-        return { method, status: response.statusCode, headers: response.headers, body: response.body };
-      } catch (error) {
-        const clientGone = isClientGone(body);
-        httpClientDuration.record(secondsSince(start), { ...attributes, 'error.type': clientGone ? 'client_aborted' : ((error as { code?: string }).code ?? 'unavailable') });
-        if (clientGone) throw error;
-        throw serviceUnavailable(`The ${name} service is unavailable.`, error);
-      }
-    }),
+    request: ({ method, path, headers, body }) =>
+      inSpan(
+        'api',
+        `${method} ${name}`,
+        SpanKind.CLIENT,
+        { 'http.request.method': method, 'server.address': name },
+        async (span) => {
+          const start = performance.now();
+          const attributes = { 'http.request.method': method, 'server.address': name };
+          try {
+            // Reads are the only requests retried, and they have no body: it is detached once.
+            const options = {
+              origin: baseUrl,
+              method,
+              path,
+              headers: withTraceHeaders(definedOnly(headers)),
+              body: detachable(body) ?? null,
+            };
+            const send = () => pool.request(options);
+            const response = retriable.has(method)
+              ? await pRetry(send, {
+                  retries: config.UPSTREAM_READ_RETRIES,
+                  minTimeout: 25,
+                  maxTimeout: 250,
+                  randomize: true,
+                  shouldRetry: ({ error }) => isConnectFailure(error),
+                })
+              : await send();
+            httpClientDuration.record(secondsSince(start), {
+              ...attributes,
+              'http.response.status_code': response.statusCode,
+            });
+            span.setAttribute('http.response.status_code', response.statusCode);
+            return { method, status: response.statusCode, headers: response.headers, body: response.body };
+          } catch (error) {
+            const clientGone = isClientGone(body);
+            httpClientDuration.record(secondsSince(start), {
+              ...attributes,
+              'error.type': clientGone ? 'client_aborted' : ((error as { code?: string }).code ?? 'unavailable'),
+            });
+            if (clientGone) throw error;
+            throw serviceUnavailable(`The ${name} service is unavailable.`, error);
+          }
+        },
+      ),
     close: () => (dispatcher === undefined ? pool.close() : Promise.resolve()),
   };
 }
@@ -94,7 +120,9 @@ function detachable(body: UpstreamRequest['body']): UpstreamRequest['body'] {
   if (typeof body !== 'object') return body;
   const relay = body.pipe(new PassThrough());
   // The other way round, a client that goes away must still fail the upstream request.
-  finished(body, (error) => { if (error !== undefined && error !== null) relay.destroy(error); });
+  finished(body, (error) => {
+    if (error !== undefined && error !== null) relay.destroy(error);
+  });
   return relay;
 }
 

@@ -4,9 +4,15 @@ import { fetch, type Response } from 'undici';
 import { authOrigin, json, problem, problemJson, startGateway, type Gateway } from './gateway.ts';
 
 let gateway: Gateway;
-before(async () => { gateway = await startGateway(); });
-afterEach(() => { assert.deepEqual(gateway.unusedAnswers(), []); });
-after(async () => { await gateway.stop(); });
+before(async () => {
+  gateway = await startGateway();
+});
+afterEach(() => {
+  assert.deepEqual(gateway.unusedAnswers(), []);
+});
+after(async () => {
+  await gateway.stop();
+});
 
 const credentials = { username: 'alice', password: 'correct horse battery staple' };
 const account = { id: '3b241101-e2bb-4255-8caf-4136c566a962', username: 'alice' };

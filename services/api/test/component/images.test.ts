@@ -11,8 +11,12 @@ before(async () => {
   gateway = await startGateway();
   bearer = { authorization: `Bearer ${gateway.tokenFor('3b241101-e2bb-4255-8caf-4136c566a962')}` };
 });
-afterEach(() => { assert.deepEqual(gateway.unusedAnswers(), []); });
-after(async () => { await gateway.stop(); });
+afterEach(() => {
+  assert.deepEqual(gateway.unusedAnswers(), []);
+});
+after(async () => {
+  await gateway.stop();
+});
 
 const image = {
   id: '9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
@@ -38,14 +42,18 @@ describe('POST /upload', () => {
     const { promise: firstPartForwarded, resolve: firstPartArrived } = Promise.withResolvers<boolean>();
     imageService()
       .intercept({ method: 'POST', path: '/images' })
-      .reply(201, async ({ body, headers }) => {
-        forwarded.headers = headers as Record<string, string>;
-        for await (const chunk of body as Readable) {
-          forwarded.body = Buffer.concat([forwarded.body, chunk as Buffer]);
-          if (forwarded.body.length >= firstPart.length) firstPartArrived(true);
-        }
-        return image;
-      }, { headers: json });
+      .reply(
+        201,
+        async ({ body, headers }) => {
+          forwarded.headers = headers as Record<string, string>;
+          for await (const chunk of body as Readable) {
+            forwarded.body = Buffer.concat([forwarded.body, chunk as Buffer]);
+            if (forwarded.body.length >= firstPart.length) firstPartArrived(true);
+          }
+          return image;
+        },
+        { headers: json },
+      );
 
     // The client holds back the end of its body until the image service has had the start of it
     // (or 2 s have passed): a gateway that buffered uploads would forward nothing before the end.
@@ -138,9 +146,7 @@ describe('GET /images/:filename', () => {
   });
 
   it("When a HEAD finds no image, Then the image service's 404 is relayed, without a body", async () => {
-    imageService()
-      .intercept({ method: 'HEAD', path: '/images/absent.png' })
-      .reply(404, '', { headers: problemJson });
+    imageService().intercept({ method: 'HEAD', path: '/images/absent.png' }).reply(404, '', { headers: problemJson });
 
     const response = await fetch(`${gateway.url}/images/absent.png`, { method: 'HEAD', headers: bearer });
 
@@ -173,7 +179,9 @@ describe('GET /images and DELETE /images/:filename', () => {
   });
 
   it('When deleting, Then the 204 is relayed', async () => {
-    imageService().intercept({ method: 'DELETE', path: `/images/${image.filename}` }).reply(204, '');
+    imageService()
+      .intercept({ method: 'DELETE', path: `/images/${image.filename}` })
+      .reply(204, '');
 
     const response = await fetch(`${gateway.url}/images/${image.filename}`, { method: 'DELETE', headers: bearer });
 

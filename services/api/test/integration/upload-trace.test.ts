@@ -26,12 +26,31 @@ describe('tracing', () => {
   let api: RunningService;
 
   before(async () => {
-    telemetry = await startTelemetry({ service: 'trace-test', host: '127.0.0.1', port: await freePort(), spanExporter: exporter });
+    telemetry = await startTelemetry({
+      service: 'trace-test',
+      host: '127.0.0.1',
+      port: await freePort(),
+      spanExporter: exporter,
+    });
     [database, store] = await Promise.all([startTestDatabase(), startTestObjectStore('minio')]);
     const [authPort, imagePort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const common = { LOG_LEVEL: 'silent', JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json` };
-    const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    services.push(await startService(await createAuthService(loadAuthConfig({ ...common, PORT: String(authPort), METRICS_PORT: String(await freePort()), DATABASE_URL: database.url, JWT_SIGNING_KEY: signingKey }))));
+    const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    services.push(
+      await startService(
+        await createAuthService(
+          loadAuthConfig({
+            ...common,
+            PORT: String(authPort),
+            METRICS_PORT: String(await freePort()),
+            DATABASE_URL: database.url,
+            JWT_SIGNING_KEY: signingKey,
+          }),
+        ),
+      ),
+    );
     services.push(
       await startService(
         await createImageService(
@@ -49,7 +68,13 @@ describe('tracing', () => {
     );
     api = await startService(
       await createApiService(
-        loadApiConfig({ ...common, PORT: String(apiPort), METRICS_PORT: String(await freePort()), AUTH_URL: `http://127.0.0.1:${authPort}`, IMAGE_URL: `http://127.0.0.1:${imagePort}` }),
+        loadApiConfig({
+          ...common,
+          PORT: String(apiPort),
+          METRICS_PORT: String(await freePort()),
+          AUTH_URL: `http://127.0.0.1:${authPort}`,
+          IMAGE_URL: `http://127.0.0.1:${imagePort}`,
+        }),
       ),
     );
     services.push(api);
@@ -72,20 +97,32 @@ describe('tracing', () => {
     const root = spans.find((span) => span.name === 'POST /upload' && span.instrumentationScope.name === 'api');
     assert.ok(root, `no api server span among: ${spans.map((span) => span.name).join(', ')}`);
     const trace = spans.filter((span) => span.spanContext().traceId === root.spanContext().traceId);
-    const named = (scope: string, name: string) => trace.find((span) => span.instrumentationScope.name === scope && span.name === name);
+    const named = (scope: string, name: string) =>
+      trace.find((span) => span.instrumentationScope.name === scope && span.name === name);
 
     const toImage = named('api', 'POST image');
     const imageServer = named('image', 'POST /images');
     const putObject = named('image', 'S3 PutObject');
     const insertRow = named('database', 'prisma Image.create');
-    assert.ok(toImage && imageServer && putObject && insertRow, `trace holds: ${trace.map((span) => `${span.instrumentationScope.name}:${span.name}`).join(', ')}`);
-    assert.equal(imageServer.parentSpanContext?.spanId, toImage.spanContext().spanId, 'the image service continues the gateway call');
+    assert.ok(
+      toImage && imageServer && putObject && insertRow,
+      `trace holds: ${trace.map((span) => `${span.instrumentationScope.name}:${span.name}`).join(', ')}`,
+    );
+    assert.equal(
+      imageServer.parentSpanContext?.spanId,
+      toImage.spanContext().spanId,
+      'the image service continues the gateway call',
+    );
     assert.equal(toImage.parentSpanContext?.spanId, root.spanContext().spanId);
   });
 });
 
 /** Spans end slightly after responses are sent: wait until the expected ones are there. */
-async function finishedSpans(exporter: InMemorySpanExporter, complete: (spans: ReadableSpan[]) => boolean): Promise<ReadableSpan[]> {
-  for (let attempt = 0; attempt < 50 && !complete(exporter.getFinishedSpans()); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+async function finishedSpans(
+  exporter: InMemorySpanExporter,
+  complete: (spans: ReadableSpan[]) => boolean,
+): Promise<ReadableSpan[]> {
+  for (let attempt = 0; attempt < 50 && !complete(exporter.getFinishedSpans()); attempt += 1)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   return exporter.getFinishedSpans();
 }

@@ -9,7 +9,9 @@ import { loadApiConfig } from '../../src/config.ts';
 import { createUpstream } from '../../src/upstreams/upstream.ts';
 
 const servers: Server[] = [];
-afterEach(() => { for (const server of servers.splice(0)) server.close(); });
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
 
 /** A port that refuses connections now and, unless `delayMs` is null, answers 200 after it. */
 async function serviceStartingIn(delayMs: number | null): Promise<{ url: string; requests: () => number }> {
@@ -18,13 +20,17 @@ async function serviceStartingIn(delayMs: number | null): Promise<{ url: string;
   const { port } = probe.address() as AddressInfo;
   probe.close();
   let requests = 0;
-  const server = createServer((_req, res) => { requests += 1; res.end('{}'); });
+  const server = createServer((_req, res) => {
+    requests += 1;
+    res.end('{}');
+  });
   servers.push(server);
   if (delayMs !== null) void sleep(delayMs).then(() => server.listen(port, '127.0.0.1'));
   return { url: `http://127.0.0.1:${port}`, requests: () => requests };
 }
 
-const configFor = (url: string) => loadApiConfig({ AUTH_URL: url, IMAGE_URL: url, JWKS_URL: `${url}/jwks`, UPSTREAM_READ_RETRIES: '2' });
+const configFor = (url: string) =>
+  loadApiConfig({ AUTH_URL: url, IMAGE_URL: url, JWKS_URL: `${url}/jwks`, UPSTREAM_READ_RETRIES: '2' });
 
 describe('upstream retries', () => {
   it('retries a read that could not connect, and it succeeds once the service is up', async () => {
@@ -40,7 +46,10 @@ describe('upstream retries', () => {
   it('never retries a write: it answers 503 at once', async () => {
     const service = await serviceStartingIn(20);
     const upstream = createUpstream('auth', service.url, configFor(service.url));
-    await assert.rejects(upstream.request({ method: 'POST', path: '/login', headers: {}, body: '{}' }), (error: unknown) => error instanceof AppError && error.status === 503);
+    await assert.rejects(
+      upstream.request({ method: 'POST', path: '/login', headers: {}, body: '{}' }),
+      (error: unknown) => error instanceof AppError && error.status === 503,
+    );
     await sleep(50);
     assert.equal(service.requests(), 0);
     await upstream.close();
@@ -49,7 +58,10 @@ describe('upstream retries', () => {
   it('gives up after the configured retries with a 503', async () => {
     const service = await serviceStartingIn(null);
     const upstream = createUpstream('image', service.url, configFor(service.url));
-    await assert.rejects(upstream.request({ method: 'GET', path: '/images', headers: {} }), (error: unknown) => error instanceof AppError && error.status === 503);
+    await assert.rejects(
+      upstream.request({ method: 'GET', path: '/images', headers: {} }),
+      (error: unknown) => error instanceof AppError && error.status === 503,
+    );
     await upstream.close();
   });
 });

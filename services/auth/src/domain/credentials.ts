@@ -19,7 +19,10 @@ export const usernameSchema = z
       .string()
       .min(usernameRules.minLength, `must be at least ${usernameRules.minLength} characters`)
       .max(usernameRules.maxLength, `must be at most ${usernameRules.maxLength} characters`)
-      .regex(usernameRules.pattern, 'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit'),
+      .regex(
+        usernameRules.pattern,
+        'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit',
+      ),
   );
 
 /** A new password: long enough, bounded (argon2 input), and not one of the given common passwords. */
@@ -28,4 +31,7 @@ export const newPasswordSchema = (commonPasswords: ReadonlySet<string>) =>
     .string()
     .min(passwordRules.minLength, `must be at least ${passwordRules.minLength} characters`)
     .max(passwordRules.maxLength, `must be at most ${passwordRules.maxLength} characters`)
-    .refine((password) => !commonPasswords.has(password.toLowerCase()), 'is one of the most commonly used passwords: choose another');
+    .refine(
+      (password) => !commonPasswords.has(password.toLowerCase()),
+      'is one of the most commonly used passwords: choose another',
+    );

@@ -59,14 +59,18 @@ async function publishedJwk(publicKey: KeyObject): Promise<JWK> {
 function readVerificationKeys(pemBundle: string): KeyObject[] {
   const pems = pemBundle.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
   if (pemBundle.trim() !== '' && pems.length === 0) {
-    throw new ConfigError('Invalid configuration: JWT_VERIFICATION_KEYS must hold PEM public keys (-----BEGIN PUBLIC KEY-----)');
+    throw new ConfigError(
+      'Invalid configuration: JWT_VERIFICATION_KEYS must hold PEM public keys (-----BEGIN PUBLIC KEY-----)',
+    );
   }
   return pems.map((pem, index) => {
     let key: KeyObject;
     try {
       key = createPublicKey(pem);
     } catch (error) {
-      throw new ConfigError(`Invalid configuration: key ${index + 1} of JWT_VERIFICATION_KEYS is not readable (${(error as Error).message})`);
+      throw new ConfigError(
+        `Invalid configuration: key ${index + 1} of JWT_VERIFICATION_KEYS is not readable (${(error as Error).message})`,
+      );
     }
     assertP256(key, `key ${index + 1} of JWT_VERIFICATION_KEYS`);
     return key;
@@ -84,7 +88,9 @@ function readSigningKey(pem: string): KeyObject {
   try {
     key = createPrivateKey(pem);
   } catch (error) {
-    throw new ConfigError(`Invalid configuration: JWT_SIGNING_KEY is not a readable private key (${(error as Error).message})`);
+    throw new ConfigError(
+      `Invalid configuration: JWT_SIGNING_KEY is not a readable private key (${(error as Error).message})`,
+    );
   }
   assertP256(key, 'JWT_SIGNING_KEY');
   return key;

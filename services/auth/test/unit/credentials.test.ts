@@ -33,7 +33,8 @@ describe('new passwords', () => {
 
   it('are refused when among the most common, whatever their case', () => {
     const schema = newPasswordSchema(loadCommonPasswords(100));
-    for (const common of ['password', 'PASSWORD', '12345678', 'iloveyou', 'Sunshine']) assert.equal(schema.safeParse(common).success, false, common);
+    for (const common of ['password', 'PASSWORD', '12345678', 'iloveyou', 'Sunshine'])
+      assert.equal(schema.safeParse(common).success, false, common);
     assert.equal(schema.safeParse('correct horse battery staple').success, true);
   });
 

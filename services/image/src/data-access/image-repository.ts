@@ -47,7 +47,8 @@ export function createImageRepository(database: Database): ImageRepository {
       const next = images[limit];
       return next === undefined ? { images: page } : { images: page, nextCursor: next.id };
     },
-    deleteOwned: async (ownerId, filename) => (await database.image.deleteMany({ where: { filename, ownerId } })).count > 0,
+    deleteOwned: async (ownerId, filename) =>
+      (await database.image.deleteMany({ where: { filename, ownerId } })).count > 0,
     ping: () => pingDatabase(database),
     close: () => database.$disconnect(),
   };

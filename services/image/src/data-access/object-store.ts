@@ -56,17 +56,26 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
   const { s3ClientDuration } = platformMetrics();
   /** Traces and times an S3 operation, and turns unreachability into a 503. */
   const operation = <T>(name: string, run: () => Promise<T>): Promise<T> =>
-    inSpan('image', `S3 ${name}`, SpanKind.CLIENT, { 'rpc.system': 'aws-api', 'rpc.service': 'S3', 'rpc.method': name, 'aws.s3.bucket': Bucket }, async () => {
-      const start = performance.now();
-      try {
-        const result = await unavailableOnFailure(run);
-        s3ClientDuration.record(secondsSince(start), { 's3.operation': name, outcome: 'success' });
-        return result;
-      } catch (error) {
-        s3ClientDuration.record(secondsSince(start), { 's3.operation': name, outcome: error instanceof AppError && error.status === 503 ? 'unavailable' : 'error' });
-        throw error;
-      }
-    });
+    inSpan(
+      'image',
+      `S3 ${name}`,
+      SpanKind.CLIENT,
+      { 'rpc.system': 'aws-api', 'rpc.service': 'S3', 'rpc.method': name, 'aws.s3.bucket': Bucket },
+      async () => {
+        const start = performance.now();
+        try {
+          const result = await unavailableOnFailure(run);
+          s3ClientDuration.record(secondsSince(start), { 's3.operation': name, outcome: 'success' });
+          return result;
+        } catch (error) {
+          s3ClientDuration.record(secondsSince(start), {
+            's3.operation': name,
+            outcome: error instanceof AppError && error.status === 503 ? 'unavailable' : 'error',
+          });
+          throw error;
+        }
+      },
+    );
 
   return {
     put: (Key, Body, ContentType) =>
@@ -78,7 +87,10 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
         const { Body } = await client.send(new GetObjectCommand({ Bucket, Key }));
         return Body as Readable;
       }),
-    remove: (Key) => operation('DeleteObject', async () => { await client.send(new DeleteObjectCommand({ Bucket, Key })); }),
+    remove: (Key) =>
+      operation('DeleteObject', async () => {
+        await client.send(new DeleteObjectCommand({ Bucket, Key }));
+      }),
     ensureBucket: async () => {
       try {
         await client.send(new HeadBucketCommand({ Bucket }));
@@ -87,8 +99,13 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
         await client.send(new CreateBucketCommand({ Bucket }));
       }
     },
-    ping: (abortSignal) => operation('HeadBucket', async () => { await client.send(new HeadBucketCommand({ Bucket }), { abortSignal }); }),
-    close: () => { client.destroy(); },
+    ping: (abortSignal) =>
+      operation('HeadBucket', async () => {
+        await client.send(new HeadBucketCommand({ Bucket }), { abortSignal });
+      }),
+    close: () => {
+      client.destroy();
+    },
   };
 }
 
@@ -152,8 +169,24 @@ async function putStream(
   };
   const send = (buffer: Buffer, length: number, PartNumber: number) => {
     const part = client
-      .send(new UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber, Body: buffer.subarray(0, length), ContentLength: length }))
-      .then(({ ETag }) => { parts.push({ PartNumber, ETag }); }, (error: unknown) => { failed.error ??= error instanceof Error ? error : new Error(String(error)); })
+      .send(
+        new UploadPartCommand({
+          Bucket,
+          Key,
+          UploadId: uploadId,
+          PartNumber,
+          Body: buffer.subarray(0, length),
+          ContentLength: length,
+        }),
+      )
+      .then(
+        ({ ETag }) => {
+          parts.push({ PartNumber, ETag });
+        },
+        (error: unknown) => {
+          failed.error ??= error instanceof Error ? error : new Error(String(error));
+        },
+      )
       .finally(() => {
         free.push(buffer);
         inFlight.delete(part);
@@ -166,7 +199,7 @@ async function putStream(
   let partNumber = 0;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      for (let offset = 0; offset < chunk.length; ) {
+      for (let offset = 0; offset < chunk.length;) {
         const copied = chunk.copy(current, filled, offset);
         filled += copied;
         offset += copied;
@@ -179,18 +212,23 @@ async function putStream(
       }
     }
     if (uploadId === undefined) {
-      const { ETag } = await client.send(new PutObjectCommand({ Bucket, Key, ContentType, Body: current.subarray(0, filled), ContentLength: filled }));
+      const { ETag } = await client.send(
+        new PutObjectCommand({ Bucket, Key, ContentType, Body: current.subarray(0, filled), ContentLength: filled }),
+      );
       return ETag ?? '';
     }
     if (filled > 0) send(current, filled, partNumber + 1);
     await Promise.all([...inFlight]);
     if (failed.error !== undefined) throw failed.error;
     parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    const { ETag } = await client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    const { ETag } = await client.send(
+      new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+    );
     return ETag ?? '';
   } catch (error) {
     await Promise.all([...inFlight]);
-    if (uploadId !== undefined) await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => undefined);
+    if (uploadId !== undefined)
+      await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => undefined);
     throw error;
   } finally {
     // Nothing is in flight any more: every part request has settled.
@@ -210,7 +248,15 @@ async function unavailableOnFailure<T>(operation: () => Promise<T>): Promise<T> 
   }
 }
 
-const networkErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const networkErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 function isUnavailable(error: unknown): boolean {
   if (error instanceof S3ServiceException) return (error.$metadata.httpStatusCode ?? 500) >= 500;

@@ -23,4 +23,5 @@ export function safeName(originalName: string): string {
 }
 
 /** What a stored name looks like; anything else cannot name an image and is answered 404 at once. */
-export const storedFilenamePattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const storedFilenamePattern =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

@@ -24,7 +24,9 @@ export async function sniffImage(source: Readable): Promise<SniffedContent> {
   const contentType = head.length === 0 ? undefined : (await fileTypeFromBuffer(head))?.mime;
   if (contentType === undefined || !acceptedImageTypes.has(contentType)) {
     await chunks.return?.();
-    throw head.length === 0 ? badRequest('The file is empty.') : unsupportedMediaType('Only PNG, JPEG, GIF and WebP images are accepted.');
+    throw head.length === 0
+      ? badRequest('The file is empty.')
+      : unsupportedMediaType('Only PNG, JPEG, GIF and WebP images are accepted.');
   }
   return { contentType, content: Readable.from(replay(head, chunks), { objectMode: false }) };
 }

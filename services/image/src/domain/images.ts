@@ -35,7 +35,10 @@ export interface Images {
   find: (ownerId: string, filename: string) => Promise<StoredImage>;
   /** The bytes of an image found with `find`. */
   read: (image: StoredImage) => Promise<Readable>;
-  list: (ownerId: string, page: { limit: number; cursor?: string | undefined }) => Promise<{ images: StoredImage[]; nextCursor?: string }>;
+  list: (
+    ownerId: string,
+    page: { limit: number; cursor?: string | undefined },
+  ) => Promise<{ images: StoredImage[]; nextCursor?: string }>;
   /** Deletes the owner's image (row first, so it vanishes at once); 404 if absent. */
   remove: (ownerId: string, filename: string) => Promise<void>;
 }
@@ -74,7 +77,15 @@ export function createImages({ objects, repository, maxBytes, logger }: ImagesDe
         throw uploadFailure(body, error);
       });
       try {
-        const row = await repository.create({ id, filename, ownerId, objectKey, contentType: sniffed.contentType, sizeBytes: size.bytes, etag });
+        const row = await repository.create({
+          id,
+          filename,
+          ownerId,
+          objectKey,
+          contentType: sniffed.contentType,
+          sizeBytes: size.bytes,
+          etag,
+        });
         return toStoredImage(row);
       } catch (error) {
         await removeObject(objectKey);
@@ -96,5 +107,13 @@ export function createImages({ objects, repository, maxBytes, logger }: ImagesDe
 }
 
 function toStoredImage(row: Image): StoredImage {
-  return { id: row.id, filename: row.filename, objectKey: row.objectKey, contentType: row.contentType, size: Number(row.sizeBytes), etag: row.etag, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    filename: row.filename,
+    objectKey: row.objectKey,
+    contentType: row.contentType,
+    size: Number(row.sizeBytes),
+    etag: row.etag,
+    createdAt: row.createdAt,
+  };
 }

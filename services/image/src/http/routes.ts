@@ -18,7 +18,13 @@ const listQuery = z.object({
 });
 
 /** The public shape of an image's metadata. */
-const imageView = ({ id, filename, contentType, size, createdAt }: StoredImage) => ({ id, filename, contentType, size, createdAt });
+const imageView = ({ id, filename, contentType, size, createdAt }: StoredImage) => ({
+  id,
+  filename,
+  contentType,
+  size,
+  createdAt,
+});
 
 const userId = (req: { user?: Express.User }) => (req.user as Express.User).id;
 
@@ -40,10 +46,16 @@ export function mountImageRoutes(app: Express, { images, requireUser, logger }: 
   app.get('/images', requireUser, async (req, res) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) {
-      throw badRequest('The query is invalid.', query.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })));
+      throw badRequest(
+        'The query is invalid.',
+        query.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })),
+      );
     }
     const page = await images.list(userId(req), query.data);
-    res.json({ images: page.images.map(imageView), ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) });
+    res.json({
+      images: page.images.map(imageView),
+      ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+    });
   });
 
   // Express answers HEAD with this handler too; the body is then never fetched.

@@ -55,7 +55,9 @@ function fileOf(req: Request, parser: Busboy): Promise<UploadedFile> {
   const restOfForm = Promise.withResolvers<undefined>();
   // Awaited only once the file has been read: the failure must not count as unhandled before that.
   restOfForm.promise.catch(() => undefined);
-  const refuse = (problem: AppError) => { parser.destroy(problem); };
+  const refuse = (problem: AppError) => {
+    parser.destroy(problem);
+  };
 
   parser.on('file', (field, stream, { filename }) => {
     // Its failures reach the reader through the stream; this only keeps one that comes before the
@@ -77,9 +79,15 @@ function fileOf(req: Request, parser: Busboy): Promise<UploadedFile> {
     if (name.length > limits.fieldNameSize) refuse(overLimit('Field name too long'));
     else if (valueTruncated) refuse(overLimit('Field value too long'));
   });
-  parser.on('filesLimit', () => { refuse(exactlyOneFile()); });
-  parser.on('fieldsLimit', () => { refuse(overLimit('Too many fields')); });
-  parser.on('partsLimit', () => { refuse(overLimit('Too many parts')); });
+  parser.on('filesLimit', () => {
+    refuse(exactlyOneFile());
+  });
+  parser.on('fieldsLimit', () => {
+    refuse(overLimit('Too many fields'));
+  });
+  parser.on('partsLimit', () => {
+    refuse(overLimit('Too many parts'));
+  });
   parser.on('error', (error: unknown) => {
     const problem = error instanceof AppError ? error : malformed(error);
     file.reject(problem);

@@ -17,14 +17,22 @@ describe('POST /images', () => {
     service = await startImageService({ MAX_UPLOAD_BYTES: String(4 * mebibyte) });
     user = await service.newUser();
   });
-  afterEach(() => { service.stores.reset(); });
-  after(async () => { await service.stop(); });
+  afterEach(() => {
+    service.stores.reset();
+  });
+  after(async () => {
+    await service.stop();
+  });
 
   const form = multipart();
   const post = async (body: Buffer, contentType = form.contentType) => {
     const headers = { authorization: user.authorization, 'content-type': contentType };
     const response = await fetch(`${service.url}/images`, { method: 'POST', headers, body });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown>,
+    };
   };
   const upload = (content: Buffer, filename = 'photo.png') => post(form.body([{ field: 'file', filename, content }]));
 
@@ -50,11 +58,16 @@ describe('POST /images', () => {
     assert.equal(uploaded.body['contentType'], 'image/png');
     assert.equal(uploaded.body['size'], image.length);
 
-    const download = await fetch(`${service.url}/images/${filename}`, { headers: { authorization: user.authorization } });
+    const download = await fetch(`${service.url}/images/${filename}`, {
+      headers: { authorization: user.authorization },
+    });
     assert.equal(download.status, 200);
     assert.equal(download.headers.get('content-type'), 'image/png');
     assert.equal(download.headers.get('content-length'), String(image.length));
-    assert.ok(Buffer.from(await download.arrayBuffer()).equals(image), 'the downloaded bytes differ from the uploaded ones');
+    assert.ok(
+      Buffer.from(await download.arrayBuffer()).equals(image),
+      'the downloaded bytes differ from the uploaded ones',
+    );
 
     const metrics = await (await fetch(service.metricsUrl)).text();
     const counted = /^image_upload_size_bytes_total\{image_content_type="image\/png"\} (\d+)/m.exec(metrics)?.[1];

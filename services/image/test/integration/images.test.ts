@@ -19,10 +19,12 @@ const mebibyte = 1024 * 1024;
 function largePng(size: number): Readable {
   const header = png.subarray(0, 33 + 8); // signature, IHDR, and the first IDAT chunk header
   const filler = Buffer.alloc(mebibyte, 7);
-  return Readable.from((function* () {
-    yield header;
-    for (let left = size; left > 0; left -= mebibyte) yield filler.subarray(0, Math.min(mebibyte, left));
-  })());
+  return Readable.from(
+    (function* () {
+      yield header;
+      for (let left = size; left > 0; left -= mebibyte) yield filler.subarray(0, Math.min(mebibyte, left));
+    })(),
+  );
 }
 
 // The embedded server is what a newcomer without MinIO gets, so both paths are proven.
@@ -44,7 +46,12 @@ for (const kind of ['minio', 's3rver'] as const) {
         JWKS_URL: 'http://127.0.0.1:9/unused',
         MAX_UPLOAD_BYTES: String(20 * mebibyte),
       });
-      s3 = new S3Client({ endpoint: store.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey } });
+      s3 = new S3Client({
+        endpoint: store.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
+      });
       await createObjectStore(config).ensureBucket();
     });
     after(async () => {
@@ -54,10 +61,19 @@ for (const kind of ['minio', 's3rver'] as const) {
 
     const imagesWith = (overrides: { repository?: ImageRepository } = {}) => {
       const db = createDatabase(config);
-      return createImages({ objects: createObjectStore(config), repository: overrides.repository ?? createImageRepository(db), maxBytes: config.MAX_UPLOAD_BYTES, logger: createLogger('test', 'silent') });
+      return createImages({
+        objects: createObjectStore(config),
+        repository: overrides.repository ?? createImageRepository(db),
+        maxBytes: config.MAX_UPLOAD_BYTES,
+        logger: createLogger('test', 'silent'),
+      });
     };
-    const objectKeys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: 'images', Prefix: owner }))).Contents ?? []).map((object) => object.Key);
-    const rows = async () => (await createDatabase(config).image.findMany({ where: { ownerId: owner } })).map((row) => row.filename);
+    const objectKeys = async () =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: 'images', Prefix: owner }))).Contents ?? []).map(
+        (object) => object.Key,
+      );
+    const rows = async () =>
+      (await createDatabase(config).image.findMany({ where: { ownerId: owner } })).map((row) => row.filename);
 
     it('stores the bytes and the row, and reads back exactly what was sent', async () => {
       const images = imagesWith();
@@ -75,7 +91,11 @@ for (const kind of ['minio', 's3rver'] as const) {
 
     it('streams a multipart upload larger than one part', async () => {
       const images = imagesWith();
-      const stored = await images.store({ ownerId: owner, originalName: 'large.png', content: largePng(12 * mebibyte) });
+      const stored = await images.store({
+        ownerId: owner,
+        originalName: 'large.png',
+        content: largePng(12 * mebibyte),
+      });
       assert.equal(stored.size, 12 * mebibyte + 41);
       await images.remove(owner, stored.filename);
     });
@@ -83,27 +103,54 @@ for (const kind of ['minio', 's3rver'] as const) {
     it('hides images from everyone but their owner', async () => {
       const images = imagesWith();
       const stored = await images.store({ ownerId: owner, originalName: 'mine.png', content: Readable.from([png]) });
-      await assert.rejects(images.find('00000000-0000-4000-8000-000000000000', stored.filename), (error: unknown) => error instanceof AppError && error.status === 404);
-      await assert.rejects(images.remove('00000000-0000-4000-8000-000000000000', stored.filename), (error: unknown) => error instanceof AppError && error.status === 404);
+      await assert.rejects(
+        images.find('00000000-0000-4000-8000-000000000000', stored.filename),
+        (error: unknown) => error instanceof AppError && error.status === 404,
+      );
+      await assert.rejects(
+        images.remove('00000000-0000-4000-8000-000000000000', stored.filename),
+        (error: unknown) => error instanceof AppError && error.status === 404,
+      );
       await images.remove(owner, stored.filename);
     });
 
     it('leaves neither object nor row when the upload is over the limit', async () => {
-      await assert.rejects(imagesWith().store({ ownerId: owner, originalName: 'huge.png', content: largePng(21 * mebibyte) }), (error: unknown) => error instanceof AppError && error.status === 413);
+      await assert.rejects(
+        imagesWith().store({ ownerId: owner, originalName: 'huge.png', content: largePng(21 * mebibyte) }),
+        (error: unknown) => error instanceof AppError && error.status === 413,
+      );
       assert.deepEqual(await objectKeys(), []);
       assert.deepEqual(await rows(), []);
-      if (kind === 'minio') assert.deepEqual((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'images' }))).Uploads ?? [], []);
+      if (kind === 'minio')
+        assert.deepEqual((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'images' }))).Uploads ?? [], []);
     });
 
     it('deletes the object when the metadata row cannot be written', async () => {
-      const failing: ImageRepository = { ...createImageRepository(createDatabase(config)), create: () => Promise.reject(new Error('database went away')) };
-      await assert.rejects(imagesWith({ repository: failing }).store({ ownerId: owner, originalName: 'image.png', content: Readable.from([png]) }), /database went away/);
+      const failing: ImageRepository = {
+        ...createImageRepository(createDatabase(config)),
+        create: () => Promise.reject(new Error('database went away')),
+      };
+      await assert.rejects(
+        imagesWith({ repository: failing }).store({
+          ownerId: owner,
+          originalName: 'image.png',
+          content: Readable.from([png]),
+        }),
+        /database went away/,
+      );
       assert.deepEqual(await objectKeys(), []);
       assert.deepEqual(await rows(), []);
     });
 
     it('stores nothing for content that is not an image', async () => {
-      await assert.rejects(imagesWith().store({ ownerId: owner, originalName: 'image.png', content: Readable.from([Buffer.from('<html>not an image</html>')]) }), (error: unknown) => error instanceof AppError && error.status === 415);
+      await assert.rejects(
+        imagesWith().store({
+          ownerId: owner,
+          originalName: 'image.png',
+          content: Readable.from([Buffer.from('<html>not an image</html>')]),
+        }),
+        (error: unknown) => error instanceof AppError && error.status === 415,
+      );
       assert.deepEqual(await objectKeys(), []);
     });
   });

@@ -9,7 +9,10 @@ import { SizeLimit, sniffImage } from '../../src/domain/image-content.ts';
 
 const png = readFileSync(new URL('../../../../e2e/fixtures/image.png', import.meta.url));
 /** Splits bytes into small chunks, as a network would deliver them. */
-const chunked = (bytes: Buffer, size = 7) => Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
+const chunked = (bytes: Buffer, size = 7) =>
+  Readable.from(
+    Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)),
+  );
 
 const signatures: Record<string, Buffer> = {
   'image/jpeg': Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(60)]),
@@ -33,13 +36,23 @@ describe('sniffImage', () => {
   }
 
   it('refuses content that is not an accepted image, whatever it is called (415)', async () => {
-    for (const bytes of [Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), Buffer.from('%PDF-1.7\n'), Buffer.from('MZ\x90\x00')]) {
-      await assert.rejects(sniffImage(Readable.from([bytes])), (error: unknown) => error instanceof AppError && error.status === 415);
+    for (const bytes of [
+      Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'),
+      Buffer.from('%PDF-1.7\n'),
+      Buffer.from('MZ\x90\x00'),
+    ]) {
+      await assert.rejects(
+        sniffImage(Readable.from([bytes])),
+        (error: unknown) => error instanceof AppError && error.status === 415,
+      );
     }
   });
 
   it('refuses empty content (400)', async () => {
-    await assert.rejects(sniffImage(Readable.from([])), (error: unknown) => error instanceof AppError && error.status === 400);
+    await assert.rejects(
+      sniffImage(Readable.from([])),
+      (error: unknown) => error instanceof AppError && error.status === 400,
+    );
   });
 });
 
