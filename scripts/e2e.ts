@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { acquireLock, runningStackPid } from './local-stack/lock.ts';
 import { repoRoot, stateLayout } from './local-stack/paths.ts';
-import { startStack, type RunningStack } from './local-stack/stack.ts';
+import { startFreshStack, type RunningStack } from './local-stack/stack.ts';
 
 const devStack = stateLayout('.dev');
 let stack: RunningStack | undefined;
@@ -17,10 +17,7 @@ if (runningStackPid(devStack.lockFile) !== undefined && existsSync(devStack.stac
   const ephemeral = stateLayout('.dev/e2e');
   releaseLock = acquireLock(ephemeral.lockFile).release;
   console.log('e2e: starting a fresh local stack in .dev/e2e');
-  stack = await startStack({
-    stateDir: '.dev/e2e',
-    reset: true,
-    watch: false,
+  stack = await startFreshStack('.dev/e2e', {
     embeddedS3: process.env['E2E_EMBEDDED_S3'] === '1',
     ingress: true,
     monitoring: true,

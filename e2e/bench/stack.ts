@@ -6,7 +6,7 @@ import { stateLayout } from '../../scripts/local-stack/paths.ts';
 import {
   ports,
   serviceNames,
-  startStack,
+  startFreshStack,
   type ServiceName,
   type StackDescription,
 } from '../../scripts/local-stack/stack.ts';
@@ -44,13 +44,7 @@ export async function acquireStack(options: {
   const lock = acquireLock(layout.lockFile);
   options.onProgress(`starting a fresh stack in ${benchStateDir} (API on port ${ports.api})`);
   try {
-    const stack = await startStack({
-      stateDir: benchStateDir,
-      reset: true,
-      watch: false,
-      embeddedS3: false,
-      ingress: false,
-      monitoring: false,
+    const stack = await startFreshStack(benchStateDir, {
       onProgress: (message) => {
         options.onProgress(`stack: ${message}`);
       },

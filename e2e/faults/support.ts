@@ -5,19 +5,11 @@ import { decodeJwt } from 'jose';
 import pg from 'pg';
 import { fetch, type RequestInit, type Response } from 'undici';
 import { waitFor } from '../../scripts/lib/wait.ts';
-import { startStack, type RunningStack } from '../../scripts/local-stack/stack.ts';
+import { startFreshStack, type RunningStack } from '../../scripts/local-stack/stack.ts';
 
 /** A fresh stack for one fault suite file: real PostgreSQL and MinIO, no ingress or monitoring. */
 export function startFaultStack(stateDir: string): Promise<RunningStack> {
-  return startStack({
-    stateDir,
-    reset: true,
-    watch: false,
-    embeddedS3: false,
-    ingress: false,
-    monitoring: false,
-    onProgress: () => undefined,
-  });
+  return startFreshStack(stateDir);
 }
 
 /** Polls `probe` every 100 ms until it returns true; resolves with the time it took, or throws. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { waitFor } from '../../scripts/lib/wait.ts';
-import { startStack, type RunningStack } from '../../scripts/local-stack/stack.ts';
+import { startFreshStack, type RunningStack } from '../../scripts/local-stack/stack.ts';
 
 /** The SLOs as the Sloth spec declares them: the suite reads its thresholds from the same source. */
 export const sloSpec = parse(readFileSync(new URL('../../slo/specs/api.yml', import.meta.url), 'utf8')) as {
@@ -13,16 +13,7 @@ export const sloId = (name: string) => `${sloSpec.service}-${name}`;
 
 /** A fresh stack with monitoring, for one SLO suite file. */
 export function startSloStack(stateDir: string, sloRules: 'production' | 'drill'): Promise<RunningStack> {
-  return startStack({
-    stateDir,
-    reset: true,
-    watch: false,
-    embeddedS3: false,
-    ingress: false,
-    monitoring: true,
-    sloRules,
-    onProgress: () => undefined,
-  });
+  return startFreshStack(stateDir, { monitoring: true, sloRules });
 }
 
 export async function promQuery(

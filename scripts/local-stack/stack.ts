@@ -145,6 +145,23 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 }
 
+/**
+ * A fresh stack for a test suite or the benchmark: its state wiped, no live reload, MinIO; the ingress and
+ * monitoring only when asked for.
+ */
+export function startFreshStack(stateDir: string, parts: Partial<StackOptions> = {}): Promise<RunningStack> {
+  return startStack({
+    stateDir,
+    reset: true,
+    watch: false,
+    embeddedS3: false,
+    ingress: false,
+    monitoring: false,
+    onProgress: () => undefined,
+    ...parts,
+  });
+}
+
 /** Everything in the state folder but the lock, which the caller holds while this stack runs. */
 function wipeState(layout: StateLayout, onProgress: (message: string) => void): void {
   if (!existsSync(layout.root)) return;
