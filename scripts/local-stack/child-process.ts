@@ -97,6 +97,16 @@ export function killLeftover(pidFile: string): boolean {
   return runs(recorded.pid, recorded.command) && signalGroup(recorded.pid, 'SIGKILL');
 }
 
+/** Whether a process with this pid exists (and may be signalled by us). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function runs(pid: number, command: string): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === command;

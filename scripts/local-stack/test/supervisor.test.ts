@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { isAlive } from '../child-process.ts';
 import { dependencyWaves, startComponents, type Component } from '../supervisor.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'supervisor-test-'));
@@ -37,15 +38,6 @@ const node = (name: string, code: string, extra: Partial<Component> = {}): Compo
   process: { command: process.execPath, args: ['-e', code] },
   ...extra,
 });
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('dependency order', () => {
   it('groups components into waves that need only earlier waves', () => {

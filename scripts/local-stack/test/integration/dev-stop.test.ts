@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { waitFor } from '../../../lib/wait.ts';
+import { isAlive } from '../../child-process.ts';
 import { repoRoot } from '../../paths.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'dev-stop-test-'));
@@ -52,15 +53,6 @@ const recordedPids = () =>
     ? readdirSync(pidsDir).map((file) => (JSON.parse(readFileSync(join(pidsDir, file), 'utf8')) as { pid: number }).pid)
     : [];
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 async function stopAndCheck(dev: Dev, pids: number[]): Promise<void> {
   const started = Date.now();
   const exited = once(dev.child, 'exit');
@@ -76,7 +68,7 @@ async function stopAndCheck(dev: Dev, pids: number[]): Promise<void> {
     `npm run dev did not exit 0 within ${stopBoundMs / 1000} s (${String(code)}):\n${dev.output()}`,
   );
   assert.ok(Date.now() - started < stopBoundMs);
-  assert.deepEqual(pids.filter(alive), [], 'processes left running');
+  assert.deepEqual(pids.filter(isAlive), [], 'processes left running');
   assert.deepEqual(recordedPids(), [], 'pid files left behind');
   assert.equal(existsSync(join(stateDir, 'stack.lock')), false, 'the lock was not released');
 }
@@ -109,7 +101,7 @@ describe('npm run dev stops, every time', { timeout: 300_000 }, () => {
     const pids = recordedPids();
     const postgres = (JSON.parse(readFileSync(join(pidsDir, 'postgres.json'), 'utf8')) as { pid: number }).pid;
     process.kill(postgres, 'SIGKILL');
-    await waitFor('postgres did not die', () => !alive(postgres), { timeoutMs: 5_000 });
+    await waitFor('postgres did not die', () => !isAlive(postgres), { timeoutMs: 5_000 });
     await stopAndCheck(dev, pids);
   });
 });
