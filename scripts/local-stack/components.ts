@@ -13,7 +13,7 @@ import { ports } from './ports.ts';
 import { ensureDatabase, postgresComponent, postgresUrl } from './postgres.ts';
 import { httpOk, tcpOpen } from './probes.ts';
 import { ensureServiceRoles, type ServiceDatabaseUrls } from './roles.ts';
-import { maxUploadBytes, serviceEnvironments, serviceNames, type ServiceName } from './service-environments.ts';
+import { ingressMaxBodyBytes, serviceEnvironments, serviceNames, type ServiceName } from './service-environments.ts';
 import { ensureSigningKey } from './signing-key.ts';
 import type { Component } from './supervisor.ts';
 
@@ -40,7 +40,6 @@ export interface StackPlan {
 }
 
 const database = 'platform';
-const mebibyte = 1024 * 1024;
 const monitoringIntervalSeconds = 5;
 
 export function stackPlan(options: StackPlanOptions): StackPlan {
@@ -120,7 +119,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
             apiPort: ports.api,
             certificate: join(layout.tlsDir, 'server.pem'),
             privateKey: join(layout.tlsDir, 'server-key.pem'),
-            maxBodyBytes: maxUploadBytes + mebibyte,
+            maxBodyBytes: ingressMaxBodyBytes,
           },
         },
       ],

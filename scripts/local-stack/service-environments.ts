@@ -12,8 +12,10 @@ export const serviceNames = ['auth', 'image', 'api'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 const mebibyte = 1024 * 1024;
-/** The largest upload, which also sizes the ingress's body limit. */
+/** The largest upload. */
 export const maxUploadBytes = 1024 * mebibyte;
+/** The ingress's body limit: the largest upload and room for its multipart framing. */
+export const ingressMaxBodyBytes = maxUploadBytes + mebibyte;
 
 export interface LocalAddresses {
   ports: Record<ServiceName, number> & { metrics: Record<ServiceName, number> };

@@ -4,8 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startImageService, type ImageServiceUnderTest } from './support/image-service.ts';
 import { largePng, multipart, png } from './support/multipart.ts';
-
-const mebibyte = 1024 * 1024;
+import { mebibyte } from '@platform/test-client';
 
 // The image service's HTTP layer in process, its stores in memory: each case forces one outcome of
 // an upload and checks the answer the client gets and what is left stored.

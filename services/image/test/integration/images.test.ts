@@ -10,10 +10,10 @@ import { loadImageConfig } from '../../src/config.ts';
 import { createImageRepository, type ImageRepository } from '../../src/data-access/image-repository.ts';
 import { createObjectStore } from '../../src/data-access/object-store.ts';
 import { createImages } from '../../src/domain/images.ts';
+import { mebibyte } from '@platform/test-client';
 
 const png = readFileSync(new URL('../../../../e2e/fixtures/image.png', import.meta.url));
 const owner = '3b241101-e2bb-4255-8caf-4136c566a962';
-const mebibyte = 1024 * 1024;
 
 /** A PNG header followed by `size` more bytes, produced lazily in 1 MiB chunks. */
 function largePng(size: number): Readable {
