@@ -31,4 +31,3 @@ export { createLogger, type Logger } from './logger.ts';
 export { startService, type RunningService, type ServiceDefinition } from './server.ts';
 export { platformMetrics, secondsSince, startTelemetry, type Telemetry } from './telemetry/metrics.ts';
 export { inSpan, SpanKind, withTraceHeaders } from './telemetry/tracing.ts';
-export { inRequestContext } from './http/request-tracing.ts';

@@ -1,20 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import { routeOf } from './route-template.ts';
 
-const requests = new WeakMap<IncomingMessage, { span: Span; context: Context }>();
+const spans = new WeakMap<IncomingMessage, Span>();
 
 /** The server span of a request, for log correlation. */
-export const spanOf = (req: IncomingMessage): Span | undefined => requests.get(req)?.span;
-
-/**
- * Runs `work` in the trace context of a request. Work started from stream events (multipart
- * parsing) does not inherit it by itself, so such code re-enters it explicitly.
- */
-export function inRequestContext<T>(req: IncomingMessage, work: () => T): T {
-  return context.with(requests.get(req)?.context ?? context.active(), work);
-}
+export const spanOf = (req: IncomingMessage): Span | undefined => spans.get(req);
 
 /**
  * One SERVER span per request, continuing the caller's trace (W3C traceparent), named after the
@@ -30,7 +22,7 @@ export function requestTracing(service: string): RequestHandler {
       parent,
     );
     const active = trace.setSpan(parent, span);
-    requests.set(req, { span, context: active });
+    spans.set(req, span);
     res.once('close', () => {
       const route = routeOf(req);
       span.updateName(`${req.method} ${route}`);
