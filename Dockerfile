@@ -51,16 +51,19 @@ COPY --from=build /app /app
 USER 1000:1000
 CMD ["node", "node_modules/prisma/build/index.js", "migrate", "deploy"]
 
-# --- app: the service's sources and the workspace packages it depends on, which are the ones npm ci linked into
-#     node_modules/@platform; the generated Prisma client goes with packages/database, so only auth and image get it.
+# --- app: what npm ci installed (node_modules, and a workspace's own node_modules where npm nested a second version
+#     of a package: busboy 1.x for image, newer OpenTelemetry packages for runtime), the service's sources and the
+#     workspace packages it depends on, which are the ones npm ci linked into node_modules/@platform; the generated
+#     Prisma client goes with packages/database, so only auth and image get it.
 FROM ${NODE_IMAGE} AS app
 ARG SERVICE
 WORKDIR /app
-COPY --from=deps /app/node_modules/@platform node_modules/@platform
+COPY --from=deps /app ./
 COPY packages packages
 COPY --from=build /app/packages/database/src/generated packages/database/src/generated
 COPY services/${SERVICE} services/${SERVICE}
-RUN for package in packages/*; do [ -e "node_modules/@platform/${package#packages/}" ] || rm -r "$package"; done
+RUN for package in packages/*; do [ -e "node_modules/@platform/${package#packages/}" ] || rm -r "$package"; done; \
+    for service in services/*; do [ "$service" = "services/${SERVICE}" ] || rm -r "$service"; done
 
 # --- runtime: production node_modules and the sources, non-root, nothing written outside /tmp. The service's port is
 #     its configuration default (api 3000, auth 3001, image 3002; metrics 9464).
@@ -69,7 +72,7 @@ ARG SERVICE
 WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0
-COPY --from=deps /app/node_modules node_modules
+COPY --from=app /app/node_modules node_modules
 COPY --from=app /app/packages packages
 COPY --from=app /app/services services
 # The node image's "node" user (uid 1000); numeric so Kubernetes can verify runAsNonRoot.
