@@ -44,7 +44,9 @@ describe('Dockerfile (one for the three services and the migration Job)', () => 
     assert.match(runtime, /^USER 1000:1000$/m);
     assert.match(runtime, /^WORKDIR \/app\/services\/\$\{SERVICE\}$/m);
     assert.match(runtime, /^CMD \["node", "src\/main\.ts"\]$/m, 'exec form: node is PID 1 and gets SIGTERM');
-    assert.match(runtime, /^COPY --from=deps \/app\/node_modules node_modules$/m);
+    // The deps stage's install, whole: workspaces keep the node_modules npm nested in them (busboy 1.x for image).
+    assert.match(stage('app'), /^COPY --from=deps \/app \.\/$/m);
+    assert.match(runtime, /^COPY --from=app \/app\/node_modules node_modules$/m);
     assert.doesNotMatch(
       runtime,
       /COPY --from=build \/app\/node_modules/,
