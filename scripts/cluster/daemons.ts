@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runsCommand, signalGroup } from '../lib/processes.ts';
 import { waitFor } from '../lib/wait.ts';
 
 /** One process of the cluster, declared as data (components.ts). */
@@ -84,7 +85,7 @@ export function runningDaemons(folders: DaemonFolders): Map<string, number> {
   if (!existsSync(folders.pidsDir)) return running;
   for (const file of readdirSync(folders.pidsDir).filter((name) => name.endsWith('.json'))) {
     const record = JSON.parse(readFileSync(join(folders.pidsDir, file), 'utf8')) as PidFile;
-    if (isRunning(record)) running.set(file.slice(0, -'.json'.length), record.pid);
+    if (runsCommand(record.pid, record.command)) running.set(file.slice(0, -'.json'.length), record.pid);
   }
   return running;
 }
@@ -99,10 +100,10 @@ export async function stopDaemons(
     const path = join(folders.pidsDir, `${name}.json`);
     if (!existsSync(path)) continue;
     const record = JSON.parse(readFileSync(path, 'utf8')) as PidFile;
-    if (isRunning(record)) {
+    if (runsCommand(record.pid, record.command)) {
       onProgress(`stopping ${name}`);
       signalGroup(record.pid, 'SIGTERM');
-      const stopped = () => !isRunning(record);
+      const stopped = () => !runsCommand(record.pid, record.command);
       await waitFor(`${name} did not stop`, stopped, { timeoutMs: record.stopGraceMs }).catch(async () => {
         onProgress(`${name} did not stop within ${record.stopGraceMs / 1000} s: killing it`);
         signalGroup(record.pid, 'SIGKILL');
@@ -110,24 +111,5 @@ export async function stopDaemons(
       });
     }
     rmSync(path);
-  }
-}
-
-function isRunning(record: PidFile): boolean {
-  try {
-    // The pid may have been reused: it counts only if it still runs the recorded command (and is not a zombie).
-    const status = readFileSync(`/proc/${record.pid}/stat`, 'utf8');
-    if (/^\d+ \(.*\) Z /.test(status)) return false;
-    return readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0')[0] === record.command;
-  } catch {
-    return false;
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
   }
 }

@@ -7,6 +7,7 @@ import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } fro
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runsCommand, signalGroup } from '../lib/processes.ts';
 
 export interface ChildProcessSpec {
   command: string;
@@ -94,32 +95,5 @@ export function killLeftover(pidFile: string): boolean {
   }
   rmSync(pidFile, { force: true });
   // The pid may have been reused since: it counts only if it still runs the recorded command.
-  return runs(recorded.pid, recorded.command) && signalGroup(recorded.pid, 'SIGKILL');
-}
-
-/** Whether a process with this pid exists (and may be signalled by us). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function runs(pid: number, command: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === command;
-  } catch {
-    return false;
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false; // already gone
-  }
+  return runsCommand(recorded.pid, recorded.command) && signalGroup(recorded.pid, 'SIGKILL');
 }

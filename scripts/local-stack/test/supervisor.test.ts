@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isAlive } from '../child-process.ts';
+import { isAlive } from '../../lib/processes.ts';
 import { dependencyWaves, startComponents, type Component } from '../supervisor.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'supervisor-test-'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { waitFor } from '../../../lib/wait.ts';
-import { isAlive } from '../../child-process.ts';
+import { isAlive } from '../../../lib/processes.ts';
 import { repoRoot } from '../../paths.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'dev-stop-test-'));
