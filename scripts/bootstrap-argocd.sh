@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Step 2 of the deployment: ArgoCD in the kind cluster, able to decrypt SOPS files (helm-secrets in the repo
-# server, with the DEV-ONLY age key from helm/secrets/dev.agekey), the AppProjects, and the cluster add-ons.
+# Step 2 of the deployment: ArgoCD in the kind cluster, able to decrypt SOPS files (a secrets:// downloader in the
+# repo server, images/argocd/helm-secrets, with the DEV-ONLY age key from helm/secrets/dev.agekey), the AppProjects,
+# and the cluster add-ons.
 # Step 3 is then: kubectl apply -f argocd/applicationset.yaml
 #
 #   REPO_URL=https://github.com/you/platform.git bash scripts/bootstrap-argocd.sh
@@ -26,6 +27,10 @@ kubectl create namespace argocd --dry-run=client -o yaml | kubectl apply -f - >/
 # The dev age key, for helm-secrets in the repo server. DEV-ONLY: a prod cluster gets its own key or KMS access.
 kubectl -n argocd create secret generic helm-secrets-private-keys \
   --from-file=key.txt=helm/secrets/dev.agekey --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+# The secrets:// downloader the repo server runs (argocd/bootstrap/argocd-values.yaml): this repository's own plugin,
+# the one the local cluster's Argo CD image carries, so nothing unpinned is downloaded for it.
+kubectl -n argocd create configmap helm-secrets-plugin \
+  --from-file=images/argocd/helm-secrets --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 
 helm repo add argo https://argoproj.github.io/argo-helm --force-update >/dev/null
 helm upgrade --install argocd argo/argo-cd -n argocd --version "$ARGOCD_CHART_VERSION" \

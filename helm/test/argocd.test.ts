@@ -144,6 +144,7 @@ describe('ArgoCD ApplicationSet', () => {
       'image-ns',
       'ingress-ns',
       'monitoring-ns',
+      'node-exporter-ns',
     ]);
     assert.ok(!JSON.stringify(platform.spec).includes('"*"'), 'no wildcards');
     type Kinds = { group: string; kind: string }[];

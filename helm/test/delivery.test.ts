@@ -114,6 +114,7 @@ describe('scripts', () => {
       'scripts/setup-kind.sh',
       'scripts/bootstrap-argocd.sh',
       'scripts/promote',
+      'scripts/release-prod',
       'scripts/images/build.sh',
       'scripts/images/podman.sh',
     ]) {

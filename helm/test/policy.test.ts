@@ -4,7 +4,15 @@ import { describe, test } from 'node:test';
 import { selects } from './lib/network-policy.ts';
 import { environments, type K8sObject, must, podTemplate, readYaml, renderEnvironment } from './lib/repo.ts';
 
-const platformNamespaces = ['ingress-ns', 'api-ns', 'auth-ns', 'image-ns', 'data-ns', 'monitoring-ns'];
+const platformNamespaces = [
+  'ingress-ns',
+  'api-ns',
+  'auth-ns',
+  'image-ns',
+  'data-ns',
+  'monitoring-ns',
+  'node-exporter-ns',
+];
 
 for (const env of environments) {
   describe(`policy (${env})`, () => {

@@ -33,6 +33,7 @@ export interface Application {
   metadata: { name: string; labels?: Record<string, string> };
   spec: { project: string; destination: { name?: string; namespace?: string } };
   status?: {
+    reconciledAt?: string;
     sync?: { status?: string; revision?: string };
     health?: { status?: string };
     operationState?: { phase?: string; message?: string; syncResult?: { revision?: string } };
@@ -165,7 +166,7 @@ export async function syncApplication(cluster: Kube, name: string): Promise<void
 }
 
 /**
- * A bare repository holding the commit under test as main, and on top one bootstrap commit: argocd/ points at this
+ * A bare repository holding the commit under test as main (and as prod, its first release), and on top one bootstrap commit: argocd/ points at this
  * server (what REPO_URL does in scripts/bootstrap-argocd.sh), helm/env/dev takes in helm/env/local-cluster (images
  * built here, the edge's generated certificate and its NodePort), and prod's images come from the local release
  * registry. Returns the bootstrap commit.
@@ -210,6 +211,8 @@ function publishRepository(layout: ClusterLayout): string {
   git(work, ['add', '--all']);
   commit(work, `Local cluster: Argo CD reads ${gitRepository}; dev takes in helm/env/local-cluster`);
   git(work, ['push', '--quiet', 'origin', 'main']);
+  // prod's Applications read the prod branch (argocd/applicationset.yaml): released at the same commit to start with.
+  git(work, ['push', '--quiet', 'origin', 'main:refs/heads/prod']);
   return git(work, ['rev-parse', 'HEAD']).trim();
 }
 

@@ -1,7 +1,7 @@
-// Promotion, end to end. A commit on main that changes a service reaches dev by itself and not prod; the version
-// is released (its image pushed to the release registry); scripts/promote writes the one-line change, which is
-// merged; prod, synced, then runs that version with that change, and nothing else in prod moved. A version that
-// was never released cannot be promoted.
+// Promotion, end to end. A commit on main that changes a service reaches dev by itself and not prod (prod reads the
+// prod branch); the version is released (its image pushed to the release registry); scripts/promote writes the
+// one-line change, which is merged; scripts/release-prod moves the prod branch to it; prod, synced, then runs that
+// version with that change, and nothing else in prod moved. A version that was never released cannot be promoted.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { readText } from '../lib/repo.ts';
 import { builtImages } from '../../../scripts/cluster/images.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
 import { git, syncApplication } from '../../../scripts/cluster/gitops.ts';
 import { cluster, report } from '../cluster/support.ts';
 import { application, gitopsDescription, head, prod, pushCommit, waitForSync, workTree } from './support.ts';
@@ -63,8 +64,15 @@ describe('promotion from dev to prod', () => {
       marker,
       'dev runs the change',
     );
+    // prod reads its own branch, which main's commits do not move: still in sync with what it runs.
+    await waitFor(
+      'api-prod did not reconcile after the commit on main',
+      async () => (await application('api-prod')).status?.reconciledAt !== prodApiBefore.status?.reconciledAt,
+      { timeoutMs: 60_000 },
+    );
     const apiProd = await application('api-prod');
-    assert.equal(apiProd.status?.sync?.status, 'OutOfSync', 'prod sees the change coming');
+    assert.equal(apiProd.status?.sync?.status, 'Synced', 'prod does not see main');
+    assert.notEqual(apiProd.status.sync.revision, changed, 'prod is not at main');
     assert.equal(
       apiProd.status.operationState?.syncResult?.revision,
       prodApiBefore.status?.operationState?.syncResult?.revision,
@@ -112,6 +120,10 @@ describe('promotion from dev to prod', () => {
     git(workTree, ['merge', '--quiet', '--ff-only', `promote/api-${version}`]);
     git(workTree, ['push', '--quiet', 'origin', 'main']);
     const promoted = head();
+    // Merged is not released: prod's branch moves only with scripts/release-prod.
+    assert.notEqual(git(workTree, ['ls-remote', 'origin', 'refs/heads/prod']).split('\t')[0], promoted);
+    await run('bash', ['scripts/release-prod'], { cwd: workTree, env });
+    assert.equal(git(workTree, ['ls-remote', 'origin', 'refs/heads/prod']).split('\t')[0], promoted);
 
     // 5. An operator syncs prod's api: it runs the version, with the change.
     await syncApplication(cluster, 'api-prod');

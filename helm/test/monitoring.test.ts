@@ -1,0 +1,132 @@
+// The monitoring add-on's footprint: Grafana's sidecar reads ConfigMaps of monitoring-ns and nothing else of the
+// cluster, and only node-exporter's own namespace is privileged, with node-exporter still scraped.
+//
+// kube-prometheus-stack cannot be fetched on these machines (its chart repository is not reachable), so Grafana's RBAC
+// is computed by the conditions of the grafana chart's own templates (templates/clusterrole.yaml,
+// clusterrolebinding.yaml, role.yaml and rolebinding.yaml of grafana/helm-charts, transcribed below) from the
+// values Argo CD gives it. The platform chart's Namespaces are rendered for real.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { environments, type K8sObject, must, readYaml, renderEnvironment } from './lib/repo.ts';
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Sidecar = { enabled?: boolean; resource?: string; searchNamespace?: unknown };
+type GrafanaValues = {
+  rbac?: {
+    create?: boolean;
+    namespaced?: boolean;
+    useExistingRole?: string;
+    extraClusterRoleRules?: Rule[];
+    extraRoleRules?: Rule[];
+  };
+  sidecar?: { dashboards?: Sidecar; datasources?: Sidecar; notifiers?: Sidecar };
+  extraObjects?: (K8sObject & { rules?: Rule[] })[];
+};
+type StackValues = {
+  grafana: GrafanaValues;
+  'prometheus-node-exporter'?: { namespaceOverride?: string };
+  prometheus: { prometheusSpec: { serviceMonitorNamespaceSelector?: unknown } };
+};
+
+const stack = readYaml<StackValues>('helm/addons/kube-prometheus-stack.values.yaml');
+const monitoringNamespace = 'monitoring-ns';
+const releaseFullname = 'kps-grafana';
+
+/** The grafana chart's defaults that its RBAC templates read, with kube-prometheus-stack's own overrides (both sidecars on). */
+const defaults = {
+  rbac: { create: true, namespaced: false, useExistingRole: '', extraClusterRoleRules: [], extraRoleRules: [] },
+  sidecar: { dashboards: { enabled: true }, datasources: { enabled: true }, notifiers: { enabled: false } },
+};
+
+/** The RBAC objects the grafana chart renders for these values (its templates' conditions and rules). */
+function grafanaRbac(values: GrafanaValues): { kind: string; name: string; rules?: Rule[]; roleRef?: string }[] {
+  const rbac = { ...defaults.rbac, ...values.rbac };
+  const sidecar = {
+    dashboards: { ...defaults.sidecar.dashboards, ...values.sidecar?.dashboards },
+    datasources: { ...defaults.sidecar.datasources, ...values.sidecar?.datasources },
+    notifiers: { ...defaults.sidecar.notifiers, ...values.sidecar?.notifiers },
+  };
+  const anySidecar = sidecar.dashboards.enabled || sidecar.datasources.enabled || sidecar.notifiers.enabled;
+  const sidecarRule: Rule = { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get', 'watch', 'list'] };
+  const objects: { kind: string; name: string; rules?: Rule[]; roleRef?: string }[] = [];
+  if (rbac.create && !rbac.namespaced && !rbac.useExistingRole)
+    objects.push({
+      kind: 'ClusterRole',
+      name: `${releaseFullname}-clusterrole`,
+      rules: [...(anySidecar ? [sidecarRule] : []), ...rbac.extraClusterRoleRules],
+    });
+  if (rbac.create && (!rbac.namespaced || rbac.extraClusterRoleRules.length > 0))
+    objects.push({ kind: 'ClusterRoleBinding', name: `${releaseFullname}-clusterrolebinding` });
+  if (rbac.create && !rbac.useExistingRole)
+    objects.push({
+      kind: 'Role',
+      name: releaseFullname,
+      rules: [...(rbac.namespaced && anySidecar ? [sidecarRule] : []), ...rbac.extraRoleRules],
+    });
+  if (rbac.create)
+    objects.push({ kind: 'RoleBinding', name: releaseFullname, roleRef: rbac.useExistingRole || releaseFullname });
+  return objects;
+}
+
+describe("Grafana's access to the cluster", () => {
+  const rbac = grafanaRbac(stack.grafana);
+
+  test('no ClusterRole and no ClusterRoleBinding: nothing cluster-wide, so no Secret of another namespace', () => {
+    assert.deepEqual(
+      rbac.filter((o) => o.kind.startsWith('Cluster')).map((o) => `${o.kind}/${o.name}`),
+      [],
+    );
+  });
+
+  test('its RoleBinding grants a Role of monitoring-ns that reads ConfigMaps only', () => {
+    const binding = must(
+      rbac.find((o) => o.kind === 'RoleBinding'),
+      'the RoleBinding',
+    );
+    const chartRole = rbac.find((o) => o.kind === 'Role' && o.name === binding.roleRef);
+    const ownRole = stack.grafana.extraObjects?.find((o) => o.kind === 'Role' && o.metadata.name === binding.roleRef);
+    const role = must(chartRole ?? ownRole, `Role ${binding.roleRef}`);
+    if (ownRole) assert.equal(ownRole.metadata.namespace, monitoringNamespace);
+    assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }]);
+  });
+
+  test('the sidecars watch ConfigMaps of their own namespace, never Secrets or other namespaces', () => {
+    for (const name of ['dashboards', 'datasources'] as const) {
+      const sidecar = stack.grafana.sidecar?.[name] ?? {};
+      assert.equal(sidecar.resource, 'configmap', `${name}: resource`);
+      assert.equal(sidecar.searchNamespace, undefined, `${name}: searchNamespace`);
+    }
+  });
+});
+
+for (const env of environments) {
+  describe(`Pod Security of the monitoring namespaces (${env})`, () => {
+    const namespaces = renderEnvironment(env).filter((o) => o.kind === 'Namespace');
+    const level = (name: string) =>
+      must(namespaces.find((n) => n.metadata.name === name)?.metadata.labels, `Namespace ${name}`)[
+        'pod-security.kubernetes.io/enforce'
+      ];
+    const nodeExporterNamespace = must(stack['prometheus-node-exporter']?.namespaceOverride, 'node-exporter namespace');
+
+    test('node-exporter has a namespace of its own, the only privileged one', () => {
+      assert.notEqual(nodeExporterNamespace, monitoringNamespace);
+      assert.equal(level(nodeExporterNamespace), 'privileged');
+      assert.deepEqual(
+        namespaces
+          .filter((n) => n.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'privileged')
+          .map((n) => n.metadata.name),
+        [nodeExporterNamespace],
+      );
+    });
+
+    test('monitoring-ns enforces baseline or restricted', () => {
+      assert.ok(['baseline', 'restricted'].includes(must(level(monitoringNamespace))), level(monitoringNamespace));
+    });
+
+    test('node-exporter is still scraped: its ServiceMonitor is selected from any namespace, its port is open', () => {
+      assert.deepEqual(stack.prometheus.prometheusSpec.serviceMonitorNamespaceSelector, {});
+      const platform = readYaml<{ monitoring: { nodeMetricsPorts: number[] } }>('helm/charts/platform/values.yaml');
+      assert.ok(platform.monitoring.nodeMetricsPorts.includes(9100), "Prometheus's egress reaches node-exporter");
+    });
+  });
+}
