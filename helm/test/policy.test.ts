@@ -19,6 +19,7 @@ for (const env of environments) {
         'api-ns/Deployment/api',
         'auth-ns/Deployment/auth',
         'data-ns/Job/migrate',
+        'data-ns/Job/minio-provision',
         'data-ns/StatefulSet/minio',
         'data-ns/StatefulSet/postgres',
         'image-ns/Deployment/image',

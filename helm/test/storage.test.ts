@@ -1,6 +1,8 @@
-// The data stores' side of issue 14, rendered: a MinIO with CVE-2025-62506's fix in every environment.
+// The data stores' side of issue 14, rendered: a MinIO with CVE-2025-62506's fix in every environment, the image
+// service on a MinIO user of its own limited to its bucket (never the root user).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parse } from 'yaml';
 import {
   components,
   environments,
@@ -11,6 +13,7 @@ import {
   readText,
   readYaml,
   render,
+  secretValues,
   tool,
 } from './lib/repo.ts';
 
@@ -58,9 +61,12 @@ describe('MinIO release (CVE-2025-62506)', () => {
   });
 
   for (const env of environments)
-    test(`${env}: MinIO runs a release with the fix`, () => {
+    test(`${env}: MinIO and its provisioning Job run a release with the fix`, () => {
       const objects = render(env, minio);
-      for (const [kind, name] of [['StatefulSet', 'minio']] as const) {
+      for (const [kind, name] of [
+        ['StatefulSet', 'minio'],
+        ['Job', 'minio-provision'],
+      ] as const) {
         const tag = tagOf(imageOf(objects, kind, name));
         assert.ok(minioReleaseTime(tag) >= fixedRelease, `${kind} ${name} runs ${tag}`);
       }
@@ -83,5 +89,75 @@ describe('MinIO release (CVE-2025-62506)', () => {
       /^minio\s+go-install\s+github\.com\/minio\/minio@(\S+)/m.exec(readText('scripts/tools/go-tools.tsv')),
     )[1];
     assert.equal(readYaml<{ image: { tag: string } }>('helm/charts/minio/values.yaml').image.tag, pinned);
+  });
+});
+
+type SecretsFile = { secrets: { name: string; namespace: string; data: Record<string, string> }[] };
+/** The data of one decrypted dev Secret, by namespace/name. */
+const devSecret = (id: string): Record<string, string> =>
+  must(
+    (parse(secretValues('dev')) as SecretsFile).secrets.find((s) => `${s.namespace}/${s.name}` === id),
+    id,
+  ).data;
+
+type Statement = { Effect: string; Action: string[]; Resource: string[] };
+
+describe("the image service's MinIO user", () => {
+  const bucket = must(readYaml<{ env: Record<string, string> }>('helm/charts/image/values.yaml').env['S3_BUCKET']);
+  const policy = JSON.parse(readText('helm/charts/minio/files/image-service-policy.json')) as {
+    Statement: Statement[];
+  };
+
+  test('its policy allows only what the image service does, only on its bucket', () => {
+    const allowed = new Set([
+      's3:ListBucket', // HeadBucket: the readiness check, and the start-up check that the bucket exists
+      's3:ListBucketMultipartUploads',
+      's3:PutObject', // PutObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload
+      's3:GetObject',
+      's3:DeleteObject',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+    ]);
+    for (const statement of policy.Statement) {
+      assert.equal(statement.Effect, 'Allow');
+      for (const action of statement.Action) assert.ok(allowed.has(action), action);
+      for (const resource of statement.Resource)
+        assert.ok([`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`].includes(resource), resource);
+    }
+    assert.deepEqual(new Set(policy.Statement.flatMap((s) => s.Action)), allowed);
+  });
+
+  test('the provisioning Job creates the bucket the image service uses, with its user', () => {
+    const values = readYaml<{ imageService: { bucket: string; credentialsSecret: string } }>(
+      'helm/charts/minio/values.yaml',
+    );
+    assert.equal(values.imageService.bucket, bucket);
+    for (const env of environments) {
+      const job = must(render(env, minio).find((o) => o.kind === 'Job' && o.metadata.name === 'minio-provision'));
+      const annotations = must(job.metadata.annotations, 'annotations');
+      assert.equal(annotations['argocd.argoproj.io/hook'], 'PostSync');
+      assert.match(annotations['helm.sh/hook'] ?? '', /post-install/);
+      const container = must(must(podTemplate(job)).spec.containers[0]);
+      const variables = container.env as {
+        name: string;
+        value?: string;
+        valueFrom?: { secretKeyRef: { name: string } };
+      }[];
+      const secretOf = (name: string) => variables.find((e) => e.name === name)?.valueFrom?.secretKeyRef.name;
+      assert.equal(secretOf('SERVICE_ACCESS_KEY'), values.imageService.credentialsSecret);
+      assert.equal(secretOf('MINIO_ROOT_USER'), 'minio-credentials');
+      assert.equal(variables.find((e) => e.name === 'BUCKET')?.value, bucket);
+    }
+  });
+
+  test('dev: the image service mounts its own user’s credentials, never the root user’s', () => {
+    const data = devSecret;
+    const imageS3 = data('image-ns/image-s3');
+    const root = data('data-ns/minio-credentials');
+    const user = data('data-ns/minio-image-service');
+    assert.notEqual(imageS3['access-key-id'], root['root-user']);
+    assert.notEqual(imageS3['secret-access-key'], root['root-password']);
+    assert.deepEqual(imageS3, user, 'the Job creates the user the image service logs in as');
+    assert.ok(must(user['secret-access-key']).length >= 32);
   });
 });
