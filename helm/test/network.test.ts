@@ -63,6 +63,7 @@ const intended = [
   // Needed by design, beyond the issue's list (helm/README.md, "Network policy"):
   'image -> auth:3001/TCP', // the image service verifies tokens locally with auth's JWKS (PLATFORM.md)
   'migrate -> postgres:5432/TCP', // the migration Job runs prisma migrate deploy
+  'auth -> redis:6379/TCP', // login counters shared by auth's replicas (issue 14)
   'minio-provision -> minio:9000/TCP', // the hook Job that creates the image service's MinIO user and bucket
   // kube-prometheus-stack's own components talk to each other inside monitoring-ns:
   ...['alertmanager', 'grafana', 'prometheus'].flatMap((from) =>
@@ -89,6 +90,7 @@ const intended = [
     'postgres',
     'minio',
     'minio-provision',
+    'redis',
     'migrate',
     'prometheus',
     'alertmanager',
@@ -134,6 +136,17 @@ for (const env of environments) {
       assert.deepEqual(
         matrix.filter((e) => / -> minio:/.test(e)),
         ['image -> minio:9000/TCP', 'minio-provision -> minio:9000/TCP'],
+      );
+    });
+
+    test('only auth reaches Redis, and Redis reaches nothing', () => {
+      assert.deepEqual(
+        matrix.filter((e) => / -> redis:/.test(e)),
+        ['auth -> redis:6379/TCP'],
+      );
+      assert.deepEqual(
+        matrix.filter((e) => e.startsWith('redis -> ')),
+        dns('redis'),
       );
     });
 

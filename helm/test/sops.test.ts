@@ -107,6 +107,8 @@ describe('SOPS', () => {
       'image-database',
       'image-s3',
       'minio-image-service',
+      'redis-credentials',
+      'auth-redis',
       'alertmanager-receivers',
     ];
     assert.deepEqual([...provided].sort(), wanted.sort());

@@ -1,5 +1,5 @@
 // The data stores' side of issue 14, rendered: a MinIO with CVE-2025-62506's fix in every environment, the image
-// service on a MinIO user of its own limited to its bucket (never the root user).
+// service on a MinIO user of its own limited to its bucket (never the root user), and Redis for auth's counters.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
@@ -159,5 +159,41 @@ describe("the image service's MinIO user", () => {
     assert.notEqual(imageS3['secret-access-key'], root['root-password']);
     assert.deepEqual(imageS3, user, 'the Job creates the user the image service logs in as');
     assert.ok(must(user['secret-access-key']).length >= 32);
+  });
+});
+
+describe('Redis for auth', () => {
+  const redis = must(components().find((c) => c.component === 'redis'));
+  const auth = must(components().find((c) => c.component === 'auth'));
+
+  for (const env of environments)
+    test(`${env}: one Redis, in memory, with a password, and auth given its URL`, () => {
+      const objects = render(env, redis);
+      const deployment = must(objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'redis'));
+      assert.equal((deployment['spec'] as { replicas: number }).replicas, 1);
+      const container = must(must(podTemplate(deployment)).spec.containers[0]);
+      const args = (container as { args?: string[] }).args ?? [];
+      const flag = (name: string) => args[args.indexOf(name) + 1];
+      assert.equal(flag('--save'), '');
+      assert.equal(flag('--appendonly'), 'no');
+      assert.equal(flag('--requirepass'), '$(REDIS_PASSWORD)');
+      assert.ok(container.readinessProbe && container.livenessProbe);
+      const authDeployment = must(render(env, auth).find((o) => o.kind === 'Deployment'));
+      const authEnv = must(must(podTemplate(authDeployment)).spec.containers[0]).env ?? [];
+      assert.equal(authEnv.find((e) => e.name === 'REDIS_URL_FILE')?.value, '/run/secrets/auth-redis/url');
+    });
+
+  test('local cluster: the redis image built here (images/redis)', () => {
+    const objects = renderLocalCluster('redis', redis.namespace);
+    assert.equal(imageOf(objects, 'Deployment', 'redis'), 'localhost/redis:bookworm');
+  });
+
+  test('dev: auth’s URL names the Redis Service and its password', () => {
+    const data = devSecret;
+    const url = new URL(must(data('auth-ns/auth-redis')['url']));
+    assert.equal(url.protocol, 'redis:');
+    assert.equal(url.host, `redis.${redis.namespace}.svc.cluster.local:6379`);
+    assert.equal(decodeURIComponent(url.password), data('data-ns/redis-credentials')['password']);
+    assert.ok(must(data('data-ns/redis-credentials')['password']).length >= 32);
   });
 });
