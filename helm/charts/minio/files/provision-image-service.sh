@@ -11,15 +11,16 @@
 #   MC_CONFIG_DIR                                     a writable folder for mc's settings
 set -eu
 policy=image-service
-mc() { command mc --quiet --no-color "$@"; }
+# (mc reports each success on stdout; the last line says what was done. Errors still reach stderr.)
+mc() { command mc --quiet --no-color "$@" >/dev/null; }
 
-mc alias set platform "$MINIO_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null
+mc alias set platform "$MINIO_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"
 mc mb --ignore-existing "platform/$BUCKET"
 mc admin policy create platform "$policy" "$POLICY_FILE"
 # Adding an existing user sets its secret again: a rotated secret takes effect here.
 mc admin user add platform "$SERVICE_ACCESS_KEY" "$SERVICE_SECRET_KEY"
 # attach refuses a policy the user already has.
-if ! mc admin user info platform "$SERVICE_ACCESS_KEY" --json | grep -q "\"policyName\": *\"$policy\""; then
+if ! command mc --quiet --no-color admin user info platform "$SERVICE_ACCESS_KEY" --json | grep -q "\"policyName\": *\"$policy\""; then
   mc admin policy attach platform "$policy" --user "$SERVICE_ACCESS_KEY"
 fi
 echo "minio: bucket $BUCKET and user $SERVICE_ACCESS_KEY with policy $policy"
