@@ -15,7 +15,7 @@ for argument in "$@"; do
   esac
 done
 if ! $minimal; then
-  bash scripts/tools/install.sh nginx prometheus prometheus-alertmanager minio || {
+  bash scripts/tools/install.sh nginx prometheus prometheus-alertmanager minio mc || {
     echo "npm run dev: install the tools named above, or run npm run dev -- --minimal (no ingress, no monitoring)" >&2
     exit 1
   }

@@ -59,10 +59,10 @@ const projects = parseDocuments(readText('argocd/projects.yaml')) as Project[];
 
 describe('ArgoCD ApplicationSet', () => {
   test('generates one Application per component and environment', () => {
-    assert.equal(apps.length, 20);
+    assert.equal(apps.length, 22);
     assert.equal(new Set(apps.map((a) => a.metadata.name)).size, apps.length, 'names are unique');
     for (const env of environments)
-      assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 10);
+      assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 11);
   });
 
   for (const app of apps) {
@@ -122,6 +122,7 @@ describe('ArgoCD ApplicationSet', () => {
       'the edge after its namespace and issuer, before the route it serves',
     );
     assert.ok(wave('postgres') < wave('migrations') && wave('minio') < wave('migrations'));
+    assert.ok(wave('secrets') < wave('redis') && wave('redis') < wave('auth'), 'Redis before auth, which counts in it');
     for (const service of ['auth', 'image', 'api'])
       assert.ok(wave('migrations') < wave(service) && wave(service) < wave('slo'));
   });

@@ -63,6 +63,8 @@ const intended = [
   // Needed by design, beyond the issue's list (helm/README.md, "Network policy"):
   'image -> auth:3001/TCP', // the image service verifies tokens locally with auth's JWKS (PLATFORM.md)
   'migrate -> postgres:5432/TCP', // the migration Job runs prisma migrate deploy
+  'auth -> redis:6379/TCP', // login counters shared by auth's replicas (issue 14)
+  'minio-provision -> minio:9000/TCP', // the hook Job that creates the image service's MinIO user and bucket
   // kube-prometheus-stack's own components talk to each other inside monitoring-ns:
   ...['alertmanager', 'grafana', 'prometheus'].flatMap((from) =>
     ['alertmanager:9093', 'grafana:3000', 'prometheus:9090']
@@ -80,9 +82,20 @@ const intended = [
   'prometheus -> world:9100/TCP', // node-exporter (host network)
   'prometheus -> world:10250/TCP', // kubelet and cAdvisor metrics
   'alertmanager -> world:443/TCP', // notifications to Slack and PagerDuty
-  ...['edge', 'api', 'auth', 'image', 'postgres', 'minio', 'migrate', 'prometheus', 'alertmanager', 'grafana'].flatMap(
-    dns,
-  ),
+  ...[
+    'edge',
+    'api',
+    'auth',
+    'image',
+    'postgres',
+    'minio',
+    'minio-provision',
+    'redis',
+    'migrate',
+    'prometheus',
+    'alertmanager',
+    'grafana',
+  ].flatMap(dns),
 ].sort();
 
 for (const env of environments) {
@@ -115,14 +128,25 @@ for (const env of environments) {
       assert.equal(matrix.filter((e) => /^api -> (postgres|minio):/.test(e)).length, 0);
     });
 
-    test('nothing but the API reaches image, and only image reaches MinIO', () => {
+    test('nothing but the API reaches image, and only image (and its provisioning Job) reaches MinIO', () => {
       assert.deepEqual(
         matrix.filter((e) => / -> image:3002\//.test(e)),
         ['api -> image:3002/TCP'],
       );
       assert.deepEqual(
         matrix.filter((e) => / -> minio:/.test(e)),
-        ['image -> minio:9000/TCP'],
+        ['image -> minio:9000/TCP', 'minio-provision -> minio:9000/TCP'],
+      );
+    });
+
+    test('only auth reaches Redis, and Redis reaches nothing', () => {
+      assert.deepEqual(
+        matrix.filter((e) => / -> redis:/.test(e)),
+        ['auth -> redis:6379/TCP'],
+      );
+      assert.deepEqual(
+        matrix.filter((e) => e.startsWith('redis -> ')),
+        dns('redis'),
       );
     });
 

@@ -26,7 +26,9 @@ for (const env of environments) {
       assert.deepEqual(names, [
         'api-ns/Deployment/api',
         'auth-ns/Deployment/auth',
+        'data-ns/Deployment/redis',
         'data-ns/Job/migrate',
+        'data-ns/Job/minio-provision',
         'data-ns/StatefulSet/minio',
         'data-ns/StatefulSet/postgres',
         'image-ns/Deployment/image',

@@ -34,6 +34,7 @@ describe('Tiltfile (cluster mode)', () => {
       'minio',
       'platform',
       'postgres',
+      'redis',
       'secrets',
       'slo',
     ]);

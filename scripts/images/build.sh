@@ -176,7 +176,7 @@ prepare_go_tool() {
   bash scripts/tools/install.sh "$2"
   install -C -m 0755 "$tools_dir/bin/$2" "$1/$2"
 }
-prepare_minio() { prepare_go_tool "$1" minio; }
+prepare_minio() { prepare_go_tool "$1" minio; prepare_go_tool "$1" mc; }
 prepare_coredns() { prepare_go_tool "$1" coredns; }
 prepare_traefik() { prepare_go_tool "$1" traefik; }
 

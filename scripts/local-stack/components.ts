@@ -8,12 +8,19 @@ import { LOCAL_CONFIG, renderLocalConfig } from '../../slo/alertmanager/render-l
 import { ensureLocalTls, type LocalTls } from './certificates.ts';
 import { migrateDatabase } from './migrations.ts';
 import { objectStore, type ObjectStore } from './object-store.ts';
+import { objectStoreAccess } from './object-store-access.ts';
 import { repoRoot, type StateLayout } from './paths.ts';
 import { ports } from './ports.ts';
 import { ensureDatabase, postgresComponent, postgresUrl } from './postgres.ts';
 import { httpOk, tcpOpen } from './probes.ts';
 import { ensureServiceRoles, type ServiceDatabaseUrls } from './roles.ts';
-import { ingressMaxBodyBytes, serviceEnvironments, serviceNames, type ServiceName } from './service-environments.ts';
+import {
+  chartEnvironment,
+  ingressMaxBodyBytes,
+  serviceEnvironments,
+  serviceNames,
+  type ServiceName,
+} from './service-environments.ts';
 import { ensureSigningKey } from './signing-key.ts';
 import type { Component } from './supervisor.ts';
 
@@ -59,7 +66,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
     return serviceEnvironments({
       ports,
       databaseUrls,
-      objectStore: s3,
+      objectStore: { endpoint: s3.endpoint, ...s3.imageService },
       signingKeyFile: join(layout.keysDir, 'jwt-signing-key.pem'),
     });
   };
@@ -88,6 +95,11 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       skipped: options.databaseUrl === undefined ? undefined : 'using the PostgreSQL at DATABASE_URL',
     }),
     s3.component,
+    objectStoreAccess(s3, {
+      bucket: imageBucket(),
+      configDir: join(layout.root, 'mc'),
+      onProgress: options.onProgress,
+    }),
     {
       name: 'database',
       needs: ['postgres'],
@@ -98,7 +110,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       },
     },
     service('auth', ['database']),
-    service('image', ['database', 's3']),
+    service('image', ['database', 's3-access']),
     // The gateway's readiness checks no upstream, but it is useless without them, and stops before them.
     service('api', ['auth', 'image']),
     {
@@ -198,6 +210,13 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
     },
   ];
   return { components, databaseUrl, objectStore: s3, tls: () => tls, environments };
+}
+
+/** The image service's bucket, as its chart names it for every environment. */
+function imageBucket(): string {
+  const bucket = chartEnvironment('image')['S3_BUCKET'];
+  if (bucket === undefined) throw new Error('helm/charts/image/values.yaml sets no S3_BUCKET');
+  return bucket;
 }
 
 /** Why a component cannot run here: the commands it needs that are not installed (scripts/tools/install.sh). */

@@ -16,28 +16,37 @@ export interface ObjectStoreOptions {
   forceEmbedded: boolean;
 }
 
-export interface ObjectStore {
-  kind: 'minio' | 's3rver';
-  endpoint: string;
+export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
+}
+
+export interface ObjectStore extends Credentials {
+  kind: 'minio' | 's3rver';
+  endpoint: string;
+  /**
+   * The image service's: with MinIO, a user limited to its bucket, which the s3-access step creates with the root
+   * credentials above (object-store-access.ts); s3rver has no users, so there they are its fixed ones.
+   */
+  imageService: Credentials;
   component: Component;
 }
 
 export function objectStore(options: ObjectStoreOptions): ObjectStore {
-  const minio = options.forceEmbedded ? undefined : findMinio();
+  const minio = options.forceEmbedded ? undefined : findTool('minio');
   const endpoint = `http://127.0.0.1:${options.port}`;
   const prepare = () => {
     mkdirSync(options.dataDir, { recursive: true });
   };
   if (minio === undefined) {
     let server: S3rver | undefined;
+    // s3rver's fixed credentials.
+    const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
     return {
       kind: 's3rver',
       endpoint,
-      // s3rver's fixed credentials.
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
+      ...credentials,
+      imageService: credentials,
       component: {
         name: 's3',
         prepare,
@@ -53,12 +62,14 @@ export function objectStore(options: ObjectStoreOptions): ObjectStore {
       },
     };
   }
-  // Fixed local-only credentials: this server listens on loopback and holds development data.
+  // Fixed local-only credentials (root and the image service's): this server listens on loopback and holds
+  // development data.
   const credentials = { accessKeyId: 'minio-local', secretAccessKey: 'minio-local-secret' };
   return {
     kind: 'minio',
     endpoint,
     ...credentials,
+    imageService: { accessKeyId: 'image-service', secretAccessKey: 'image-service-local-secret' },
     component: {
       name: 's3',
       prepare,
@@ -86,10 +97,13 @@ export function objectStore(options: ObjectStoreOptions): ObjectStore {
   };
 }
 
-/** The MinIO binary: on PATH, or in the tools cache. */
-function findMinio(): string | undefined {
-  for (const directory of [...(process.env['PATH'] ?? '').split(delimiter), toolsBinDir]) {
-    const candidate = join(directory, 'minio');
+/**
+ * A command of the tools cache (scripts/tools/install.sh), else on PATH. The cache first: on PATH, `mc` may well be
+ * Debian's Midnight Commander rather than MinIO's client.
+ */
+export function findTool(name: string): string | undefined {
+  for (const directory of [toolsBinDir, ...(process.env['PATH'] ?? '').split(delimiter)]) {
+    const candidate = join(directory, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;

@@ -20,6 +20,7 @@ export const ingressMaxBodyBytes = maxUploadBytes + mebibyte;
 export interface LocalAddresses {
   ports: Record<ServiceName, number> & { metrics: Record<ServiceName, number> };
   databaseUrls: ServiceDatabaseUrls;
+  /** The image service's own credentials (object-store-access.ts), never the root user's. */
   objectStore: { endpoint: string; accessKeyId: string; secretAccessKey: string };
   signingKeyFile: string;
 }

@@ -58,8 +58,8 @@ export async function startTestObjectStore(
       throw new Error(`wanted ${kind} but only ${store.kind} is available (run scripts/tools/install.sh minio)`);
     return store.component;
   });
-  const { kind: started, endpoint, accessKeyId, secretAccessKey } = store as ObjectStore;
-  return { ...server, kind: started, endpoint, accessKeyId, secretAccessKey };
+  const { kind: started, endpoint, accessKeyId, secretAccessKey, imageService } = store as ObjectStore;
+  return { ...server, kind: started, endpoint, accessKeyId, secretAccessKey, imageService };
 }
 
 async function startTestComponent(prefix: string, declare: (dir: string) => Component): Promise<TestServer> {

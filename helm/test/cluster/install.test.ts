@@ -54,6 +54,16 @@ describe('the platform on a real node', () => {
     assert.equal(job.status.succeeded, 1, `migrate: ${JSON.stringify(job.status)}`);
   });
 
+  test("the MinIO provisioning Job completed (the image service's user, policy and bucket)", async () => {
+    const job = await cluster.getJson<{ status: { succeeded?: number; failed?: number } }>([
+      'job',
+      'minio-provision',
+      '--namespace',
+      'data-ns',
+    ]);
+    assert.equal(job.status.succeeded, 1, `minio-provision: ${JSON.stringify(job.status)}`);
+  });
+
   test('the service roles exist, and auth and image are connected with them', async () => {
     type Secrets = { secrets: { name: string; data: Record<string, string> }[] };
     const secrets = (parse(secretValues('dev')) as Secrets).secrets;

@@ -21,8 +21,28 @@ describe('the local stack components', () => {
   it('are all there, in the dependency order the supervisor needs', () => {
     assert.deepEqual(
       plan.components.map(({ name }) => name),
-      ['postgres', 's3', 'database', 'auth', 'image', 'api', 'ingress', 'alert-receiver', 'alertmanager', 'prometheus'],
+      [
+        'postgres',
+        's3',
+        's3-access',
+        'database',
+        'auth',
+        'image',
+        'api',
+        'ingress',
+        'alert-receiver',
+        'alertmanager',
+        'prometheus',
+      ],
     );
+  });
+
+  it('start the image service only once its MinIO user and bucket exist (a step skipped with s3rver)', () => {
+    const byName = new Map(plan.components.map((component) => [component.name, component]));
+    assert.deepEqual(byName.get('s3-access')?.needs, ['s3']);
+    assert.ok(byName.get('image')?.needs?.includes('s3-access'));
+    assert.equal(plan.objectStore.kind, 's3rver');
+    assert.match(byName.get('s3-access')?.skipped ?? '', /s3rver has no users/);
   });
 
   it('render every configuration template with a value for each placeholder', () => {
