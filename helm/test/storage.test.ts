@@ -198,15 +198,7 @@ describe('Redis for auth', () => {
   });
 });
 
-/**
- * Secrets this work adds that the prod secrets file cannot hold yet: its values are encrypted to KMS and a break-glass
- * key, neither of which is on these machines, so entries can only be added when it is re-created for a real prod sync
- * (helm/README.md, "Secrets"). Until then prod's Redis, its auth pods and the MinIO provisioning Job would wait for
- * them, and prod's image-s3 still holds what it held (the root user's keys).
- */
-const pendingInProd = ['auth-ns/auth-redis', 'data-ns/minio-image-service', 'data-ns/redis-credentials'];
-
-test('prod: every Secret a workload uses is in the prod secrets file, but for the ones pending its re-creation', () => {
+test('prod: every Secret a workload uses is in the prod secrets file', () => {
   const provided = new Set(
     (parse(secretValues('prod')) as SecretsFile).secrets.map(({ namespace, name }) => `${namespace}/${name}`),
   );
@@ -228,5 +220,5 @@ test('prod: every Secret a workload uses is in the prod secrets file, but for th
     ),
   );
   const missing = [...used].filter((secret) => !provided.has(secret)).sort();
-  assert.deepEqual(missing, pendingInProd, 'add them to helm/env/prod/secrets.yaml, then empty pendingInProd');
+  assert.deepEqual(missing, [], 'add them to helm/env/prod/secrets.yaml');
 });
