@@ -48,8 +48,12 @@ export const jwtVerificationConfigSchema = tokenClaimsConfigSchema.extend({
    * (a leaked key) stops verifying within this bound.
    */
   JWKS_CACHE_MS: configFields.milliseconds(300_000),
-  /** An unknown kid refetches the key set at most once per this long, however many tokens carry one. */
-  JWKS_COOLDOWN_MS: configFields.milliseconds(30_000),
+  /**
+   * An unknown kid refetches the key set at most once per this long, however many tokens carry one.
+   * Short, as a fetch is cheap (a dozen a minute per verifier at most) and a key published within
+   * this long after a fetch is refused until it ends (jose's default is 30 s).
+   */
+  JWKS_COOLDOWN_MS: configFields.milliseconds(5_000),
   /**
    * While the key set cannot be fetched, the last one fetched keeps verifying for this long past
    * JWKS_CACHE_MS. An hour, the longest token lifetime: auth being down then stops no token it issued.
