@@ -155,9 +155,18 @@ async function signingKey() {
   };
 }
 
+/** Every key set endpoint a test opened, closed after it even when it failed (an open server would hold the run). */
+const endpoints: Server[] = [];
+afterEach(() => {
+  for (const server of endpoints.splice(0)) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
 /** An auth service's key set that can be changed or taken down, counting the fetches it answers or refuses. */
 async function keySetEndpoint() {
-  const endpoint = { keys: [] as object[], up: true, fetches: 0, url: '', close: () => {} };
+  const endpoint = { keys: [] as object[], up: true, fetches: 0, url: '' };
   const server = createServer((_req, res) => {
     endpoint.fetches += 1;
     if (!endpoint.up) {
@@ -168,9 +177,9 @@ async function keySetEndpoint() {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ keys: endpoint.keys }));
   }).listen(0, '127.0.0.1');
+  endpoints.push(server);
   await new Promise((resolve) => server.once('listening', resolve));
   endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
-  endpoint.close = () => server.close();
   return endpoint;
 }
 
@@ -196,7 +205,6 @@ describe('token keys under abuse', () => {
     const { user, error } = await verify(`Bearer ${await rotated.sign()}`);
     assert.equal(error, undefined);
     assert.equal(user?.username, 'alice');
-    endpoint.close();
   });
 });
 
@@ -227,7 +235,6 @@ describe('token keys over time', () => {
     assert.equal(endpoint.fetches, 2);
     // Known keys never waited on any of it.
     assert.equal((await verify(`Bearer ${await current.sign()}`)).error, undefined);
-    endpoint.close();
   });
 
   it('known keys keep verifying while the key set cannot be fetched, for JWKS_STALE_MS past its max age', async () => {
@@ -249,7 +256,6 @@ describe('token keys over time', () => {
 
     endpoint.up = true; // recovers by itself
     assert.equal((await verify(`Bearer ${await current.sign()}`)).error, undefined);
-    endpoint.close();
   });
 
   it('a kid withdrawn from the key set is refused once JWKS_CACHE_MS has passed', async () => {
@@ -263,6 +269,5 @@ describe('token keys over time', () => {
     mock.timers.tick(bounds.JWKS_CACHE_MS + 1);
     assert.equal((await verify(`Bearer ${await leaked.sign()}`)).error?.status, 401);
     assert.equal((await verify(`Bearer ${await kept.sign()}`)).error, undefined);
-    endpoint.close();
   });
 });
