@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import {
+  components,
   environments,
   type K8sObject,
   must,
@@ -11,6 +12,7 @@ import {
   readYaml,
   render,
   renderEnvironment,
+  repoRoot,
   toolFails,
 } from './lib/repo.ts';
 
@@ -251,6 +253,33 @@ for (const env of environments) {
 
 describe('edge chart values', () => {
   const edge = { component: 'edge', namespace: 'ingress-ns', wave: '1', valuesScheme: '' };
+
+  test("the client's address survives the edge where it can, and the api trusts exactly the edge's one hop", () => {
+    const policy = (objects: K8sObject[]): unknown =>
+      (
+        must(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'edge'))['spec'] as Record<string, unknown>
+      )['externalTrafficPolicy'];
+    // No SNAT by kube-proxy: Traefik sees the client, and writes it as the only X-Forwarded-For entry.
+    assert.equal(
+      readYaml<{ externalTrafficPolicy: string }>('helm/charts/edge/values.yaml').externalTrafficPolicy,
+      'Local',
+    );
+    const localCluster = ['--values', `${repoRoot}/helm/env/local-cluster/edge.yaml`];
+    assert.equal(
+      policy(render('dev', edge, localCluster)),
+      'Local',
+      'npm run cluster: one node, NodePort reached directly',
+    );
+    // kind: Docker's port mapping to the control-plane node has already replaced the address (helm/env/dev/edge.yaml).
+    for (const env of environments) assert.equal(policy(render(env, edge)), 'Cluster', `${env} runs on kind`);
+
+    const api = must(components().find((c) => c.component === 'api'));
+    for (const env of environments) {
+      const deployment = must(render(env, api).find((o) => o.kind === 'Deployment'));
+      const containerEnv = must(podTemplate(deployment)?.spec.containers[0]?.env);
+      assert.equal(must(containerEnv.find((e) => e.name === 'TRUST_PROXY')).value, '1', `${env}: one trusted hop`);
+    }
+  });
 
   test('without cert-manager it renders no Certificate and uses the Secret it is given', () => {
     const objects = render('dev', edge, [

@@ -1,13 +1,12 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { decodeProtectedHeader } from 'jose';
-import jwksRsa from 'jwks-rsa';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy, type SecretOrKeyProvider } from 'passport-jwt';
 import { z } from 'zod';
 import { configFields } from './config.ts';
 import { serviceUnavailable, unauthorized } from './errors.ts';
 import { platformMetrics } from './telemetry/metrics.ts';
+import { createTokenKeys, KeySetUnavailableError } from './token-keys.ts';
 
 /** The caller, as proven by a verified token. */
 export interface AuthenticatedUser {
@@ -44,80 +43,62 @@ export const jwtVerificationConfigSchema = tokenClaimsConfigSchema.extend({
   JWKS_URL: configFields.httpUrl(),
   /** Time limit for fetching the key set. */
   JWKS_TIMEOUT_MS: configFields.milliseconds(2_000),
-  /** How long a fetched key is trusted before it is fetched again. */
-  JWKS_CACHE_MS: configFields.milliseconds(600_000),
+  /**
+   * How long a fetched key set is used before it is fetched again: a key withdrawn from the JWKS
+   * (a leaked key) stops verifying within this bound.
+   */
+  JWKS_CACHE_MS: configFields.milliseconds(300_000),
+  /**
+   * An unknown kid refetches the key set at most once per this long, however many tokens carry one.
+   * Short, as a fetch is cheap (a dozen a minute per verifier at most) and a key published within
+   * this long after a fetch is refused until it ends (jose's default is 30 s).
+   */
+  JWKS_COOLDOWN_MS: configFields.milliseconds(5_000),
+  /**
+   * While the key set cannot be fetched, the last one fetched keeps verifying for this long past
+   * JWKS_CACHE_MS. An hour, the longest token lifetime: auth being down then stops no token it issued.
+   */
+  JWKS_STALE_MS: configFields.milliseconds(3_600_000),
 });
 
 export type JwtVerificationConfig = z.infer<typeof jwtVerificationConfigSchema>;
 
-/** Key-set fetch failures caused by the auth service being unreachable, not by the token. */
-class KeySetUnavailableError extends Error {
-  override name = 'KeySetUnavailableError';
-}
-
 /**
- * Bearer-token authentication with keys from the auth service's JWKS, cached by `kid`: no network
- * hop per request, and a new `kid` (key rotation) is fetched once when first seen. Algorithm,
- * issuer, audience and expiry are all checked.
+ * Bearer-token authentication with keys from the auth service's JWKS (token-keys.ts): no network
+ * hop per request, a new `kid` (key rotation) fetched when first seen, and a flood of made-up kids
+ * costing at most one fetch per cooldown. Algorithm, issuer, audience and expiry are all checked.
+ * Returns middleware that sets req.user from a valid bearer token, or answers 401 (503 if no
+ * usable key set can be had).
  */
-/** Returns middleware that sets req.user from a valid bearer token, or answers 401 (503 if keys cannot be fetched). */
 export function createJwtAuthentication(config: JwtVerificationConfig): RequestHandler {
-  const { jwksFetches, tokenRejections } = platformMetrics();
-  const keySet = jwksRsa({
-    jwksUri: config.JWKS_URL,
-    fetcher: async (uri) => {
-      try {
-        const response = await fetch(uri, { signal: AbortSignal.timeout(config.JWKS_TIMEOUT_MS) });
-        if (!response.ok) throw new Error(`the key set answered ${response.status}`);
-        const body = (await response.json()) as { keys: unknown };
-        jwksFetches.add(1, { outcome: 'success' });
-        return body;
-      } catch (error) {
-        jwksFetches.add(1, { outcome: 'failure' });
-        throw error;
-      }
-    },
-    cache: true,
-    cacheMaxAge: config.JWKS_CACHE_MS,
-    // Keep verifying with known keys through a short auth-service outage.
-    cacheMaxAgeFallback: config.JWKS_CACHE_MS,
-    // Tokens with made-up kids must not turn into a flood of key-set fetches.
-    rateLimit: true,
-    jwksRequestsPerMinute: 30,
+  const { tokenRejections } = platformMetrics();
+  const keyFor = createTokenKeys({
+    url: config.JWKS_URL,
+    timeoutMs: config.JWKS_TIMEOUT_MS,
+    cooldownMs: config.JWKS_COOLDOWN_MS,
+    maxAgeMs: config.JWKS_CACHE_MS,
+    staleMs: config.JWKS_STALE_MS,
   });
 
-  // jsonwebtoken turns a PEM into a KeyObject on every verification (about 0.15 ms here); the
-  // KeyObject of each key the set has served is kept instead. A KeyObject is what it accepts best,
-  // though passport-jwt's types only name strings and buffers.
-  const keyObjects = new Map<string, KeyObject>();
-  const keyObjectOf = (pem: string): KeyObject => {
-    let keyObject = keyObjects.get(pem);
-    if (keyObject === undefined) {
-      keyObject = createPublicKey(pem);
-      keyObjects.set(pem, keyObject);
-    }
-    return keyObject;
-  };
-
   const keyProvider: SecretOrKeyProvider = (_req, rawToken, done) => {
-    let kid: unknown;
+    let header: ReturnType<typeof decodeProtectedHeader>;
     try {
-      kid = decodeProtectedHeader(String(rawToken)).kid;
+      header = decodeProtectedHeader(String(rawToken));
     } catch (error) {
       done(error);
       return;
     }
-    if (typeof kid !== 'string') {
+    if (typeof header.kid !== 'string') {
       done(new Error('token has no kid'));
       return;
     }
-    keySet.getSigningKey(kid).then(
+    // A KeyObject is what jsonwebtoken accepts best, though passport-jwt's types only name strings and buffers.
+    keyFor({ alg: header.alg, kid: header.kid }).then(
       (key) => {
-        done(null, keyObjectOf(key.getPublicKey()) as unknown as string);
+        done(null, key as unknown as string);
       },
       (error: unknown) => {
-        const unavailable = (error as { isEndpointUnavailable?: boolean }).isEndpointUnavailable === true;
-        done(unavailable ? new KeySetUnavailableError('the key set cannot be fetched', { cause: error }) : error);
+        done(error);
       },
     );
   };
@@ -179,7 +160,8 @@ export function createJwtAuthentication(config: JwtVerificationConfig): RequestH
 function rejectionReason(info: unknown): string {
   if (!(info instanceof Error)) return 'invalid_claims';
   if (info.name === 'TokenExpiredError') return 'expired';
-  if (info.name === 'SigningKeyNotFoundError') return 'unknown_kid';
+  if (info.name === 'JWKSNoMatchingKey' || info.name === 'JWKSMultipleMatchingKeys') return 'unknown_kid';
+  if (info.name === 'JOSENotSupported') return 'algorithm';
   if (info.message === 'No auth token') return 'missing';
   if (/issuer/.test(info.message)) return 'issuer';
   if (/audience/.test(info.message)) return 'audience';

@@ -44,7 +44,15 @@ const apiConfigSchema = z.object({
   UPSTREAM_HEADERS_TIMEOUT_MS: configFields.milliseconds(30_000),
   /** Longest pause inside an upstream response body. */
   UPSTREAM_BODY_TIMEOUT_MS: configFields.milliseconds(30_000),
+  /** Connections to each upstream for everything but uploads: logins, downloads, listings, deletes. */
   UPSTREAM_CONNECTIONS: configFields.positiveInt(128),
+  /**
+   * Connections to the image service kept for uploads alone, and the most uploads one api pod relays
+   * at once: a slow upload holds its connection for up to 600 s, so uploads get a pool of their own
+   * and can never take the one downloads and listings use. An upload past this is refused at once
+   * (503, Retry-After) instead of queueing behind uploads that may take minutes.
+   */
+  UPSTREAM_UPLOAD_CONNECTIONS: configFields.positiveInt(32),
   /** Extra attempts for reads that could not connect (jittered backoff, 25-250 ms). */
   UPSTREAM_READ_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
 });

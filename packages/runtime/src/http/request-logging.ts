@@ -45,10 +45,12 @@ export function requestLogging(logger: Logger): RequestHandler {
       ...traceFields(req),
     }),
     serializers: {
-      req: (req: { id: unknown; method: unknown; url?: string }) => ({
+      // The client's address as the trusted proxy hops report it (Express's req.ip, TRUST_PROXY), not the last hop's.
+      req: (req: { id: unknown; method: unknown; url?: string; raw?: { ip?: unknown } }) => ({
         id: req.id,
         method: req.method,
         path: req.url?.split('?')[0],
+        client: req.raw?.ip,
       }),
       res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
     },

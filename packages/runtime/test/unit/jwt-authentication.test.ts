@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it, mock } from 'node:test';
 import type { Request, Response } from 'express';
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
 import { AppError } from '../../src/errors.ts';
@@ -47,24 +47,26 @@ function sign(overrides: TokenOverrides = {}): Promise<string> {
   return (overrides.expiresIn === null ? jwt : jwt.setExpirationTime(overrides.expiresIn ?? '5m')).sign(privateKey);
 }
 
-/** Runs the middleware on a bare request and reports what it decided. */
-function authenticate(
-  authorization: string | undefined,
-  url = jwksUrl,
-): Promise<{ user?: Express.User; error?: AppError }> {
-  const requireUser = createJwtAuthentication({
-    ...claims,
-    JWKS_URL: url,
-    JWKS_TIMEOUT_MS: 500,
-    JWKS_CACHE_MS: 60_000,
-  });
-  const req = { headers: authorization === undefined ? {} : { authorization } } as unknown as Request;
-  return new Promise((resolve) => {
-    requireUser(req, {} as unknown as Response, (error?: unknown) => {
-      resolve(error === undefined ? { user: req.user as Express.User } : { error: error as AppError });
+const bounds = { JWKS_TIMEOUT_MS: 500, JWKS_COOLDOWN_MS: 30_000, JWKS_CACHE_MS: 300_000, JWKS_STALE_MS: 3_600_000 };
+
+type Verdict = { user?: Express.User; error?: AppError };
+
+/** One verifier (its own key cache), run on bare requests: reports what it decided for each. */
+function verifier(url = jwksUrl): (authorization: string | undefined) => Promise<Verdict> {
+  const requireUser = createJwtAuthentication({ ...claims, ...bounds, JWKS_URL: url });
+  return (authorization) => {
+    const req = { headers: authorization === undefined ? {} : { authorization } } as unknown as Request;
+    return new Promise((resolve) => {
+      requireUser(req, {} as unknown as Response, (error?: unknown) => {
+        resolve(error === undefined ? { user: req.user as Express.User } : { error: error as AppError });
+      });
     });
-  });
+  };
 }
+
+/** A fresh verifier's decision on one token. */
+const authenticate = (authorization: string | undefined, url = jwksUrl): Promise<Verdict> =>
+  verifier(url)(authorization);
 
 const unsigned = (payload: object) =>
   `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
@@ -130,5 +132,142 @@ describe('JWT authentication', () => {
   it('answers 503, not 401, when the key set cannot be fetched', async () => {
     const { error } = await authenticate(`Bearer ${await sign()}`, 'http://127.0.0.1:9/jwks.json');
     assert.equal(error?.status, 503);
+  });
+});
+
+/** A key pair with its kid, as auth publishes it. */
+async function signingKey() {
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = await exportJWK(pair.publicKey);
+  const keyId = await calculateJwkThumbprint(jwk);
+  return {
+    kid: keyId,
+    published: { ...jwk, kid: keyId, alg: 'ES256', use: 'sig' },
+    sign: () =>
+      new SignJWT({ username: 'alice' })
+        .setProtectedHeader({ alg: 'ES256', kid: keyId })
+        .setSubject('3b241101-e2bb-4255-8caf-4136c566a962')
+        .setIssuer(claims.JWT_ISSUER)
+        .setAudience(claims.JWT_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(pair.privateKey),
+  };
+}
+
+/** Every key set endpoint a test opened, closed after it even when it failed (an open server would hold the run). */
+const endpoints: Server[] = [];
+afterEach(() => {
+  for (const server of endpoints.splice(0)) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+/** An auth service's key set that can be changed or taken down, counting the fetches it answers or refuses. */
+async function keySetEndpoint() {
+  const endpoint = { keys: [] as object[], up: true, fetches: 0, url: '' };
+  const server = createServer((_req, res) => {
+    endpoint.fetches += 1;
+    if (!endpoint.up) {
+      res.statusCode = 503;
+      res.end();
+      return;
+    }
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: endpoint.keys }));
+  }).listen(0, '127.0.0.1');
+  endpoints.push(server);
+  await new Promise((resolve) => server.once('listening', resolve));
+  endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  return endpoint;
+}
+
+/** A token with a made-up kid, as anyone can forge without an account. */
+const madeUpKidToken = () => sign({ header: { kid: randomUUID() } });
+
+/** Sends the tokens one after the other, as a single attacker would; answers each one's status. */
+async function flood(verify: (authorization: string) => Promise<Verdict>, count: number): Promise<number[]> {
+  const tokens = await Promise.all(Array.from({ length: count }, madeUpKidToken));
+  const statuses: number[] = [];
+  for (const token of tokens) statuses.push((await verify(`Bearer ${token}`)).error?.status ?? 200);
+  return statuses;
+}
+
+describe('token keys under abuse', () => {
+  it('a flood of made-up kids leaves a fresh verifier able to learn a newly rotated key', async () => {
+    const endpoint = await keySetEndpoint();
+    const [current, rotated] = [await signingKey(), await signingKey()];
+    endpoint.keys = [current.published, rotated.published]; // rotation step 1: published before any token uses it
+    const verify = verifier(endpoint.url);
+
+    assert.deepEqual(new Set(await flood(verify, 500)), new Set([401]));
+    const { user, error } = await verify(`Bearer ${await rotated.sign()}`);
+    assert.equal(error, undefined);
+    assert.equal(user?.username, 'alice');
+  });
+});
+
+describe('token keys over time', () => {
+  // Only Date is mocked: jose's cache ages and the tokens' iat/exp follow it; sockets and timeouts stay real.
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+  });
+  afterEach(() => {
+    mock.timers.reset();
+  });
+
+  it('unknown kids refetch the key set at most once per cooldown', async () => {
+    const endpoint = await keySetEndpoint();
+    const current = await signingKey();
+    endpoint.keys = [current.published];
+    const verify = verifier(endpoint.url);
+    assert.equal((await verify(`Bearer ${await current.sign()}`)).error, undefined);
+    assert.equal(endpoint.fetches, 1);
+
+    await flood(verify, 500);
+    assert.equal(endpoint.fetches, 1, 'within the cooldown of the last fetch: none');
+    mock.timers.tick(bounds.JWKS_COOLDOWN_MS + 1);
+    await flood(verify, 500);
+    assert.equal(endpoint.fetches, 2, 'past the cooldown: one for the whole flood');
+    mock.timers.tick(bounds.JWKS_COOLDOWN_MS / 2);
+    await flood(verify, 500);
+    assert.equal(endpoint.fetches, 2);
+    // Known keys never waited on any of it.
+    assert.equal((await verify(`Bearer ${await current.sign()}`)).error, undefined);
+  });
+
+  it('known keys keep verifying while the key set cannot be fetched, for JWKS_STALE_MS past its max age', async () => {
+    const endpoint = await keySetEndpoint();
+    const current = await signingKey();
+    endpoint.keys = [current.published];
+    const verify = verifier(endpoint.url);
+    assert.equal((await verify(`Bearer ${await current.sign()}`)).error, undefined);
+
+    endpoint.up = false;
+    mock.timers.tick(bounds.JWKS_CACHE_MS + 1); // stale: jose alone would refuse every token now
+    assert.equal((await verify(`Bearer ${await current.sign()}`)).error, undefined);
+    const attempts = endpoint.fetches;
+    for (let i = 0; i < 20; i += 1) assert.equal((await verify(`Bearer ${await current.sign()}`)).error, undefined);
+    assert.equal(endpoint.fetches, attempts, 'a failed fetch is not retried within the cooldown');
+
+    mock.timers.tick(bounds.JWKS_STALE_MS); // past max age + stale: the copy is too old to trust
+    assert.equal((await verify(`Bearer ${await current.sign()}`)).error?.status, 503);
+
+    endpoint.up = true; // recovers by itself
+    assert.equal((await verify(`Bearer ${await current.sign()}`)).error, undefined);
+  });
+
+  it('a kid withdrawn from the key set is refused once JWKS_CACHE_MS has passed', async () => {
+    const endpoint = await keySetEndpoint();
+    const [kept, leaked] = [await signingKey(), await signingKey()];
+    endpoint.keys = [kept.published, leaked.published];
+    const verify = verifier(endpoint.url);
+    assert.equal((await verify(`Bearer ${await leaked.sign()}`)).error, undefined);
+
+    endpoint.keys = [kept.published]; // the emergency withdrawal
+    mock.timers.tick(bounds.JWKS_CACHE_MS + 1);
+    assert.equal((await verify(`Bearer ${await leaked.sign()}`)).error?.status, 401);
+    assert.equal((await verify(`Bearer ${await kept.sign()}`)).error, undefined);
   });
 });

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ApiConfig } from '../config.ts';
 import type { ImageMetadata } from '../domain/image-links.ts';
+import { createUploadAdmission } from './upload-admission.ts';
 import { createUpstream, definedOnly, type Upstream } from './upstream.ts';
 import { expectEmpty, expectHeaders, expectJson } from './upstream-answers.ts';
 
@@ -69,13 +70,24 @@ export interface ImageClient {
 const callerHeaders = ({ authorization, requestId }: CallerContext) => ({ authorization, 'x-request-id': requestId });
 const imagePath = (filename: string) => `/images/${encodeURIComponent(filename)}`;
 
+/**
+ * Uploads and reads go through separate connection pools: a slow upload holds its connection for
+ * minutes, and uploads filling their own pool never delay a download, a listing or a delete.
+ */
 export function createImageClient(config: ApiConfig, dispatcher?: Dispatcher): ImageClient {
   const upstream = createUpstream('image', config.IMAGE_URL, config, dispatcher);
+  const uploads = createUpstream('image', config.IMAGE_URL, config, dispatcher, config.UPSTREAM_UPLOAD_CONNECTIONS);
+  const uploadAdmission = createUploadAdmission(config.UPSTREAM_UPLOAD_CONNECTIONS);
   return {
     upload: async (caller, { contentType, contentLength, body }) => {
-      const headers = { ...callerHeaders(caller), 'content-type': contentType, 'content-length': contentLength };
-      const response = await upstream.request({ method: 'POST', path: '/images', headers, body });
-      return expectJson('image', response, 201, imageMetadataSchema);
+      const release = uploadAdmission.admit();
+      try {
+        const headers = { ...callerHeaders(caller), 'content-type': contentType, 'content-length': contentLength };
+        const response = await uploads.request({ method: 'POST', path: '/images', headers, body });
+        return await expectJson('image', response, 201, imageMetadataSchema);
+      } finally {
+        release();
+      }
     },
     list: async (caller, page) => {
       const query = new URLSearchParams(definedOnly({ limit: page.limit, cursor: page.cursor })).toString();
@@ -93,6 +105,8 @@ export function createImageClient(config: ApiConfig, dispatcher?: Dispatcher): I
       const headers = callerHeaders(caller);
       await expectEmpty('image', await upstream.request({ method: 'DELETE', path: imagePath(filename), headers }), 204);
     },
-    close: upstream.close,
+    close: async () => {
+      await Promise.all([upstream.close(), uploads.close()]);
+    },
   };
 }

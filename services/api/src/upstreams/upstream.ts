@@ -40,13 +40,19 @@ export interface Upstream {
  * write whose answer was lost is for the client to retry.
  *
  * A `dispatcher` handed in (undici's MockAgent, in tests) replaces the pool; it belongs to whoever
- * handed it in, who closes it.
+ * handed it in, who closes it. `connections` caps the pool (UPSTREAM_CONNECTIONS unless given).
  */
-export function createUpstream(name: string, baseUrl: string, config: ApiConfig, dispatcher?: Dispatcher): Upstream {
+export function createUpstream(
+  name: string,
+  baseUrl: string,
+  config: ApiConfig,
+  dispatcher?: Dispatcher,
+  connections = config.UPSTREAM_CONNECTIONS,
+): Upstream {
   const pool =
     dispatcher ??
     new Pool(baseUrl, {
-      connections: config.UPSTREAM_CONNECTIONS,
+      connections,
       connect: { timeout: config.UPSTREAM_CONNECT_TIMEOUT_MS },
       headersTimeout: config.UPSTREAM_HEADERS_TIMEOUT_MS,
       bodyTimeout: config.UPSTREAM_BODY_TIMEOUT_MS,

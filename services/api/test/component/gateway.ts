@@ -33,13 +33,20 @@ function tokenFor(userId: string): string {
   return `${signed}.${signature.toString('base64url')}`;
 }
 
+export interface GatewayOptions {
+  /** Settings on top of the defaults below, e.g. IMAGE_URL of a real local server. */
+  env?: Record<string, string>;
+  /** The gateway's own undici pools carry its upstream calls (to a real server) instead of the MockAgent. */
+  realUpstreams?: boolean;
+}
+
 /**
  * Starts the real gateway in this process on an ephemeral port. Its upstream calls go to a
  * MockAgent with the network cut off; the key set is fetched with the global fetch, so the
  * MockAgent is made the global dispatcher too, with only the gateway's own address let through
  * (the tests' requests to it, made with undici's fetch: the same undici as the MockAgent's).
  */
-export async function startGateway(): Promise<Gateway> {
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const upstreams = new MockAgent();
   upstreams.disableNetConnect();
   const previousDispatcher = getGlobalDispatcher();
@@ -57,8 +64,10 @@ export async function startGateway(): Promise<Gateway> {
     IMAGE_URL: imageOrigin,
     JWKS_URL: `${authOrigin}/.well-known/jwks.json`,
     PUBLIC_BASE_URL: publicBaseUrl,
+    ...options.env,
   });
-  const gateway = await startService(await createApiService(config, { upstreamDispatcher: upstreams }));
+  const serviceOptions = options.realUpstreams === true ? {} : { upstreamDispatcher: upstreams };
+  const gateway = await startService(await createApiService(config, serviceOptions));
   upstreams.enableNetConnect(new URL(gateway.url).host);
   return {
     url: gateway.url,
