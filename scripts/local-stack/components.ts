@@ -12,6 +12,7 @@ import { repoRoot, type StateLayout } from './paths.ts';
 import { ports } from './ports.ts';
 import { ensureDatabase, postgresComponent, postgresUrl } from './postgres.ts';
 import { httpOk, tcpOpen } from './probes.ts';
+import { localRedis, type LocalRedis } from './redis.ts';
 import { ensureServiceRoles, type ServiceDatabaseUrls } from './roles.ts';
 import { ingressMaxBodyBytes, serviceEnvironments, serviceNames, type ServiceName } from './service-environments.ts';
 import { ensureSigningKey } from './signing-key.ts';
@@ -34,6 +35,8 @@ export interface StackPlan {
   components: Component[];
   databaseUrl: string;
   objectStore: ObjectStore;
+  /** The store of auth's login and registration counters (its url is undefined when Redis is not installed). */
+  redis: LocalRedis;
   tls: () => LocalTls | undefined;
   /** Each service's environment, once the database step has made its credentials. */
   environments: () => Record<ServiceName, Record<string, string>>;
@@ -51,6 +54,8 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
     consolePort: ports.s3Console,
     forceEmbedded: options.embeddedS3,
   });
+  // Redis is a data store: it runs with --minimal too, whenever it is installed.
+  const redis = localRedis({ dir: layout.redisDir, port: ports.redis, skipped: missingCommands(['redis-server']) });
   const monitoringDir = join(layout.root, 'monitoring');
   let databaseUrls: ServiceDatabaseUrls | undefined;
   let tls: LocalTls | undefined;
@@ -61,6 +66,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       databaseUrls,
       objectStore: s3,
       signingKeyFile: join(layout.keysDir, 'jwt-signing-key.pem'),
+      redisUrl: redis.url,
     });
   };
   const service = (name: ServiceName, needs: string[]): Component => ({
@@ -88,6 +94,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       skipped: options.databaseUrl === undefined ? undefined : 'using the PostgreSQL at DATABASE_URL',
     }),
     s3.component,
+    redis.component,
     {
       name: 'database',
       needs: ['postgres'],
@@ -97,7 +104,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
         databaseUrls = await ensureServiceRoles(databaseUrl, layout.keysDir, options.onProgress);
       },
     },
-    service('auth', ['database']),
+    service('auth', ['database', 'redis']),
     service('image', ['database', 's3']),
     // The gateway's readiness checks no upstream, but it is useless without them, and stops before them.
     service('api', ['auth', 'image']),
@@ -197,7 +204,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       ready: httpOk(`http://127.0.0.1:${ports.prometheus}/-/ready`),
     },
   ];
-  return { components, databaseUrl, objectStore: s3, tls: () => tls, environments };
+  return { components, databaseUrl, objectStore: s3, redis, tls: () => tls, environments };
 }
 
 /** Why a component cannot run here: the commands it needs that are not installed (scripts/tools/install.sh). */

@@ -21,13 +21,25 @@ describe('the local stack components', () => {
   it('are all there, in the dependency order the supervisor needs', () => {
     assert.deepEqual(
       plan.components.map(({ name }) => name),
-      ['postgres', 's3', 'database', 'auth', 'image', 'api', 'ingress', 'alert-receiver', 'alertmanager', 'prometheus'],
+      [
+        'postgres',
+        's3',
+        'redis',
+        'database',
+        'auth',
+        'image',
+        'api',
+        'ingress',
+        'alert-receiver',
+        'alertmanager',
+        'prometheus',
+      ],
     );
   });
 
   it('render every configuration template with a value for each placeholder', () => {
     const configs = plan.components.flatMap((component) => component.configs ?? []);
-    assert.equal(configs.length, 2);
+    assert.equal(configs.length, 3);
     for (const config of configs) assert.doesNotMatch(renderTemplate(config.template, config.values), /\$\{/);
   });
 
