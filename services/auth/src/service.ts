@@ -37,6 +37,9 @@ export async function createAuthService(config: AuthConfig): Promise<ServiceDefi
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
     logger,
   });
+  // A start waits briefly for Redis, never for long: without it the limits count in memory.
+  if (!(await counters.connected(config.READINESS_TIMEOUT_MS)))
+    logger.warn({ store: counters.kind }, 'login limits: Redis not reachable yet, counting in memory meanwhile');
   logger.info({ store: counters.kind }, `login limits: counters in ${counters.kind}`);
   const limits = createAttemptLimits(
     {

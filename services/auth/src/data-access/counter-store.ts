@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '@platform/runtime';
@@ -14,6 +15,11 @@ export interface CounterStore {
   /** What holds the counters, for logs and the local stack's status table. */
   readonly kind: 'redis' | 'memory (no REDIS_URL)';
   counter: (options: CounterOptions) => RateLimiterAbstract;
+  /**
+   * Resolves true once the counters are shared (Redis connected), false if that takes longer than
+   * `timeoutMs`; until then, and whenever Redis is away, each counter counts in memory.
+   */
+  connected: (timeoutMs: number) => Promise<boolean>;
   close: () => Promise<void>;
 }
 
@@ -39,6 +45,7 @@ export function createCounterStore({ redisUrl, commandTimeoutMs, logger }: Count
       kind: 'memory (no REDIS_URL)',
       counter: ({ name, points, windowSeconds }) =>
         new RateLimiterMemory({ keyPrefix: name, points, duration: windowSeconds }),
+      connected: () => Promise.resolve(true),
       close: () => Promise.resolve(),
     };
   }
@@ -77,6 +84,15 @@ export function createCounterStore({ redisUrl, commandTimeoutMs, logger }: Count
         rejectIfRedisNotReady: true,
         insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration: windowSeconds }),
       }),
+    connected: async (timeoutMs) => {
+      if (redis.status === 'ready') return true;
+      const ready = new Promise<boolean>((resolve) => {
+        redis.once('ready', () => {
+          resolve(true);
+        });
+      });
+      return Promise.race([ready, sleep(timeoutMs, false, { ref: false })]);
+    },
     close: async () => {
       await redis.quit().catch(() => {
         redis.disconnect();
