@@ -189,7 +189,7 @@ describe('POST /register', () => {
 });
 
 describe('the password hashing queue', () => {
-  it('answers 503 with Retry-After when full, instead of piling up hashes', async () => {
+  it('answers 503 with Retry-After when full, instead of piling up hashes', { timeout: 30_000 }, async () => {
     const { promise, resolve: release } = Promise.withResolvers<undefined>();
     hold = promise;
     hasherCalls = 0;
