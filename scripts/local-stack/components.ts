@@ -13,6 +13,7 @@ import { repoRoot, type StateLayout } from './paths.ts';
 import { ports } from './ports.ts';
 import { ensureDatabase, postgresComponent, postgresUrl } from './postgres.ts';
 import { httpOk, tcpOpen } from './probes.ts';
+import { localRedis, type LocalRedis } from './redis.ts';
 import { ensureServiceRoles, type ServiceDatabaseUrls } from './roles.ts';
 import {
   chartEnvironment,
@@ -41,6 +42,8 @@ export interface StackPlan {
   components: Component[];
   databaseUrl: string;
   objectStore: ObjectStore;
+  /** The store of auth's login and registration counters (its url is undefined when Redis is not installed). */
+  redis: LocalRedis;
   tls: () => LocalTls | undefined;
   /** Each service's environment, once the database step has made its credentials. */
   environments: () => Record<ServiceName, Record<string, string>>;
@@ -58,6 +61,8 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
     consolePort: ports.s3Console,
     forceEmbedded: options.embeddedS3,
   });
+  // Redis is a data store: it runs with --minimal too, whenever it is installed.
+  const redis = localRedis({ dir: layout.redisDir, port: ports.redis, skipped: missingCommands(['redis-server']) });
   const monitoringDir = join(layout.root, 'monitoring');
   let databaseUrls: ServiceDatabaseUrls | undefined;
   let tls: LocalTls | undefined;
@@ -68,6 +73,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       databaseUrls,
       objectStore: { endpoint: s3.endpoint, ...s3.imageService },
       signingKeyFile: join(layout.keysDir, 'jwt-signing-key.pem'),
+      redisUrl: redis.url,
     });
   };
   const service = (name: ServiceName, needs: string[]): Component => ({
@@ -100,6 +106,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       configDir: join(layout.root, 'mc'),
       onProgress: options.onProgress,
     }),
+    redis.component,
     {
       name: 'database',
       needs: ['postgres'],
@@ -109,7 +116,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
         databaseUrls = await ensureServiceRoles(databaseUrl, layout.keysDir, options.onProgress);
       },
     },
-    service('auth', ['database']),
+    service('auth', ['database', 'redis']),
     service('image', ['database', 's3-access']),
     // The gateway's readiness checks no upstream, but it is useless without them, and stops before them.
     service('api', ['auth', 'image']),
@@ -209,7 +216,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       ready: httpOk(`http://127.0.0.1:${ports.prometheus}/-/ready`),
     },
   ];
-  return { components, databaseUrl, objectStore: s3, tls: () => tls, environments };
+  return { components, databaseUrl, objectStore: s3, redis, tls: () => tls, environments };
 }
 
 /** The image service's bucket, as its chart names it for every environment. */

@@ -17,6 +17,7 @@ export function stateLayout(stateDir: string) {
     logsDir: join(root, 'logs'),
     postgresDir: join(root, 'data/postgres'),
     objectsDir: join(root, 'data/objects'),
+    redisDir: join(root, 'data/redis'),
     keysDir: join(root, 'data/keys'),
     tlsDir: join(root, 'tls'),
     nginxDir: join(root, 'nginx'),

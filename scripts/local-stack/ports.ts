@@ -10,6 +10,7 @@ export const ports = {
   postgres: 54320 + portOffset,
   s3: 9000 + portOffset,
   s3Console: 9001 + portOffset,
+  redis: 6379 + portOffset,
   ingress: 8443 + portOffset,
   prometheus: 9090 + portOffset,
   alertmanager: 9093 + portOffset,

@@ -23,6 +23,8 @@ export interface LocalAddresses {
   /** The image service's own credentials (object-store-access.ts), never the root user's. */
   objectStore: { endpoint: string; accessKeyId: string; secretAccessKey: string };
   signingKeyFile: string;
+  /** The local Redis for auth's login counters; undefined: auth counts in memory. */
+  redisUrl?: string | undefined;
 }
 
 /** The `env` of a service's chart: what every environment sets. */
@@ -38,6 +40,7 @@ export function serviceEnvironments({
   databaseUrls,
   objectStore,
   signingKeyFile,
+  redisUrl,
 }: LocalAddresses): Record<ServiceName, Record<string, string>> {
   const jwksUrl = `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`;
   const local = (service: ServiceName) => ({
@@ -57,6 +60,15 @@ export function serviceEnvironments({
       // The seed's walk-through registers "password123", the 225th most common password: refuse only
       // the top 100 locally (as helm/env/dev does) so it works verbatim. Production keeps the top 10,000.
       COMMON_PASSWORDS_REFUSED: '100',
+      // The gateway calls auth over loopback.
+      TRUST_PROXY: 'loopback',
+      ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
+      // Locally every client is the one loopback address: the test suites, the load tool and the
+      // benchmark (40 logins/s) included. The per-client budgets are raised to fit them; the
+      // (username, client) lockout and the per-username slow-down keep their deployed values.
+      LOGIN_ATTEMPTS_PER_CLIENT: '100000',
+      REGISTRATIONS_PER_CLIENT: '100',
+      REGISTRATION_WINDOW_SECONDS: '60',
     },
     image: {
       ...local('image'),

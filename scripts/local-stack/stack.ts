@@ -54,6 +54,8 @@ export interface StackDescription {
   ingress: { url: string; caCertificate: string } | null;
   postgres: { kind: 'embedded' | 'external'; url: string };
   s3: { kind: 'minio' | 's3rver'; endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
+  /** Where auth's login and registration counters live: Redis, or (not installed) auth's memory. */
+  redis: { url: string } | null;
   prometheus: { url: string } | null;
   alertmanager: { url: string } | null;
   alertReceiver: { url: string; notificationsFile: string } | null;
@@ -104,6 +106,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     monitoring: running('prometheus'),
     postgres: { kind: running('postgres') ? 'embedded' : 'external', url: plan.databaseUrl },
     s3: plan.objectStore,
+    redis: running('redis') ? `redis://127.0.0.1:${ports.redis}` : undefined,
   });
   const save = () => {
     for (const name of serviceNames) {
@@ -176,6 +179,7 @@ interface Described {
   monitoring: boolean;
   postgres: StackDescription['postgres'];
   s3: { kind: 'minio' | 's3rver'; endpoint: string; accessKeyId: string; secretAccessKey: string };
+  redis: string | undefined;
 }
 
 function describe(layout: StateLayout, supervisor: Supervisor, parts: Described): StackDescription {
@@ -208,6 +212,7 @@ function describe(layout: StateLayout, supervisor: Supervisor, parts: Described)
       accessKeyId: parts.s3.accessKeyId,
       secretAccessKey: parts.s3.secretAccessKey,
     },
+    redis: parts.redis === undefined ? null : { url: parts.redis },
     prometheus: parts.monitoring ? { url: local(ports.prometheus) } : null,
     alertmanager: parts.monitoring ? { url: local(ports.alertmanager) } : null,
     alertReceiver: parts.monitoring
@@ -221,6 +226,7 @@ async function assertPortsFree(components: string[]): Promise<void> {
   const portsOf: Record<string, Array<[string, number]>> = {
     postgres: [['PostgreSQL', ports.postgres]],
     s3: [['S3', ports.s3]],
+    redis: [['Redis', ports.redis]],
     ingress: [['ingress', ports.ingress]],
     prometheus: [['Prometheus', ports.prometheus]],
     alertmanager: [['Alertmanager', ports.alertmanager]],

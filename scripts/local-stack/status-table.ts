@@ -16,6 +16,11 @@ export function statusTable(stack: StackDescription): string {
   rows.push(['postgres', stack.postgres.url.replace(/:[^:@/]+@/, ':***@'), stack.postgres.kind]);
   rows.push(['s3', stack.s3.endpoint, `${stack.s3.kind}, bucket ${stack.s3.bucket}`]);
   rows.push(
+    stack.redis === null
+      ? ['redis', '-', 'not installed: login limits use memory (no REDIS_URL)']
+      : ['redis', stack.redis.url, 'login limits use redis'],
+  );
+  rows.push(
     stack.prometheus === null ? off('prometheus', monitoringOff) : ['prometheus', stack.prometheus.url, 'ready'],
   );
   rows.push(

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { migrateDatabase } from './migrations.ts';
 import { objectStore, type ObjectStore } from './object-store.ts';
 import { ensureDatabase, postgresComponent, postgresUrl } from './postgres.ts';
+import { localRedis } from './redis.ts';
 import { startComponents, type Component, type Supervisor } from './supervisor.ts';
 
 /** A port nothing listens on right now. */
@@ -60,6 +61,18 @@ export async function startTestObjectStore(
   });
   const { kind: started, endpoint, accessKeyId, secretAccessKey, imageService } = store as ObjectStore;
   return { ...server, kind: started, endpoint, accessKeyId, secretAccessKey, imageService };
+}
+
+/** A throwaway real Redis, as the local stack runs it (needs scripts/tools/install.sh redis-server). */
+export async function startTestRedis(): Promise<TestServer & { url: string }> {
+  const port = await freePort();
+  let url: string | undefined;
+  const server = await startTestComponent('platform-redis-', (dir) => {
+    const redis = localRedis({ dir: join(dir, 'data'), port, skipped: undefined });
+    url = redis.url;
+    return redis.component;
+  });
+  return { ...server, url: url ?? '' };
 }
 
 async function startTestComponent(prefix: string, declare: (dir: string) => Component): Promise<TestServer> {

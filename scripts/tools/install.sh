@@ -28,6 +28,8 @@ declare -A debian_packages=(
   [prometheus]=prometheus
   [promtool]=prometheus
   [prometheus-alertmanager]=prometheus-alertmanager
+  # the local stack's store for auth's login and registration counters
+  [redis-server]=redis-server
   [amtool]=prometheus-alertmanager
   [age]=age
   [openssl]=openssl

@@ -16,7 +16,6 @@ export {
 export { Readiness } from './health.ts';
 export { createHttpApp } from './http/create-app.ts';
 export { requestIdOf } from './http/request-logging.ts';
-export { failureLimit } from './http/failure-limit.ts';
 export { jsonBody } from './http/json-body.ts';
 export { validateBody } from './http/validate-body.ts';
 export {

@@ -25,6 +25,7 @@ describe('the local stack components', () => {
         'postgres',
         's3',
         's3-access',
+        'redis',
         'database',
         'auth',
         'image',
@@ -47,7 +48,7 @@ describe('the local stack components', () => {
 
   it('render every configuration template with a value for each placeholder', () => {
     const configs = plan.components.flatMap((component) => component.configs ?? []);
-    assert.equal(configs.length, 2);
+    assert.equal(configs.length, 3);
     for (const config of configs) assert.doesNotMatch(renderTemplate(config.template, config.values), /\$\{/);
   });
 

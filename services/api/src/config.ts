@@ -36,9 +36,6 @@ const apiConfigSchema = z.object({
         .filter((origin) => origin !== ''),
     )
     .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' }))),
-  /** Failed logins one client address may make per window before further attempts get 429. */
-  LOGIN_FAILURES_PER_CLIENT: configFields.positiveInt(30),
-  LOGIN_FAILURE_WINDOW_SECONDS: configFields.positiveInt(900),
   UPSTREAM_CONNECT_TIMEOUT_MS: configFields.milliseconds(2_000),
   /** Time for an upstream to start answering once the request is sent. */
   UPSTREAM_HEADERS_TIMEOUT_MS: configFields.milliseconds(30_000),

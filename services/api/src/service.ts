@@ -41,7 +41,6 @@ export async function createApiService(config: ApiConfig, options: ApiServiceOpt
     requireUser: createJwtAuthentication(config),
     publicBaseUrl: config.PUBLIC_BASE_URL,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
-    loginFailures: { limit: config.LOGIN_FAILURES_PER_CLIENT, windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS },
     openApiDocument,
     corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
   };

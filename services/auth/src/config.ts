@@ -29,9 +29,44 @@ const authConfigSchema = z.object({
     .min(0)
     .max(commonPasswordsAvailable)
     .default(commonPasswordsAvailable),
-  /** Failed logins one username may take per window before further attempts get 429. */
-  LOGIN_FAILURES_PER_USERNAME: configFields.positiveInt(10),
+  /**
+   * Which peers may set X-Forwarded-For (Express "trust proxy": addresses or presets such as
+   * loopback, a hop count, or false). The gateway is the one hop in front of auth: it overwrites
+   * X-Forwarded-For with its own view of the client, and the login limits key on that address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((value) => (/^\d+$/.test(value) ? Number(value) : value === 'false' ? (false as const) : value)),
+  /**
+   * Where the login and registration counters live, shared by every replica (redis:// or
+   * rediss://). Unset: each replica counts in its own memory.
+   */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  /** How long a counter update may take before this replica counts in memory instead. */
+  REDIS_COMMAND_TIMEOUT_MS: configFields.positiveInt(250),
+  /** Failed logins one (username, client) pair may make per window before that pair gets 429. */
+  LOGIN_FAILURES_PER_PAIR: configFields.positiveInt(5),
+  /** The window of the per-pair and per-username failure counters. */
   LOGIN_FAILURE_WINDOW_SECONDS: configFields.positiveInt(900),
+  /** Failed logins for one username, from all clients, after which its attempts are slowed down. */
+  LOGIN_SLOWDOWN_AFTER_FAILURES: configFields.positiveInt(10),
+  /** The first delay; it doubles with every further failure, up to the maximum. */
+  LOGIN_SLOWDOWN_INITIAL_MS: configFields.positiveInt(250),
+  LOGIN_SLOWDOWN_MAX_MS: configFields.positiveInt(5_000),
+  /** Login attempts (whatever their outcome) one client address may make per client window. */
+  LOGIN_ATTEMPTS_PER_CLIENT: configFields.positiveInt(60),
+  LOGIN_ATTEMPT_WINDOW_SECONDS: configFields.positiveInt(60),
+  /** Registrations (valid requests, whatever their outcome) one client address may make per window. */
+  REGISTRATIONS_PER_CLIENT: configFields.positiveInt(10),
+  REGISTRATION_WINDOW_SECONDS: configFields.positiveInt(3_600),
+  /**
+   * Password hashes and checks run at once. Each takes a libuv pool thread and 19 MiB, so this is
+   * the pool's size (UV_THREADPOOL_SIZE, 4 by default) unless set.
+   */
+  PASSWORD_HASH_CONCURRENCY: configFields.positiveInt(Number(process.env['UV_THREADPOOL_SIZE'] ?? 4)),
+  /** Hashes and checks allowed to wait for a thread; past that the answer is 503 with Retry-After. */
+  PASSWORD_HASH_QUEUE_LIMIT: z.coerce.number().int().min(0).default(32),
 });
 
 export type AuthConfig = z.infer<typeof authConfigSchema>;

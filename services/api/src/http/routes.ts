@@ -1,15 +1,8 @@
-import {
-  failureLimit,
-  jsonBody,
-  payloadTooLarge,
-  platformMetrics,
-  requestIdOf,
-  unsupportedMediaType,
-} from '@platform/runtime';
+import { jsonBody, payloadTooLarge, requestIdOf, unsupportedMediaType } from '@platform/runtime';
 import cors from 'cors';
-import type { Express, Request, RequestHandler } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import { publicImageUrl, uploadReceipt, withUrl } from '../domain/image-links.ts';
-import type { AuthClient } from '../upstreams/auth-client.ts';
+import type { AuthCaller, AuthClient } from '../upstreams/auth-client.ts';
 import type { CallerContext, ImageClient } from '../upstreams/image-client.ts';
 import { relayDownload } from './relay.ts';
 
@@ -19,14 +12,21 @@ export interface ApiRoutesDependencies {
   requireUser: RequestHandler;
   publicBaseUrl: string;
   maxUploadBytes: number;
-  /** Failed logins allowed per client address and window (the auth service limits per username). */
-  loginFailures: { limit: number; windowSeconds: number };
   openApiDocument: object;
   corsAllowedOrigins: string[];
 }
 
 /** Headroom for the multipart framing around the file itself. */
 const multipartOverheadBytes = 64 * 1024;
+
+/** The caller as auth sees it: its login and registration limits count per client address. */
+const authCallerOf = (req: Request): AuthCaller => ({
+  requestId: requestIdOf(req),
+  clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+});
+
+/** A token or a new account is for the client alone: no cache on the way may keep the answer. */
+const noStore = (res: Response): Response => res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
 
 const callerOf = (req: Request): CallerContext => ({
   authorization: String(req.headers.authorization),
@@ -37,13 +37,6 @@ const callerOf = (req: Request): CallerContext => ({
 export function mountApiRoutes(app: Express, deps: ApiRoutesDependencies): void {
   const { auth, images, requireUser, publicBaseUrl } = deps;
   const credentials = jsonBody('4kb');
-  const { loginAttempts } = platformMetrics();
-  const perClient = failureLimit({
-    ...deps.loginFailures,
-    onRefused: () => {
-      loginAttempts.add(1, { outcome: 'rate_limited' });
-    },
-  });
 
   if (deps.corsAllowedOrigins.length > 0) app.use(cors({ origin: deps.corsAllowedOrigins, maxAge: 600 }));
 
@@ -51,12 +44,15 @@ export function mountApiRoutes(app: Express, deps: ApiRoutesDependencies): void 
     res.json(deps.openApiDocument);
   });
 
+  // Login and registration limits are the auth service's, counted per client in a store every replica shares.
   app.post('/register', ...credentials, async (req, res) => {
-    res.status(201).json(await auth.register(req.body, requestIdOf(req)));
+    noStore(res)
+      .status(201)
+      .json(await auth.register(req.body, authCallerOf(req)));
   });
 
-  app.post('/login', perClient, ...credentials, async (req, res) => {
-    res.json(await auth.login(req.body, requestIdOf(req)));
+  app.post('/login', ...credentials, async (req, res) => {
+    noStore(res).json(await auth.login(req.body, authCallerOf(req)));
   });
 
   app.post('/upload', requireUser, refuseUnstreamableUploads(deps.maxUploadBytes), async (req, res) => {

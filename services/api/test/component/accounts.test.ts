@@ -36,6 +36,8 @@ describe('POST /register and POST /login', () => {
 
     assert.equal(response.status, 201);
     assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.equal(response.headers.get('pragma'), 'no-cache');
     assert.deepEqual(await response.json(), account);
   });
 
@@ -46,6 +48,9 @@ describe('POST /register and POST /login', () => {
     const response = await post('/login');
 
     assert.equal(response.status, 200);
+    // A token must not be kept by any cache on the way.
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.equal(response.headers.get('pragma'), 'no-cache');
     assert.deepEqual(await response.json(), token);
   });
 
@@ -83,6 +88,50 @@ describe('POST /register and POST /login', () => {
     assert.equal(response.status, 401);
     assert.equal(response.headers.get('www-authenticate'), 'Basic');
     assert.deepEqual(await response.json(), rejected);
+  });
+});
+
+describe('what auth needs for its limits', () => {
+  const from = (forwardedFor: string) =>
+    fetch(`${gateway.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify(credentials),
+    });
+  const authSees = (clientAddress: string) =>
+    gateway.upstreams.get(authOrigin).intercept({
+      method: 'POST',
+      path: '/login',
+      body: JSON.stringify(credentials),
+      headers: { 'x-forwarded-for': clientAddress },
+    });
+  const token = { token: 'header.payload.signature', expiresIn: 900 };
+
+  it('When a client calls through the trusted proxy, Then auth gets its address as the only X-Forwarded-For entry', async () => {
+    authSees('203.0.113.9').reply(200, token, { headers: json });
+
+    // The local ingress on loopback is trusted: the entry before it is the client. Whatever the
+    // client itself put first is not passed on.
+    const response = await from('198.51.100.1, 203.0.113.9');
+
+    assert.equal(response.status, 200);
+  });
+
+  it('When no proxy forwarded the call, Then auth gets the peer address itself', async () => {
+    authSees('127.0.0.1').reply(200, token, { headers: json });
+    const response = await post('/login');
+    assert.equal(response.status, 200);
+  });
+
+  it('When auth refuses with 429 and Retry-After, Then the client gets both', async () => {
+    const limited = problem(429, 'too-many-requests', 'Too many requests', 'Too many failed logins.');
+    authAnswers('/login').reply(429, limited, { headers: { ...problemJson, 'retry-after': '840' } });
+
+    const response = await post('/login');
+
+    assert.equal(response.status, 429);
+    assert.equal(response.headers.get('retry-after'), '840');
+    assert.deepEqual(await response.json(), limited);
   });
 });
 
