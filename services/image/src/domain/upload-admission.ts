@@ -61,7 +61,7 @@ export class UploadAdmission {
       const used = await this.#usedBytes(ownerId);
       const allowanceBytes = quotaBytes - used;
       if (allowanceBytes <= 0 || (declaredBytes ?? 0) > allowanceBytes) {
-        throw quotaExceeded(quotaBytes, used, { beforeReading: true });
+        throw quotaExceeded(quotaBytes, used);
       }
       return { allowanceBytes, release };
     } catch (error) {

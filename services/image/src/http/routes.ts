@@ -38,7 +38,7 @@ export function mountImageRoutes(app: Express, { images, requireUser, logger }: 
   app.post('/images', requireUser, async (req, res) => {
     expectMultipart(req);
     const ownerId = userId(req);
-    // Before a byte of the body is read: a refusal answers at once and closes the connection.
+    // Before a byte of the body is read: a refusal is answered at once, and the body read away unused.
     const admitted = await images.admitUpload(ownerId, declaredFileBytes(req));
     let image: StoredImage;
     try {
