@@ -116,6 +116,10 @@ test('8 parallel 96 MiB uploads: each admitted or refused with Retry-After, read
     if (answer.status === 201) continue;
     expect([429, 503], answer.body).toContain(answer.status);
     expect(answer.retryAfter, answer.body).toMatch(/^\d+$/);
+    // The image service's own refusal, relayed: not a connection lost on the way.
+    expect([problemType('upload-capacity-reached'), problemType('too-many-concurrent-uploads')]).toContain(
+      (JSON.parse(answer.body) as { type: string }).type,
+    );
   }
   expect(admitted).toBeGreaterThan(0);
   expect(reading.statuses.length).toBeGreaterThan(0);

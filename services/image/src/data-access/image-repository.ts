@@ -1,4 +1,5 @@
-import { pingDatabase, type Database, type Image } from '@platform/database';
+import { isDatabaseUnavailable, pingDatabase, type Database, type Image } from '@platform/database';
+import { serviceUnavailable } from '@platform/runtime';
 
 export type { Image } from '@platform/database';
 
@@ -47,11 +48,16 @@ export function createImageRepository(database: Database): ImageRepository {
   return {
     create: (image) => database.image.create({ data: toRow(image) }),
     createWithinQuota: (image, quotaBytes) =>
-      database.$transaction(async (transaction) => {
-        await transaction.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${image.ownerId}))`;
-        if ((await usedBytes(image.ownerId, transaction)) + image.sizeBytes > quotaBytes) return null;
-        return transaction.image.create({ data: toRow(image) });
-      }),
+      database
+        .$transaction(async (transaction) => {
+          await transaction.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${image.ownerId}))`;
+          if ((await usedBytes(image.ownerId, transaction)) + image.sizeBytes > quotaBytes) return null;
+          return transaction.image.create({ data: toRow(image) });
+        })
+        .catch((error: unknown) => {
+          // Opening the transaction is not one of the client's traced operations, which make this 503 themselves.
+          throw isDatabaseUnavailable(error) ? serviceUnavailable('The database is unavailable.', error) : error;
+        }),
     usedBytes: (ownerId) => usedBytes(ownerId),
     findOwned: (ownerId, filename) => database.image.findFirst({ where: { filename, ownerId } }),
     listOwned: async (ownerId, limit, cursor) => {
