@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { Agent } from 'undici';
 import {
   ApiClient,
   fixtureImage,
@@ -227,19 +228,23 @@ test('past the storage quota: 413 quota-exceeded, up front from Content-Length a
     const { token } = await client.newAccount('quota');
     const kept = await client.upload(token, streamedImage(generatedImage(12 * mebibyte), { size: 12 * mebibyte }));
 
-    const declared = await answerOf(
-      await client.send('POST', '/upload', {
-        token,
-        multipart: streamedImage(generatedImage(8 * mebibyte), { size: 8 * mebibyte }),
-      }),
-    );
+    // Each refused upload on a connection of its own: the answer comes while the body is still being
+    // sent, and a connection given up mid-body is not one to send the next request on.
+    const refusedUpload = async (upload: MultipartBody) => {
+      const dispatcher = new Agent();
+      try {
+        const own = new ApiClient({ baseUrl: `http://127.0.0.1:${apiPort}`, dispatcher });
+        return await answerOf(await own.send('POST', '/upload', { token, multipart: upload }));
+      } finally {
+        await dispatcher.destroy();
+      }
+    };
+    const declared = await refusedUpload(streamedImage(generatedImage(8 * mebibyte), { size: 8 * mebibyte }));
     expect(declared.status, declared.body).toBe(413);
     expect(JSON.parse(declared.body)).toMatchObject({ type: problemType('quota-exceeded') });
 
     // No length to check up front: the stream is counted and cut as it passes the quota.
-    const streamed = await answerOf(
-      await client.send('POST', '/upload', { token, multipart: streamedImage(generatedImage(8 * mebibyte)) }),
-    );
+    const streamed = await refusedUpload(streamedImage(generatedImage(8 * mebibyte)));
     expect(streamed.status, streamed.body).toBe(413);
     expect(JSON.parse(streamed.body)).toMatchObject({ type: problemType('quota-exceeded') });
 

@@ -60,18 +60,11 @@ export function mountApiRoutes(app: Express, deps: ApiRoutesDependencies): void 
   });
 
   app.post('/upload', requireUser, refuseUnstreamableUploads(deps.maxUploadBytes), async (req, res) => {
-    const image = await images
-      .upload(callerOf(req), {
-        contentType: String(req.headers['content-type']),
-        contentLength: req.headers['content-length'],
-        body: req,
-      })
-      .catch((error: unknown) => {
-        // Refused before the client finished sending (admission, quota, too slow): close, as for
-        // the refusals above, so the rest of the body is not taken for the connection's next request.
-        if (!req.readableEnded) res.set('Connection', 'close');
-        throw error;
-      });
+    const image = await images.upload(callerOf(req), {
+      contentType: String(req.headers['content-type']),
+      contentLength: req.headers['content-length'],
+      body: req,
+    });
     res.status(201).location(publicImageUrl(publicBaseUrl, image.filename)).json(uploadReceipt(publicBaseUrl, image));
   });
 
