@@ -123,6 +123,10 @@ test('8 parallel 96 MiB uploads: each admitted or refused with Retry-After, read
     );
   }
   expect(admitted).toBeGreaterThan(0);
+  // Eight at once are more than a pod's memory holds (six with the chart's figures): some must be
+  // refused. Without admission all eight ran, and the peak was then only timing away from the
+  // limit (367 MiB of 384 in one run here): a bound that holds whatever the timing is the point.
+  expect(admitted).toBeLessThan(8);
   expect(reading.statuses.length).toBeGreaterThan(0);
   expect(reading.statuses.every((status) => status === 200)).toBe(true);
   expect(peak).toBeLessThan(memoryLimit);
