@@ -100,10 +100,11 @@ test('over the configured size limit, streamed without a Content-Length: 413 and
 });
 
 test('acknowledged uploads survive faults around them: every 201 has its object and its row', async () => {
-  const { token } = await client.newAccount('acked');
+  // Three accounts with two uploads each: an account may run two at once (MAX_CONCURRENT_UPLOADS_PER_USER).
+  const tokens = await Promise.all([1, 2, 3].map(async () => (await client.newAccount('acked')).token));
   const acknowledged: string[] = [];
   const uploads = Array.from({ length: 6 }, (_, index) =>
-    slowUpload(client, token, { totalBytes: (2 + index) * mebibyte, intervalMs: 50 }),
+    slowUpload(client, tokens[index % tokens.length] ?? '', { totalBytes: (2 + index) * mebibyte, intervalMs: 50 }),
   );
   await sleep(200);
   await stack.postgres?.stop();
@@ -114,9 +115,10 @@ test('acknowledged uploads survive faults around them: every 201 has its object 
       acknowledged.push((JSON.parse(result.body) as { filename: string }).filename);
     else if ('status' in result) expect(result.status).toBe(503);
   }
-  const stored = await storedFor(stack, token);
-  expect(stored.rows).toEqual(stored.objects);
-  for (const filename of acknowledged) expect(stored.objects.some((key) => key.endsWith(`/${filename}`))).toBe(true);
+  const stored = await Promise.all(tokens.map((token) => storedFor(stack, token)));
+  for (const { rows, objects } of stored) expect(rows).toEqual(objects);
+  const objects = stored.flatMap((each) => each.objects);
+  for (const filename of acknowledged) expect(objects.some((key) => key.endsWith(`/${filename}`))).toBe(true);
   console.log(
     `${acknowledged.length} of ${uploads.length} uploads acknowledged around a PostgreSQL restart; all stored`,
   );

@@ -6,6 +6,8 @@ export type Scenario = 'journey' | 'reads';
 interface Context {
   token?: string;
   filename?: string;
+  /** The login body of the connection's own account. */
+  credentials?: string;
 }
 
 /** Registers a user and stores one image, so every connection has something to read. */
@@ -33,6 +35,13 @@ export async function runScenario(
   },
 ): Promise<Result> {
   const user = await prepare(options.api);
+  // One account per connection, as users are: an account may run only a few uploads at once
+  // (the image service's MAX_CONCURRENT_UPLOADS_PER_USER), and one shared by every connection would be refused 429.
+  const accounts =
+    scenario === 'journey'
+      ? await Promise.all(Array.from({ length: options.connections }, () => prepare(options.api)))
+      : [];
+  let nextAccount = 0;
   const requests: Options['requests'] =
     scenario === 'journey'
       ? [
@@ -40,7 +49,11 @@ export async function runScenario(
             method: 'POST',
             path: '/login',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ username: user.username, password: user.password }),
+            setupRequest: (request, context: Context) => {
+              const account = accounts[nextAccount++ % accounts.length] ?? user;
+              context.credentials ??= JSON.stringify({ username: account.username, password: account.password });
+              return { ...request, body: context.credentials };
+            },
             onResponse: (_status, body, context: Context) => {
               context.token = (JSON.parse(body) as { token: string }).token;
             },

@@ -35,6 +35,24 @@ export function chartEnvironment(service: ServiceName): Record<string, string> {
   return values.env ?? {};
 }
 
+const quantityUnits: Readonly<Record<string, number>> = { '': 1, Ki: 1024, Mi: mebibyte, Gi: 1024 * mebibyte };
+
+/** A chart's container memory limit (resources.limits.memory, a Kubernetes quantity such as 384Mi) in bytes. */
+export function chartMemoryLimitBytes(service: ServiceName): number {
+  const values = parse(readFileSync(join(repoRoot, 'helm/charts', service, 'values.yaml'), 'utf8')) as {
+    resources?: { limits?: { memory?: string } };
+  };
+  const limit = String(values.resources?.limits?.memory);
+  const [, amount, unit = ''] = /^(\d+)(Ki|Mi|Gi)?$/.exec(limit) ?? [];
+  const factor = quantityUnits[unit];
+  if (amount === undefined || factor === undefined) {
+    throw new Error(
+      `helm/charts/${service}/values.yaml: resources.limits.memory "${limit}" is not a quantity in Ki, Mi or Gi`,
+    );
+  }
+  return Number(amount) * factor;
+}
+
 export function serviceEnvironments({
   ports,
   databaseUrls,
@@ -78,6 +96,9 @@ export function serviceEnvironments({
       S3_ACCESS_KEY_ID: objectStore.accessKeyId,
       S3_SECRET_ACCESS_KEY: objectStore.secretAccessKey,
       MAX_UPLOAD_BYTES: String(maxUploadBytes),
+      // In a pod the cgroup's memory.max sizes the concurrent uploads; a local process has no such
+      // limit, so it is given the pod's, from the chart, and admits what a pod would.
+      MEMORY_LIMIT_BYTES: String(chartMemoryLimitBytes('image')),
     },
     api: {
       ...local('api'),

@@ -5,6 +5,7 @@ import { Prisma, PrismaClient } from './generated/client.ts';
 import { isDatabaseUnavailable } from './unavailability.ts';
 
 export { Prisma } from './generated/client.ts';
+export { isDatabaseUnavailable } from './unavailability.ts';
 export type { Image, User } from './generated/client.ts';
 
 /** Configuration of a service that uses PostgreSQL. */

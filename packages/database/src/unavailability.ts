@@ -38,6 +38,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientUnknownRequestError) {
     return /connection|timeout|terminat/i.test(error.message);
   }
+  // node-postgres's own errors reach callers unwrapped from inside an interactive transaction.
+  if (error instanceof Error && error.constructor === Error) {
+    return /^(Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect)/i.test(error.message);
+  }
   return false;
 }
 

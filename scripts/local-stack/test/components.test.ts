@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { renderTemplate } from '../../lib/template.ts';
 import { stackPlan } from '../components.ts';
 import { stateLayout } from '../paths.ts';
-import { chartEnvironment, serviceEnvironments, serviceNames } from '../service-environments.ts';
+import { chartEnvironment, chartMemoryLimitBytes, serviceEnvironments, serviceNames } from '../service-environments.ts';
 import { ports } from '../ports.ts';
 
 const plan = stackPlan({
@@ -89,6 +89,11 @@ describe('the services’ local environment', () => {
       assert.doesNotMatch(JSON.stringify(local), /cluster\.local/);
     });
   }
+
+  it('gives the image service the memory limit of its chart’s pods, which sizes its concurrent uploads', () => {
+    assert.equal(chartMemoryLimitBytes('image'), 384 * 1024 * 1024);
+    assert.equal(environments.image['MEMORY_LIMIT_BYTES'], String(chartMemoryLimitBytes('image')));
+  });
 
   it('takes NODE_OPTIONS of the streaming services from their charts', () => {
     assert.equal(environments.api['NODE_OPTIONS'], '--max-semi-space-size=1');

@@ -33,6 +33,22 @@ const imageConfigSchema = z.object({
     .default(8 * mebibyte),
   S3_UPLOAD_QUEUE_SIZE: configFields.positiveInt(2),
   MAX_UPLOAD_BYTES: configFields.positiveInt(1024 * mebibyte),
+  // Upload admission (README, "Upload admission"): what one pod and one account may hold at once.
+  /** Concurrent uploads per process; derived from the memory limit when unset (upload-capacity.ts). */
+  MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().optional(),
+  /** The container's memory limit; read from the cgroup (memory.max) when unset. */
+  MEMORY_LIMIT_BYTES: z.coerce.number().int().positive().optional(),
+  /** Resident memory of the service with no upload running (measured: see the README). */
+  IDLE_MEMORY_BYTES: configFields.positiveInt(176 * mebibyte),
+  /** Memory an upload holds besides its part buffers: socket and parser chunks not yet collected. */
+  UPLOAD_STREAM_OVERHEAD_BYTES: configFields.positiveInt(8 * mebibyte),
+  /** Concurrent uploads per account and process; past it 429. */
+  MAX_CONCURRENT_UPLOADS_PER_USER: configFields.positiveInt(2),
+  /** Bytes of images one account may keep stored (sum of its images' sizes). */
+  UPLOAD_QUOTA_BYTES: configFields.positiveInt(10 * 1024 * mebibyte),
+  /** An upload that delivers fewer bytes than this per second over a window is cut with 408. */
+  UPLOAD_MIN_BYTES_PER_SECOND: configFields.positiveInt(64 * 1024),
+  UPLOAD_RATE_WINDOW_MS: z.coerce.number().int().min(1_000).default(20_000),
 });
 
 export type ImageConfig = z.infer<typeof imageConfigSchema>;

@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDatabase } from '@platform/database';
 import {
@@ -13,6 +14,7 @@ import type { ImageConfig } from './config.ts';
 import { createImageRepository, type ImageRepository } from './data-access/image-repository.ts';
 import { createObjectStore, type ObjectStore } from './data-access/object-store.ts';
 import { createImages } from './domain/images.ts';
+import { uploadsThatFit, type UploadCapacityInputs } from './domain/upload-capacity.ts';
 import { mountImageRoutes } from './http/routes.ts';
 
 /** Where images are kept: the data-access boundary, which component tests replace as a whole. */
@@ -39,7 +41,21 @@ export async function createImageService(
   const telemetry = await startTelemetry({ service: 'image', host: config.HOST, port: config.METRICS_PORT });
   const { objects, repository } = connectStores(config);
   const logger = createLogger('image', config.LOG_LEVEL);
-  const images = createImages({ objects, repository, maxBytes: config.MAX_UPLOAD_BYTES, logger });
+  const maxUploads = config.MAX_CONCURRENT_UPLOADS ?? uploadsThatFit(uploadCapacityInputs(config));
+  logger.info({ maxUploads, ...uploadCapacityInputs(config) }, 'concurrent uploads per process');
+  const images = createImages({
+    objects,
+    repository,
+    limits: {
+      maxBytes: config.MAX_UPLOAD_BYTES,
+      maxUploads,
+      maxUploadsPerUser: config.MAX_CONCURRENT_UPLOADS_PER_USER,
+      quotaBytes: config.UPLOAD_QUOTA_BYTES,
+      minBytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND,
+      rateWindowMs: config.UPLOAD_RATE_WINDOW_MS,
+    },
+    logger,
+  });
   const requireUser = createJwtAuthentication(config);
   const readiness = new Readiness(
     [
@@ -77,6 +93,26 @@ export async function createImageService(
       },
     ],
   };
+}
+
+/** What sizes the number of concurrent uploads: the memory limit (configured, else the container's) and an upload's cost. */
+function uploadCapacityInputs(config: ImageConfig): UploadCapacityInputs {
+  return {
+    memoryLimitBytes: config.MEMORY_LIMIT_BYTES ?? containerMemoryLimit(),
+    idleMemoryBytes: config.IDLE_MEMORY_BYTES,
+    partSizeBytes: config.S3_PART_SIZE_BYTES,
+    queueSize: config.S3_UPLOAD_QUEUE_SIZE,
+    streamOverheadBytes: config.UPLOAD_STREAM_OVERHEAD_BYTES,
+  };
+}
+
+/**
+ * The cgroup's memory limit (memory.max, as libuv reads it); with none, the machine's memory. An
+ * unlimited cgroup reports a value beyond the machine's memory, which means the same.
+ */
+function containerMemoryLimit(): number {
+  const constrained = process.constrainedMemory();
+  return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
 }
 
 /** Creates the bucket once S3 answers; until then the service starts and reports not ready. */

@@ -1,4 +1,5 @@
-import { pingDatabase, type Database, type Image } from '@platform/database';
+import { isDatabaseUnavailable, pingDatabase, type Database, type Image } from '@platform/database';
+import { serviceUnavailable } from '@platform/runtime';
 
 export type { Image } from '@platform/database';
 
@@ -20,6 +21,14 @@ export interface ImagePage {
 
 export interface ImageRepository {
   create: (image: NewImage) => Promise<Image>;
+  /**
+   * Writes the row only if the owner's images, this one included, stay within `quotaBytes`; resolves
+   * null if they would not. Concurrent uploads of one owner, on any replica, are checked one after
+   * the other (a transaction-scoped advisory lock on the owner), so together they cannot overshoot.
+   */
+  createWithinQuota: (image: NewImage, quotaBytes: number) => Promise<Image | null>;
+  /** The sum of the sizes of the owner's images. */
+  usedBytes: (ownerId: string) => Promise<number>;
   /** The image of that name if `ownerId` owns it; others' images are as absent as missing ones. */
   findOwned: (ownerId: string, filename: string) => Promise<Image | null>;
   /** Newest first. */
@@ -33,8 +42,23 @@ export interface ImageRepository {
 }
 
 export function createImageRepository(database: Database): ImageRepository {
+  const toRow = (image: NewImage) => ({ ...image, sizeBytes: BigInt(image.sizeBytes) });
+  const usedBytes = async (ownerId: string, client: Pick<Database, 'image'> = database) =>
+    Number((await client.image.aggregate({ where: { ownerId }, _sum: { sizeBytes: true } }))._sum.sizeBytes ?? 0n);
   return {
-    create: (image) => database.image.create({ data: { ...image, sizeBytes: BigInt(image.sizeBytes) } }),
+    create: (image) => database.image.create({ data: toRow(image) }),
+    createWithinQuota: (image, quotaBytes) =>
+      database
+        .$transaction(async (transaction) => {
+          await transaction.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${image.ownerId}))`;
+          if ((await usedBytes(image.ownerId, transaction)) + image.sizeBytes > quotaBytes) return null;
+          return transaction.image.create({ data: toRow(image) });
+        })
+        .catch((error: unknown) => {
+          // Opening the transaction is not one of the client's traced operations, which make this 503 themselves.
+          throw isDatabaseUnavailable(error) ? serviceUnavailable('The database is unavailable.', error) : error;
+        }),
+    usedBytes: (ownerId) => usedBytes(ownerId),
     findOwned: (ownerId, filename) => database.image.findFirst({ where: { filename, ownerId } }),
     listOwned: async (ownerId, limit, cursor) => {
       const images = await database.image.findMany({

@@ -2,14 +2,24 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '@platform/runtime';
 import { fileTypeFromBuffer } from 'file-type';
 
-/** The image formats accepted, identified by their content (magic bytes), never by name or declared type. */
-export const acceptedImageTypes: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+/**
+ * The image formats accepted, identified by their content (magic bytes), never by name or declared
+ * type, with the extension a stored image of that format gets.
+ */
+export const acceptedImageTypes: ReadonlyMap<string, string> = new Map([
+  ['image/png', 'png'],
+  ['image/jpeg', 'jpg'],
+  ['image/gif', 'gif'],
+  ['image/webp', 'webp'],
+]);
 
 /** Leading bytes given to the detector: file-type's recommended sample, enough to walk PNG chunks to IDAT. */
 const sniffBytes = 4_100;
 
 export interface SniffedContent {
   contentType: string;
+  /** The file extension of that type (without the dot). */
+  extension: string;
   /** The complete content, first bytes included. */
   content: Readable;
 }
@@ -22,13 +32,14 @@ export async function sniffImage(source: Readable): Promise<SniffedContent> {
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const head = await readHead(chunks, sniffBytes);
   const contentType = head.length === 0 ? undefined : (await fileTypeFromBuffer(head))?.mime;
-  if (contentType === undefined || !acceptedImageTypes.has(contentType)) {
+  const extension = contentType === undefined ? undefined : acceptedImageTypes.get(contentType);
+  if (contentType === undefined || extension === undefined) {
     await chunks.return?.();
     throw head.length === 0
       ? badRequest('The file is empty.')
       : unsupportedMediaType('Only PNG, JPEG, GIF and WebP images are accepted.');
   }
-  return { contentType, content: Readable.from(replay(head, chunks), { objectMode: false }) };
+  return { contentType, extension, content: Readable.from(replay(head, chunks), { objectMode: false }) };
 }
 
 async function readHead(chunks: AsyncIterator<Buffer>, size: number): Promise<Buffer> {
@@ -52,20 +63,36 @@ async function* replay(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerato
   }
 }
 
-/** Passes bytes through and counts them; fails with 413 once more than `maxBytes` have passed. */
+/** A second bound on the bytes that pass, with the failure to report past it (a storage quota's room). */
+export interface ByteAllowance {
+  bytes: number;
+  exceeded: () => Error;
+}
+
+/**
+ * Passes bytes through and counts them; fails with 413 once more than `maxBytes` have passed, or
+ * with the allowance's own failure once more than it allows have: a declared length that was a lie
+ * is caught here.
+ */
 export class SizeLimit extends Transform {
   bytes = 0;
   readonly #maxBytes: number;
+  readonly #allowance: ByteAllowance | undefined;
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, allowance?: ByteAllowance) {
     super();
     this.#maxBytes = maxBytes;
+    this.#allowance = allowance;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.#maxBytes) {
       callback(payloadTooLarge(`Images may be at most ${this.#maxBytes} bytes.`));
+      return;
+    }
+    if (this.#allowance !== undefined && this.bytes > this.#allowance.bytes) {
+      callback(this.#allowance.exceeded());
       return;
     }
     callback(null, chunk);

@@ -4,7 +4,7 @@ import type { Express, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { storedFilenamePattern } from '../domain/filenames.ts';
 import type { Images, StoredImage } from '../domain/images.ts';
-import { withUploadedFile } from './uploaded-file.ts';
+import { declaredFileBytes, expectMultipart, withUploadedFile } from './uploaded-file.ts';
 
 export interface ImageRoutesDependencies {
   images: Images;
@@ -36,9 +36,19 @@ export function mountImageRoutes(app: Express, { images, requireUser, logger }: 
   };
 
   app.post('/images', requireUser, async (req, res) => {
-    const image = await withUploadedFile(req, ({ name, content }) =>
-      images.store({ ownerId: userId(req), originalName: name, content }),
-    );
+    expectMultipart(req);
+    const ownerId = userId(req);
+    // Before a byte of the body is read: a refusal is answered at once, and the body read away unused.
+    const admitted = await images.admitUpload(ownerId, declaredFileBytes(req));
+    let image: StoredImage;
+    try {
+      image = await withUploadedFile(req, ({ name, content }) =>
+        // Released as soon as the store is done with it, not after the rest of a failed body is read away.
+        images.store({ ownerId, originalName: name, content, admitted }).finally(admitted.release),
+      );
+    } finally {
+      admitted.release();
+    }
     imageUploadSize.add(image.size, { 'image.content_type': image.contentType });
     res.status(201).location(`/images/${image.filename}`).json(imageView(image));
   });

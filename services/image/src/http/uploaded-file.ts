@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import { AppError, badRequest, unsupportedMediaType } from '@platform/runtime';
 import busboy, { type Busboy } from 'busboy';
 import type { Request } from 'express';
+import { closesConnection } from '../domain/upload-problems.ts';
 
 const uploadField = 'file';
 
@@ -20,16 +21,35 @@ export interface UploadedFile {
   content: Readable;
 }
 
+/** Headroom for the multipart framing around the file: boundaries, part headers, the few small fields. */
+const framingAllowanceBytes = 64 * 1024;
+
+/** Rejects with 415 a request that is not multipart/form-data; reads nothing. */
+export function expectMultipart(req: Request): void {
+  if (req.is('multipart/form-data') !== 'multipart/form-data') {
+    throw unsupportedMediaType(`Send the image as multipart/form-data, in the field "${uploadField}".`);
+  }
+}
+
+/**
+ * The least the file holds, from the body's Content-Length (all of it but the framing allowance);
+ * undefined for a body sent without one (chunked).
+ */
+export function declaredFileBytes(req: Request): number | undefined {
+  const declared = req.headers['content-length'];
+  return declared === undefined ? undefined : Math.max(0, Number(declared) - framingAllowanceBytes);
+}
+
 /**
  * Reads a multipart/form-data request holding one file in the field "file", and resolves with
  * what `use` makes of it while the body is still arriving. A request with no usable file rejects
  * with a 4xx problem; a rejection of `use` is passed on as it is. Either way the rest of the body
- * is read away first, so the client gets the answer rather than a broken connection.
+ * is read away first, so the client gets the answer rather than a broken connection; except after
+ * a failure whose answer closes the connection (an upload cut for being too slow: reading the rest
+ * of its body away would take as long as the upload it was cut from).
  */
 export async function withUploadedFile<T>(req: Request, use: (file: UploadedFile) => Promise<T>): Promise<T> {
-  if (req.is('multipart/form-data') !== 'multipart/form-data') {
-    throw unsupportedMediaType(`Send the image as multipart/form-data, in the field "${uploadField}".`);
-  }
+  expectMultipart(req);
   let parser: Busboy;
   try {
     // busboy reports the parts and field size limits when they are reached, not exceeded.
@@ -44,7 +64,7 @@ export async function withUploadedFile<T>(req: Request, use: (file: UploadedFile
   } catch (error) {
     req.unpipe(parser);
     parser.destroy();
-    await discardBody(req);
+    if (!closesConnection(error)) await discardBody(req);
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +15,8 @@ import { mebibyte } from '@platform/test-client';
 
 const png = readFileSync(new URL('../../../../e2e/fixtures/image.png', import.meta.url));
 const owner = '3b241101-e2bb-4255-8caf-4136c566a962';
+/** Admission is the component tests' subject; here every upload is admitted with room to spare. */
+const admitted = { allowanceBytes: Number.MAX_SAFE_INTEGER, release: () => undefined };
 
 /** A PNG header followed by `size` more bytes, produced lazily in 1 MiB chunks. */
 function largePng(size: number): Readable {
@@ -64,7 +67,14 @@ for (const kind of ['minio', 's3rver'] as const) {
       return createImages({
         objects: createObjectStore(config),
         repository: overrides.repository ?? createImageRepository(db),
-        maxBytes: config.MAX_UPLOAD_BYTES,
+        limits: {
+          maxBytes: config.MAX_UPLOAD_BYTES,
+          maxUploads: 4,
+          maxUploadsPerUser: 4,
+          quotaBytes: config.UPLOAD_QUOTA_BYTES,
+          minBytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND,
+          rateWindowMs: config.UPLOAD_RATE_WINDOW_MS,
+        },
         logger: createLogger('test', 'silent'),
       });
     };
@@ -77,7 +87,12 @@ for (const kind of ['minio', 's3rver'] as const) {
 
     it('stores the bytes and the row, and reads back exactly what was sent', async () => {
       const images = imagesWith();
-      const stored = await images.store({ ownerId: owner, originalName: 'image.png', content: Readable.from([png]) });
+      const stored = await images.store({
+        ownerId: owner,
+        admitted,
+        originalName: 'image.png',
+        content: Readable.from([png]),
+      });
       assert.equal(stored.contentType, 'image/png');
       assert.equal(stored.size, png.length);
       const found = await images.find(owner, stored.filename);
@@ -93,6 +108,7 @@ for (const kind of ['minio', 's3rver'] as const) {
       const images = imagesWith();
       const stored = await images.store({
         ownerId: owner,
+        admitted,
         originalName: 'large.png',
         content: largePng(12 * mebibyte),
       });
@@ -102,7 +118,12 @@ for (const kind of ['minio', 's3rver'] as const) {
 
     it('hides images from everyone but their owner', async () => {
       const images = imagesWith();
-      const stored = await images.store({ ownerId: owner, originalName: 'mine.png', content: Readable.from([png]) });
+      const stored = await images.store({
+        ownerId: owner,
+        admitted,
+        originalName: 'mine.png',
+        content: Readable.from([png]),
+      });
       await assert.rejects(
         images.find('00000000-0000-4000-8000-000000000000', stored.filename),
         (error: unknown) => error instanceof AppError && error.status === 404,
@@ -116,7 +137,7 @@ for (const kind of ['minio', 's3rver'] as const) {
 
     it('leaves neither object nor row when the upload is over the limit', async () => {
       await assert.rejects(
-        imagesWith().store({ ownerId: owner, originalName: 'huge.png', content: largePng(21 * mebibyte) }),
+        imagesWith().store({ ownerId: owner, admitted, originalName: 'huge.png', content: largePng(21 * mebibyte) }),
         (error: unknown) => error instanceof AppError && error.status === 413,
       );
       assert.deepEqual(await objectKeys(), []);
@@ -128,11 +149,12 @@ for (const kind of ['minio', 's3rver'] as const) {
     it('deletes the object when the metadata row cannot be written', async () => {
       const failing: ImageRepository = {
         ...createImageRepository(createDatabase(config)),
-        create: () => Promise.reject(new Error('database went away')),
+        createWithinQuota: () => Promise.reject(new Error('database went away')),
       };
       await assert.rejects(
         imagesWith({ repository: failing }).store({
           ownerId: owner,
+          admitted,
           originalName: 'image.png',
           content: Readable.from([png]),
         }),
@@ -142,10 +164,32 @@ for (const kind of ['minio', 's3rver'] as const) {
       assert.deepEqual(await rows(), []);
     });
 
+    it('records concurrent images of one owner only while they fit the quota, and sums their sizes', async () => {
+      const repository = createImageRepository(createDatabase(config));
+      const quotaOwner = randomUUID();
+      const row = (size: number) => {
+        const id = randomUUID();
+        return {
+          id,
+          filename: `${id}_q.png`,
+          ownerId: quotaOwner,
+          objectKey: `k/${id}`,
+          contentType: 'image/png',
+          sizeBytes: size,
+          etag: '"e"',
+        };
+      };
+      const results = await Promise.all([1, 2, 3, 4].map(() => repository.createWithinQuota(row(400), 1_000)));
+      assert.equal(results.filter((result) => result !== null).length, 2, 'two of 400 bytes fit in 1000, not more');
+      assert.equal(await repository.usedBytes(quotaOwner), 800);
+      assert.equal(await repository.usedBytes(randomUUID()), 0);
+    });
+
     it('stores nothing for content that is not an image', async () => {
       await assert.rejects(
         imagesWith().store({
           ownerId: owner,
+          admitted,
           originalName: 'image.png',
           content: Readable.from([Buffer.from('<html>not an image</html>')]),
         }),

@@ -67,6 +67,11 @@ export class InMemoryStores implements ImageStores {
       this.rows.set(image.id, row);
       return Promise.resolve(row);
     },
+    createWithinQuota: async (image, quotaBytes) =>
+      (await this.repository.usedBytes(image.ownerId)) + image.sizeBytes > quotaBytes
+        ? null
+        : this.repository.create(image),
+    usedBytes: (ownerId) => Promise.resolve(this.#owned(ownerId).reduce((sum, row) => sum + Number(row.sizeBytes), 0)),
     findOwned: (ownerId, filename) =>
       Promise.resolve(this.#owned(ownerId).find((row) => row.filename === filename) ?? null),
     listOwned: (ownerId, limit) => Promise.resolve({ images: this.#owned(ownerId).slice(0, limit) }),

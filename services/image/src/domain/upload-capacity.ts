@@ -1,0 +1,30 @@
+export interface UploadCapacityInputs {
+  /** The memory the process may use: the container's limit, or the machine's memory when none is set. */
+  memoryLimitBytes: number;
+  /** Resident memory with no upload running. */
+  idleMemoryBytes: number;
+  partSizeBytes: number;
+  /** Parts in flight per upload. */
+  queueSize: number;
+  /** What an upload holds besides its part buffers (socket and parser chunks not yet collected). */
+  streamOverheadBytes: number;
+}
+
+/**
+ * Memory one upload can hold at its peak: the object store copies the stream into at most
+ * queue size + 1 part buffers (queueSize in flight, one filling), plus the stream's own overhead.
+ */
+export const uploadMemoryCost = ({ partSizeBytes, queueSize, streamOverheadBytes }: UploadCapacityInputs): number =>
+  partSizeBytes * (queueSize + 1) + streamOverheadBytes;
+
+/**
+ * How many uploads fit in the memory limit at once:
+ *
+ *   floor((memory limit - idle footprint) / (part size x (queue size + 1) + stream overhead))
+ *
+ * and at least one, so a service whose limit is too tight still takes uploads one at a time.
+ */
+export function uploadsThatFit(inputs: UploadCapacityInputs): number {
+  const budget = inputs.memoryLimitBytes - inputs.idleMemoryBytes;
+  return Math.max(1, Math.floor(budget / uploadMemoryCost(inputs)));
+}

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AppError } from '@platform/runtime';
+import { UploadAdmission } from '../../src/domain/upload-admission.ts';
+
+const refusedWith = (status: number, type: string) => (error: unknown) =>
+  error instanceof AppError && error.status === status && error.type.endsWith(`/${type}`);
+
+describe('upload admission', () => {
+  const used = new Map<string, number>();
+  const admission = () =>
+    new UploadAdmission({ maxUploads: 3, maxUploadsPerUser: 2, quotaBytes: 1_000 }, (owner) =>
+      Promise.resolve(used.get(owner) ?? 0),
+    );
+
+  it('refuses with 503 once the process runs its limit, and admits again once one is released', async () => {
+    const uploads = admission();
+    const running = [await uploads.admit('a', undefined), await uploads.admit('b', undefined)];
+    running.push(await uploads.admit('c', undefined));
+    await assert.rejects(uploads.admit('d', undefined), refusedWith(503, 'upload-capacity-reached'));
+    running[0]?.release();
+    running[0]?.release(); // twice frees one slot, not two
+    await uploads.admit('d', undefined);
+    await assert.rejects(uploads.admit('e', undefined), refusedWith(503, 'upload-capacity-reached'));
+  });
+
+  it('refuses with 429 an account running its limit, while others are admitted', async () => {
+    const uploads = admission();
+    const first = await uploads.admit('a', undefined);
+    await uploads.admit('a', undefined);
+    await assert.rejects(uploads.admit('a', undefined), refusedWith(429, 'too-many-concurrent-uploads'));
+    await uploads.admit('b', undefined);
+    first.release();
+    await uploads.admit('a', undefined); // one of its own ended: it may start another
+    assert.equal(uploads.running, 3);
+  });
+
+  it('grants what is left of the quota, and refuses with 413 a declared size or an account that does not fit', async () => {
+    const uploads = admission();
+    used.set('q', 600);
+    const admitted = await uploads.admit('q', 400);
+    assert.equal(admitted.allowanceBytes, 400);
+    admitted.release();
+    await assert.rejects(uploads.admit('q', 401), refusedWith(413, 'quota-exceeded'));
+    used.set('full', 1_000);
+    await assert.rejects(uploads.admit('full', undefined), refusedWith(413, 'quota-exceeded'));
+    assert.equal(uploads.running, 0, 'a refused upload holds no slot');
+  });
+
+  it('holds no slot for an upload whose quota could not be read', async () => {
+    const uploads = new UploadAdmission({ maxUploads: 1, maxUploadsPerUser: 1, quotaBytes: 1 }, () =>
+      Promise.reject(new Error('database down')),
+    );
+    await assert.rejects(uploads.admit('a', undefined), /database down/);
+    assert.equal(uploads.running, 0);
+  });
+});

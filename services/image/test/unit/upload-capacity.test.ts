@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { mebibyte } from '@platform/test-client';
+import { uploadMemoryCost, uploadsThatFit } from '../../src/domain/upload-capacity.ts';
+
+describe('concurrent uploads per process', () => {
+  const chart = {
+    memoryLimitBytes: 384 * mebibyte,
+    idleMemoryBytes: 176 * mebibyte,
+    partSizeBytes: 8 * mebibyte,
+    queueSize: 2,
+    streamOverheadBytes: 8 * mebibyte,
+  };
+
+  it('cost an upload its part buffers (queue size + 1) and its stream overhead', () => {
+    assert.equal(uploadMemoryCost(chart), 32 * mebibyte);
+  });
+
+  it('are as many as fit in the memory left over the idle footprint', () => {
+    // (384 - 176) / 32 = 6.5
+    assert.equal(uploadsThatFit(chart), 6);
+    assert.equal(uploadsThatFit({ ...chart, memoryLimitBytes: 1024 * mebibyte }), 26);
+    assert.equal(uploadsThatFit({ ...chart, queueSize: 4 }), 4);
+  });
+
+  it('are at least one, however tight the limit', () => {
+    assert.equal(uploadsThatFit({ ...chart, memoryLimitBytes: 128 * mebibyte }), 1);
+  });
+});
