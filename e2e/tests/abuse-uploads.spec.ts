@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { Agent } from 'undici';
 import {
@@ -12,35 +10,15 @@ import {
   streamedImage,
   type MultipartBody,
 } from '@platform/test-client';
-import { httpOk } from '../../scripts/local-stack/probes.ts';
 import { chartMemoryLimitBytes } from '../../scripts/local-stack/service-environments.ts';
-import { startComponents, type Component } from '../../scripts/local-stack/supervisor.ts';
-import { freePort } from '../../scripts/local-stack/testing.ts';
-import { apiClient, runningStack } from '../support/stack.ts';
+import { hashedUpload, residentBytes } from '../support/big-uploads.ts';
+import { apiClient, runningStack, startOwnGateway } from '../support/stack.ts';
 
 // One account must not be able to take the image tier down: uploads are admitted by the memory the
 // image service has (503 + Retry-After past it), per account (429), within a storage quota (413
 // quota-exceeded), at a minimum rate (408); reads keep answering meanwhile.
 
 const problemType = (kind: string) => `https://platform.example/problems/${kind}`;
-
-/** Resident memory of a process from /proc (Linux): the peak (VmHWM) or the current (VmRSS), in bytes. */
-const residentBytes = (pid: number, field: 'VmHWM' | 'VmRSS') =>
-  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
-
-/** A generated PNG of `size` bytes with its length declared, and the file's digest once all of it is sent. */
-function hashedUpload(size: number): { upload: MultipartBody; digest: Promise<string> } {
-  const hash = createHash('sha256');
-  const digest = Promise.withResolvers<string>();
-  function* hashed() {
-    for (const chunk of generatedImage(size)) {
-      hash.update(chunk);
-      yield chunk;
-    }
-    digest.resolve(hash.digest('hex'));
-  }
-  return { upload: streamedImage(hashed(), { filename: 'big.png', size }), digest: digest.promise };
-}
 
 interface Answer {
   status: number;
@@ -197,38 +175,10 @@ const fixtureUploadNamed = (filename: string) =>
 test('past the storage quota: 413 quota-exceeded, up front from Content-Length and while streaming, nothing half-written', async () => {
   test.setTimeout(180_000);
   const quotaBytes = 16 * mebibyte;
-  const stack = runningStack();
-  const [imagePort, imageMetrics, apiPort, apiMetrics] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  // The stack's own image and api, again on ports of their own, with a quota small enough to fill.
-  const service = (name: 'image' | 'api', port: number, env: Record<string, string>): Component => ({
-    name: `quota-${name}`,
-    process: { command: process.execPath, args: [`services/${name}/src/main.ts`], env: () => env },
-    ready: httpOk(`http://127.0.0.1:${port}/readyz`),
-  });
-  const services = await startComponents(
-    [
-      service('image', imagePort, {
-        ...stack.services.image.env,
-        PORT: String(imagePort),
-        METRICS_PORT: String(imageMetrics),
-        UPLOAD_QUOTA_BYTES: String(quotaBytes),
-      }),
-      service('api', apiPort, {
-        ...stack.services.api.env,
-        PORT: String(apiPort),
-        METRICS_PORT: String(apiMetrics),
-        IMAGE_URL: `http://127.0.0.1:${imagePort}`,
-      }),
-    ],
-    { logsDir: join(stack.stateDir, 'logs'), pidsDir: join(stack.stateDir, 'quota-pids'), onProgress: () => undefined },
-  );
+  // The stack's own image and api, again, with a quota small enough to fill.
+  const gateway = await startOwnGateway('quota', { imageEnv: { UPLOAD_QUOTA_BYTES: String(quotaBytes) } });
   try {
-    const client = new ApiClient({ baseUrl: `http://127.0.0.1:${apiPort}` });
+    const client = new ApiClient({ baseUrl: gateway.apiUrl });
     const { token } = await client.newAccount('quota');
     const kept = await client.upload(token, streamedImage(generatedImage(12 * mebibyte), { size: 12 * mebibyte }));
 
@@ -237,7 +187,7 @@ test('past the storage quota: 413 quota-exceeded, up front from Content-Length a
     const refusedUpload = async (upload: MultipartBody) => {
       const dispatcher = new Agent();
       try {
-        const own = new ApiClient({ baseUrl: `http://127.0.0.1:${apiPort}`, dispatcher });
+        const own = new ApiClient({ baseUrl: gateway.apiUrl, dispatcher });
         return await answerOf(await own.send('POST', '/upload', { token, multipart: upload }));
       } finally {
         await dispatcher.destroy();
@@ -254,6 +204,6 @@ test('past the storage quota: 413 quota-exceeded, up front from Content-Length a
 
     expect((await client.list(token)).map(({ filename }) => filename)).toEqual([kept.filename]);
   } finally {
-    await services.stop();
+    await gateway.stop();
   }
 });
