@@ -41,8 +41,9 @@ export async function createImageService(
   const telemetry = await startTelemetry({ service: 'image', host: config.HOST, port: config.METRICS_PORT });
   const { objects, repository } = connectStores(config);
   const logger = createLogger('image', config.LOG_LEVEL);
-  const maxUploads = config.MAX_CONCURRENT_UPLOADS ?? uploadsThatFit(uploadCapacityInputs(config));
-  logger.info({ maxUploads, ...uploadCapacityInputs(config) }, 'concurrent uploads per process');
+  const capacity = uploadCapacityInputs(config);
+  const maxUploads = config.MAX_CONCURRENT_UPLOADS ?? uploadsThatFit(capacity);
+  logger.info({ maxUploads, ...capacity }, 'concurrent uploads per process');
   const images = createImages({
     objects,
     repository,
