@@ -14,7 +14,14 @@ policy=image-service
 # (mc reports each success on stdout; the last line says what was done. Errors still reach stderr.)
 mc() { command mc --quiet --no-color "$@" >/dev/null; }
 
-mc alias set platform "$MINIO_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"
+# Retried for up to a minute: MinIO may still be starting, and a new pod's first connections can be refused until the
+# network policy controller has admitted its address (kube-router does that shortly after the pod starts).
+attempt=1
+until mc alias set platform "$MINIO_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" 2>/dev/null; do
+  [ "$attempt" -lt 30 ] || { echo "minio: $MINIO_URL did not answer in 60 s" >&2; exit 1; }
+  attempt=$((attempt + 1))
+  sleep 2
+done
 mc mb --ignore-existing "platform/$BUCKET"
 mc admin policy create platform "$policy" "$POLICY_FILE"
 # Adding an existing user sets its secret again: a rotated secret takes effect here.
