@@ -102,15 +102,20 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
     async () => / => 1 @/.test(await query('up{job="api"}')),
     { timeoutMs: 120_000 },
   );
-  const token = await newUserToken('drill');
+  // One user per lane: the image service admits two concurrent uploads per account, and a third would be a 429.
+  const tokens = await Promise.all(['drill-a', 'drill-b', 'drill-c'].map(newUserToken));
   const outcomes = { ok: 0, failed: 0 };
+  const failedStatuses = new Map<number, number>();
   let running = true;
   const traffic = Promise.all(
-    [0, 1, 2].map(async () => {
+    tokens.map(async (token) => {
       while (running) {
         const status = await uploadThroughEdge(token).catch(() => 0);
         if (status === 201) outcomes.ok += 1;
-        else outcomes.failed += 1;
+        else {
+          outcomes.failed += 1;
+          failedStatuses.set(status, (failedStatuses.get(status) ?? 0) + 1);
+        }
         await sleep(200);
       }
     }),
@@ -120,7 +125,7 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
     const before = { ...outcomes };
     assert.ok(
       before.ok > 0 && before.failed === 0,
-      `uploads before the fault: ${before.ok} ok, ${before.failed} failed`,
+      `uploads before the fault: ${before.ok} ok, ${before.failed} failed (status: count ${JSON.stringify([...failedStatuses])}, 0 = no answer)`,
     );
     assert.equal((await notifications()).filter(uploadPage('firing')).length, 0, 'no page before the fault');
 
