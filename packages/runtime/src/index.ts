@@ -28,5 +28,6 @@ export {
 export { launch } from './launch.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { startService, type RunningService, type ServiceDefinition } from './server.ts';
+export { KeyedSlots, Slots, type ReleaseSlot } from './slots.ts';
 export { platformMetrics, secondsSince, startTelemetry, type Telemetry } from './telemetry/metrics.ts';
 export { inSpan, SpanKind, withTraceHeaders } from './telemetry/tracing.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '@platform/runtime';
+import { AppError, Slots, type ReleaseSlot } from '@platform/runtime';
 
 /**
  * Seconds a refused upload is told to wait: a slot frees when any upload in flight ends, and a
@@ -6,31 +6,21 @@ import { AppError } from '@platform/runtime';
  */
 export const uploadRetryAfterSeconds = 5;
 
-/** Gives back the slot an upload took; a second call does nothing. */
-export type ReleaseUpload = () => void;
-
 /**
  * The uploads this gateway relays at once, at most one per connection of the upload pool. An
  * upload that finds every slot taken is refused at once: queueing it behind uploads that may take
  * minutes would only turn a clear 503 into a client timeout.
  */
-export function createUploadAdmission(slots: number): { admit: () => ReleaseUpload } {
-  let inFlight = 0;
+export function createUploadAdmission(limit: number): { admit: () => ReleaseSlot } {
+  const slots = new Slots(limit);
   return {
     admit: () => {
-      if (inFlight >= slots) {
-        throw new AppError(503, 'service-unavailable', 'Service unavailable', {
-          detail: 'Too many uploads are in progress; try again shortly.',
-          headers: { 'Retry-After': String(uploadRetryAfterSeconds) },
-        });
-      }
-      inFlight += 1;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        inFlight -= 1;
-      };
+      const release = slots.tryTake();
+      if (release !== undefined) return release;
+      throw new AppError(503, 'service-unavailable', 'Service unavailable', {
+        detail: 'Too many uploads are in progress; try again shortly.',
+        headers: { 'Retry-After': String(uploadRetryAfterSeconds) },
+      });
     },
   };
 }

@@ -1,3 +1,4 @@
+import { KeyedSlots, Slots } from '@platform/runtime';
 import { quotaExceeded, tooManyConcurrentUploads, uploadCapacityReached } from './upload-problems.ts';
 
 export interface UploadAdmissionLimits {
@@ -24,44 +25,42 @@ export interface AdmittedUpload {
  * images, so it holds across replicas (and is checked again when the image is recorded).
  */
 export class UploadAdmission {
-  readonly #limits: UploadAdmissionLimits;
+  readonly #quotaBytes: number;
   readonly #usedBytes: (ownerId: string) => Promise<number>;
-  #running = 0;
-  readonly #runningPerUser = new Map<string, number>();
+  readonly #uploads: Slots;
+  readonly #uploadsPerUser: KeyedSlots;
 
   constructor(limits: UploadAdmissionLimits, usedBytes: (ownerId: string) => Promise<number>) {
-    this.#limits = limits;
+    this.#quotaBytes = limits.quotaBytes;
     this.#usedBytes = usedBytes;
+    this.#uploads = new Slots(limits.maxUploads);
+    this.#uploadsPerUser = new KeyedSlots(limits.maxUploadsPerUser);
   }
 
   /** Uploads running in this process now. */
   get running(): number {
-    return this.#running;
+    return this.#uploads.taken;
   }
 
   /** Admits an upload of at least `declaredBytes` (when the request says) for `ownerId`, or rejects with the problem. */
   async admit(ownerId: string, declaredBytes: number | undefined): Promise<AdmittedUpload> {
-    const { maxUploads, maxUploadsPerUser, quotaBytes } = this.#limits;
-    if (this.#running >= maxUploads) throw uploadCapacityReached();
-    const runningForUser = this.#runningPerUser.get(ownerId) ?? 0;
-    if (runningForUser >= maxUploadsPerUser) throw tooManyConcurrentUploads(maxUploadsPerUser);
-    // Taken before the quota look-up, so concurrent requests cannot all pass the checks above at once.
-    this.#running += 1;
-    this.#runningPerUser.set(ownerId, runningForUser + 1);
-    let released = false;
+    // Both slots are taken before the quota look-up, so concurrent requests cannot all pass the checks at once.
+    const releaseUpload = this.#uploads.tryTake();
+    if (releaseUpload === undefined) throw uploadCapacityReached();
+    const releaseUserUpload = this.#uploadsPerUser.tryTake(ownerId);
+    if (releaseUserUpload === undefined) {
+      releaseUpload();
+      throw tooManyConcurrentUploads(this.#uploadsPerUser.limitPerKey);
+    }
     const release = () => {
-      if (released) return;
-      released = true;
-      this.#running -= 1;
-      const left = (this.#runningPerUser.get(ownerId) ?? 1) - 1;
-      if (left === 0) this.#runningPerUser.delete(ownerId);
-      else this.#runningPerUser.set(ownerId, left);
+      releaseUserUpload();
+      releaseUpload();
     };
     try {
       const used = await this.#usedBytes(ownerId);
-      const allowanceBytes = quotaBytes - used;
+      const allowanceBytes = this.#quotaBytes - used;
       if (allowanceBytes <= 0 || (declaredBytes ?? 0) > allowanceBytes) {
-        throw quotaExceeded(quotaBytes, used);
+        throw quotaExceeded(this.#quotaBytes, used);
       }
       return { allowanceBytes, release };
     } catch (error) {
