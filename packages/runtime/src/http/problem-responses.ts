@@ -33,6 +33,11 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    // Answered before the whole body came (an upstream refused an upload it was relaying): the rest is
+    // still on its way and its reader has stopped, so it is read away unused, as Node does for a body
+    // nobody touched. Left paused, it would hold the client's next request on this connection; closing
+    // instead would reset the connection, and the answer could be lost before the client reads it.
+    if (!req.complete) req.resume();
     sendProblem(res, appError);
   };
 }
