@@ -2,9 +2,10 @@
 export type ReleaseSlot = () => void;
 
 /**
- * A bounded count of things in progress (uploads in a process, connections to a peer): at most
- * `limit` at once. Taking never waits: a caller that finds every slot taken answers at once (a 503 or
- * a 429) instead of queueing behind work that may take minutes.
+ * A bounded count of things in progress (uploads in a process, connections to a peer, bytes of memory
+ * they may hold): at most `limit` units at once, each taker holding one unit or the units it weighs.
+ * Taking never waits: a caller that finds too few units left answers at once (a 503 or a 429) instead
+ * of queueing behind work that may take minutes.
  */
 export class Slots {
   readonly limit: number;
@@ -14,20 +15,20 @@ export class Slots {
     this.limit = limit;
   }
 
-  /** Slots held now. */
+  /** Units held now. */
   get taken(): number {
     return this.#taken;
   }
 
-  /** Takes a slot and returns its release, or undefined when every slot is taken. */
-  tryTake(): ReleaseSlot | undefined {
-    if (this.#taken >= this.limit) return undefined;
-    this.#taken += 1;
+  /** Takes `units` and returns their release, or undefined when fewer are left. */
+  tryTake(units = 1): ReleaseSlot | undefined {
+    if (this.#taken + units > this.limit) return undefined;
+    this.#taken += units;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.#taken -= 1;
+      this.#taken -= units;
     };
   }
 }

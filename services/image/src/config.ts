@@ -34,7 +34,10 @@ const imageConfigSchema = z.object({
   S3_UPLOAD_QUEUE_SIZE: configFields.positiveInt(2),
   MAX_UPLOAD_BYTES: configFields.positiveInt(1024 * mebibyte),
   // Upload admission (README, "Upload admission"): what one pod and one account may hold at once.
-  /** Concurrent uploads per process; derived from the memory limit when unset (upload-capacity.ts). */
+  /**
+   * Uploads of unknown or large size per process, which sets the memory all uploads share (smaller
+   * declared bodies take less of it); derived from the memory limit when unset (upload-capacity.ts).
+   */
   MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().optional(),
   /** The container's memory limit; read from the cgroup (memory.max) when unset. */
   MEMORY_LIMIT_BYTES: z.coerce.number().int().positive().optional(),

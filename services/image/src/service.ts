@@ -14,7 +14,7 @@ import type { ImageConfig } from './config.ts';
 import { createImageRepository, type ImageRepository } from './data-access/image-repository.ts';
 import { createObjectStore, type ObjectStore } from './data-access/object-store.ts';
 import { createImages } from './domain/images.ts';
-import { uploadsThatFit, type UploadCapacityInputs } from './domain/upload-capacity.ts';
+import { uploadMemoryCost, uploadsThatFit, type UploadCapacityInputs } from './domain/upload-capacity.ts';
 import { mountImageRoutes } from './http/routes.ts';
 
 /** Where images are kept: the data-access boundary, which component tests replace as a whole. */
@@ -42,14 +42,16 @@ export async function createImageService(
   const { objects, repository } = connectStores(config);
   const logger = createLogger('image', config.LOG_LEVEL);
   const capacity = uploadCapacityInputs(config);
-  const maxUploads = config.MAX_CONCURRENT_UPLOADS ?? uploadsThatFit(capacity);
-  logger.info({ maxUploads, ...capacity }, 'concurrent uploads per process');
+  const largeUploads = config.MAX_CONCURRENT_UPLOADS ?? uploadsThatFit(capacity);
+  const memoryBudgetBytes = largeUploads * uploadMemoryCost(capacity);
+  logger.info({ largeUploads, memoryBudgetBytes, ...capacity }, 'memory for uploads per process');
   const images = createImages({
     objects,
     repository,
     limits: {
       maxBytes: config.MAX_UPLOAD_BYTES,
-      maxUploads,
+      memoryBudgetBytes,
+      memoryCost: (declaredBytes) => uploadMemoryCost(capacity, declaredBytes),
       maxUploadsPerUser: config.MAX_CONCURRENT_UPLOADS_PER_USER,
       quotaBytes: config.UPLOAD_QUOTA_BYTES,
       minBytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND,

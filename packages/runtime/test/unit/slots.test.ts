@@ -13,6 +13,16 @@ describe('Slots', () => {
     assert.equal(slots.taken, 2);
   });
 
+  it('weighs each taker by the units it asks for', () => {
+    const memory = new Slots(100);
+    const large = memory.tryTake(60);
+    assert.ok(memory.tryTake(30));
+    assert.equal(memory.tryTake(20), undefined, 'more than the 10 left');
+    assert.ok(memory.tryTake(10));
+    large?.();
+    assert.equal(memory.taken, 40);
+  });
+
   it('counts a release called twice once', () => {
     const slots = new Slots(1);
     const release = slots.tryTake();

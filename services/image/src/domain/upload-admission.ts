@@ -2,8 +2,10 @@ import { KeyedSlots, Slots } from '@platform/runtime';
 import { quotaExceeded, tooManyConcurrentUploads, uploadCapacityReached } from './upload-problems.ts';
 
 export interface UploadAdmissionLimits {
-  /** Uploads this process runs at once (its memory decides: upload-capacity.ts). */
-  maxUploads: number;
+  /** The memory this process's uploads may hold together (upload-capacity.ts). */
+  memoryBudgetBytes: number;
+  /** The memory an upload of `declaredBytes` (undefined: not declared) may hold at its peak. */
+  memoryCost: (declaredBytes: number | undefined) => number;
   /** Uploads one account runs at once in this process. */
   maxUploadsPerUser: number;
   /** Bytes of images one account may keep. */
@@ -18,34 +20,36 @@ export interface AdmittedUpload {
 }
 
 /**
- * Decides, before any byte of the body is read, whether an upload may start: 503 when this process
- * runs all the uploads its memory allows, 429 when the account runs all it may, 413 quota-exceeded
+ * Decides, before any byte of the body is read, whether an upload may start: 503 when the memory this
+ * process's uploads may hold has no room for this one's (its declared size, or the worst case), 429 when the account runs all it may, 413 quota-exceeded
  * when the account's images (plus the body's declared size, when known) exceed its quota. Slots are
  * counted in this process, so each replica bounds its own memory; the quota is read from the stored
  * images, so it holds across replicas (and is checked again when the image is recorded).
  */
 export class UploadAdmission {
   readonly #quotaBytes: number;
+  readonly #memoryCost: (declaredBytes: number | undefined) => number;
   readonly #usedBytes: (ownerId: string) => Promise<number>;
-  readonly #uploads: Slots;
+  readonly #memory: Slots;
   readonly #uploadsPerUser: KeyedSlots;
 
   constructor(limits: UploadAdmissionLimits, usedBytes: (ownerId: string) => Promise<number>) {
     this.#quotaBytes = limits.quotaBytes;
+    this.#memoryCost = limits.memoryCost;
     this.#usedBytes = usedBytes;
-    this.#uploads = new Slots(limits.maxUploads);
+    this.#memory = new Slots(limits.memoryBudgetBytes);
     this.#uploadsPerUser = new KeyedSlots(limits.maxUploadsPerUser);
   }
 
-  /** Uploads running in this process now. */
-  get running(): number {
-    return this.#uploads.taken;
+  /** Memory the uploads running in this process may hold now. */
+  get heldBytes(): number {
+    return this.#memory.taken;
   }
 
   /** Admits an upload of at least `declaredBytes` (when the request says) for `ownerId`, or rejects with the problem. */
   async admit(ownerId: string, declaredBytes: number | undefined): Promise<AdmittedUpload> {
     // Both slots are taken before the quota look-up, so concurrent requests cannot all pass the checks at once.
-    const releaseUpload = this.#uploads.tryTake();
+    const releaseUpload = this.#memory.tryTake(this.#memoryCost(declaredBytes));
     if (releaseUpload === undefined) throw uploadCapacityReached();
     const releaseUserUpload = this.#uploadsPerUser.tryTake(ownerId);
     if (releaseUserUpload === undefined) {

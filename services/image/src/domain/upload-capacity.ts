@@ -13,16 +13,20 @@ export interface UploadCapacityInputs {
 /**
  * Memory one upload can hold at its peak: the object store copies the stream into at most
  * queue size + 1 part buffers (queueSize in flight, one filling), plus the stream's own overhead.
+ * A body declared smaller than those buffers fills only its own size (HTTP framing keeps it to it).
  */
-export const uploadMemoryCost = ({ partSizeBytes, queueSize, streamOverheadBytes }: UploadCapacityInputs): number =>
-  partSizeBytes * (queueSize + 1) + streamOverheadBytes;
+export function uploadMemoryCost(inputs: UploadCapacityInputs, declaredBytes?: number): number {
+  const partBuffers = inputs.partSizeBytes * (inputs.queueSize + 1);
+  return Math.min(declaredBytes ?? partBuffers, partBuffers) + inputs.streamOverheadBytes;
+}
 
 /**
- * How many uploads fit in the memory limit at once:
+ * How many uploads of unknown or large size fit in the memory limit at once:
  *
  *   floor((memory limit - idle footprint) / (part size x (queue size + 1) + stream overhead))
  *
- * and at least one, so a service whose limit is too tight still takes uploads one at a time.
+ * and at least one, so a service whose limit is too tight still takes uploads one at a time. Their
+ * memory is what all uploads share; each is admitted at its own cost, so small images take less.
  */
 export function uploadsThatFit(inputs: UploadCapacityInputs): number {
   const budget = inputs.memoryLimitBytes - inputs.idleMemoryBytes;

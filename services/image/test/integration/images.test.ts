@@ -69,7 +69,8 @@ for (const kind of ['minio', 's3rver'] as const) {
         repository: overrides.repository ?? createImageRepository(db),
         limits: {
           maxBytes: config.MAX_UPLOAD_BYTES,
-          maxUploads: 4,
+          memoryBudgetBytes: 4,
+          memoryCost: () => 1,
           maxUploadsPerUser: 4,
           quotaBytes: config.UPLOAD_QUOTA_BYTES,
           minBytesPerSecond: config.UPLOAD_MIN_BYTES_PER_SECOND,

@@ -14,6 +14,11 @@ describe('concurrent uploads per process', () => {
 
   it('cost an upload its part buffers (queue size + 1) and its stream overhead', () => {
     assert.equal(uploadMemoryCost(chart), 32 * mebibyte);
+    assert.equal(uploadMemoryCost(chart, 96 * mebibyte), 32 * mebibyte);
+  });
+
+  it('cost a body declared smaller than the part buffers its own size and the stream overhead', () => {
+    assert.equal(uploadMemoryCost(chart, 100 * 1024), 8 * mebibyte + 100 * 1024);
   });
 
   it('are as many as fit in the memory left over the idle footprint', () => {
