@@ -75,6 +75,10 @@ describe('request outcome', () => {
           setTimeout(() => upstream.destroy(new Error('upstream stream failed')), 20);
           await pipeline(upstream, res);
         });
+        // A request we drop unanswered, as a deadline or a forced shutdown does.
+        routes.get('/dropped', (req) => {
+          setTimeout(() => req.socket.destroy(), 20);
+        });
         // A download the client leaves mid-body.
         routes.get('/endless', (_req, res) => {
           res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -179,6 +183,26 @@ describe('request outcome', () => {
     assert.equal(line['level'], 50);
     assert.equal(line['msg'], 'response incomplete');
     assert.equal(line['error_type'], 'response_incomplete');
+  });
+
+  it('records a request we dropped before any answer as 500 response_incomplete, not 200', async () => {
+    const client = request(new URL('/dropped', base));
+    client.end();
+    const [error] = (await once(client, 'error')) as [NodeJS.ErrnoException];
+    assert.equal(error.code, 'ECONNRESET');
+    await closed;
+    const { samples, span, line } = await recorded('/dropped');
+    assert.deepEqual(samples, [
+      {
+        http_request_method: 'GET',
+        http_route: '/dropped',
+        http_response_status_code: '500',
+        error_type: 'response_incomplete',
+        count: 1,
+      },
+    ]);
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
+    assert.equal(line['msg'], 'response incomplete');
   });
 
   it('records a download the client left mid-body as client_closed_request with the status sent', async () => {
