@@ -6,7 +6,7 @@ import { startFreshStack, type RunningStack } from '../../scripts/local-stack/st
 /** The SLOs as the Sloth spec declares them: the suite reads its thresholds from the same source. */
 export const sloSpec = parse(readFileSync(new URL('../../slo/specs/api.yml', import.meta.url), 'utf8')) as {
   service: string;
-  slos: Array<{ name: string; objective: number }>;
+  slos: Array<{ name: string; objective: number; alerting: { labels: { category: string } } }>;
 };
 
 export const sloId = (name: string) => `${sloSpec.service}-${name}`;

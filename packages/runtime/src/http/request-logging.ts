@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.ts';
+import { failedOnOurSide, requestOutcome, type RequestErrorType } from './request-outcome.ts';
 import { spanOf } from './request-tracing.ts';
 import { routeOf } from './route-template.ts';
 
@@ -27,21 +28,46 @@ function traceFields(req: IncomingMessage): { trace_id?: string; span_id?: strin
   return span === undefined ? {} : { trace_id: span.traceId, span_id: span.spanId };
 }
 
-/** One log line per request: id, trace id, method, route, status, duration. Health probes stay quiet. */
+/** What the request line says of a request that did not end with a complete response. */
+const unfinishedMessages: Record<RequestErrorType, string> = {
+  client_closed_request: 'client closed the request',
+  response_incomplete: 'response incomplete',
+};
+
+/** The outcome's error type, if any, for the request line (`error_type`, as the metric's label). */
+function outcomeFields(req: IncomingMessage, res: ServerResponse): { error_type?: RequestErrorType } {
+  const { errorType } = requestOutcome(req, res);
+  return errorType === undefined ? {} : { error_type: errorType };
+}
+
+/**
+ * One log line per request: id, trace id, method, route, status, duration, and for a request that did
+ * not end with a complete response, why (its outcome, request-outcome.ts). Health probes stay quiet.
+ */
 export function requestLogging(logger: Logger): RequestHandler {
   return pinoHttp({
     logger,
     genReqId: requestId,
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
-    customSuccessMessage: () => 'request completed',
+    customLogLevel: (req, res, error) =>
+      error !== undefined || failedOnOurSide(requestOutcome(req, res)) ? 'error' : 'info',
+    customSuccessMessage: (req, res) => {
+      const { errorType } = requestOutcome(req, res);
+      return errorType === undefined ? 'request completed' : unfinishedMessages[errorType];
+    },
     customErrorMessage: () => 'request failed',
     // The route is known only once routing is done, so it is added to the completion line.
-    customSuccessObject: (req, _res, line: object) => ({ ...line, route: routeOf(req), ...traceFields(req) }),
-    customErrorObject: (req, _res, _error, line: object) => ({
+    customSuccessObject: (req, res, line: object) => ({
+      ...line,
+      route: routeOf(req),
+      ...outcomeFields(req, res),
+      ...traceFields(req),
+    }),
+    customErrorObject: (req, res, _error, line: object) => ({
       ...line,
       err: undefined,
       route: routeOf(req),
+      ...outcomeFields(req, res),
       ...traceFields(req),
     }),
     serializers: {
@@ -52,7 +78,8 @@ export function requestLogging(logger: Logger): RequestHandler {
         path: req.url?.split('?')[0],
         client: req.raw?.ip,
       }),
-      res: (res: { statusCode: unknown }) => ({ statusCode: res.statusCode }),
+      // The status the outcome records (499 for a client that left before any), not Node's default 200.
+      res: (res: { raw: ServerResponse }) => ({ statusCode: requestOutcome(res.raw.req, res.raw).status }),
     },
   });
 }

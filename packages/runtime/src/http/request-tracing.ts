@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
+import { failedOnOurSide, requestOutcome } from './request-outcome.ts';
 import { routeOf } from './route-template.ts';
 
 const spans = new WeakMap<IncomingMessage, Span>();
@@ -11,6 +12,7 @@ export const spanOf = (req: IncomingMessage): Span | undefined => spans.get(req)
 /**
  * One SERVER span per request, continuing the caller's trace (W3C traceparent), named after the
  * route template once routing is done, and the active context for everything the request does.
+ * A 5xx or a response we cut is an ERROR span; a client that left is recorded, not an error of ours.
  */
 export function requestTracing(service: string): RequestHandler {
   const tracer = trace.getTracer(service);
@@ -26,8 +28,10 @@ export function requestTracing(service: string): RequestHandler {
     res.once('close', () => {
       const route = routeOf(req);
       span.updateName(`${req.method} ${route}`);
-      span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      const outcome = requestOutcome(req, res);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': outcome.status });
+      if (outcome.errorType !== undefined) span.setAttribute('error.type', outcome.errorType);
+      if (failedOnOurSide(outcome)) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
     });
     context.with(active, next);

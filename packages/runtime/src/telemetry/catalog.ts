@@ -23,7 +23,7 @@ export const metricCatalog = {
     kind: 'histogram',
     unit: 's',
     description: 'Duration of HTTP server requests.',
-    attributes: ['http.request.method', 'http.route', 'http.response.status_code'],
+    attributes: ['http.request.method', 'http.route', 'http.response.status_code', 'error.type'],
   },
   httpClientDuration: {
     name: 'http.client.request.duration',
