@@ -3,7 +3,9 @@
 #   rules-drift          the committed rules, drill rules and promtool tests are what the specs generate (Sloth)
 #   dashboards-drift     the committed Grafana dashboards are what slo/dashboards/generate.ts writes
 #   rules-valid          promtool check rules: production and drill rules are valid
-#   rules-tests          promtool test rules: the alert and recording-rule unit tests (production and drill)
+#   rules-tests          promtool test rules: the alert and recording-rule unit tests (production and drill,
+#                        and their long-window files)
+#   rules-mutation       every mutant of the rules (slo/mutation/run.ts: windows, factors, selectors...) fails a test
 #   alertmanager-config  amtool check-config: the local and production Alertmanager configs
 #   alertmanager-routes  amtool config routes test: slo/alertmanager/routes.tests against both configs
 #   typecheck            type check of slo/
@@ -31,6 +33,7 @@ stage_rules-drift() { bash slo/generate.sh --check; }
 stage_dashboards-drift() { node slo/dashboards/generate.ts --check; }
 stage_rules-valid() { promtool check rules slo/rules/*.yml slo/rules-drill/*.yml; }
 stage_rules-tests() { promtool test rules slo/tests/*.test.yml; }
+stage_rules-mutation() { node slo/mutation/run.ts; }
 stage_alertmanager-config() {
   amtool check-config slo/alertmanager/alertmanager.local.yml slo/alertmanager/alertmanager.production.yml
 }
@@ -57,5 +60,5 @@ stage_receiver-tests() {
   node --test --test-reporter=spec slo/receiver/test/receiver.test.ts slo/alertmanager/test/alertmanager.test.ts
 }
 
-run_stages slo-static rules-drift dashboards-drift rules-valid rules-tests \
+run_stages slo-static rules-drift dashboards-drift rules-valid rules-tests rules-mutation \
   alertmanager-config alertmanager-routes typecheck receiver-tests

@@ -7,7 +7,7 @@
 // values Argo CD gives it. The platform chart's Namespaces are rendered for real.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { environments, type K8sObject, must, readYaml, renderEnvironment } from './lib/repo.ts';
+import { environments, type K8sObject, must, readText, readYaml, renderEnvironment } from './lib/repo.ts';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 type Sidecar = { enabled?: boolean; resource?: string; searchNamespace?: unknown };
@@ -25,7 +25,14 @@ type GrafanaValues = {
 type StackValues = {
   grafana: GrafanaValues;
   'prometheus-node-exporter'?: { namespaceOverride?: string };
-  prometheus: { prometheusSpec: { serviceMonitorNamespaceSelector?: unknown } };
+  prometheus: {
+    prometheusSpec: {
+      serviceMonitorNamespaceSelector?: unknown;
+      retention?: string;
+      retentionSize?: string;
+      storageSpec?: { volumeClaimTemplate?: { spec?: { resources?: { requests?: { storage?: string } } } } };
+    };
+  };
 };
 
 const stack = readYaml<StackValues>('helm/addons/kube-prometheus-stack.values.yaml');
@@ -96,6 +103,50 @@ describe("Grafana's access to the cluster", () => {
       assert.equal(sidecar.resource, 'configmap', `${name}: resource`);
       assert.equal(sidecar.searchNamespace, undefined, `${name}: searchNamespace`);
     }
+  });
+});
+
+/** A Prometheus duration (30d, 12h, 1w) in days. */
+function days(duration: string): number {
+  const units: Record<string, number> = { y: 365, w: 7, d: 1, h: 1 / 24, m: 1 / 1440 };
+  const parts = [...duration.matchAll(/(\d+)([ywdhm])/g)];
+  assert.equal(parts.map((part) => part[0]).join(''), duration, `a duration: ${duration}`);
+  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * must(units[must(unit)]), 0);
+}
+
+/** A Kubernetes quantity or a Prometheus size (20Gi, 16GB) in bytes. */
+function bytes(size: string): number {
+  const units: Record<string, number> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    KB: 1e3,
+    MB: 1e6,
+    GB: 1e9,
+    TB: 1e12,
+  };
+  const match = must(/^(\d+)(Ki|Mi|Gi|Ti|KB|MB|GB|TB)$/.exec(size), `a size: ${size}`);
+  return Number(match[1]) * must(units[must(match[2])]);
+}
+
+describe("Prometheus keeps the SLOs' 30 days", () => {
+  const spec = stack.prometheus.prometheusSpec;
+  // The SLO period, as the generated rules record it (slo:time_period:days; Sloth's default of 30).
+  const periods = [
+    ...readText('slo/rules/api.yml').matchAll(/record: slo:time_period:days\n\s+expr: vector\((\d+)\)/g),
+  ];
+  const sloDays = Math.max(...periods.map((period) => Number(period[1])));
+
+  test('retention is at least 35 days (30 for the SLO period, and a margin)', () => {
+    assert.ok(periods.length > 0 && sloDays >= 30, `the SLO period: ${String(sloDays)} days`);
+    assert.ok(days(must(spec.retention, 'retention')) >= sloDays + 5, spec.retention);
+  });
+
+  test('on a volume of its own (an emptyDir loses them with the pod), larger than the size limit', () => {
+    const storage = must(spec.storageSpec?.volumeClaimTemplate?.spec?.resources?.requests?.storage, 'storage request');
+    const limit = must(spec.retentionSize, 'retentionSize');
+    assert.ok(bytes(limit) < bytes(storage), `retentionSize ${limit} fits in ${storage}`);
   });
 });
 

@@ -1,0 +1,335 @@
+// Mutation testing of the generated SLO rules: is every part of them pinned by a promtool test?
+//
+//   node slo/mutation/run.ts            every mutation once per rules file (npm run test:slo:static)
+//   node slo/mutation/run.ts --per-slo  every mutation once per SLO of each rules file (four times slower)
+//
+// Each mutant is a copy of slo/rules/api.yml or slo/rules-drill/api.yml with one mutation applied
+// (a window length, a burn factor, `or vector(0)`, a selector, an objective or budget constant, `and`
+// between alert windows...). It is written to a scratch directory next to the variant's
+// promtool test groups, each a file of its own whose rule_files names the mutant, and `promtool test
+// rules` runs them one at a time until one fails, the groups that have killed most per second first
+// (so the minute-long production long-window test runs only for the mutants nothing cheaper kills). A
+// mutant no group fails SURVIVED, and the run exits 1: strengthen the tests (slo/tests/generate.ts),
+// never drop the mutation, unless it is equivalent (say why next to it). The unmutated rules must pass
+// every group first. promtool runs two at a time. Needs promtool on the PATH (slo/test.sh puts it there).
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+
+const run = promisify(execFile);
+
+interface Target {
+  name: 'prod' | 'drill';
+  /** The rules file, relative to the repository; the test files name it as ../<dir>/api.yml. */
+  rules: string;
+  /** The variant's promtool test files. */
+  tests: string[];
+}
+
+const TARGETS: Target[] = [
+  {
+    name: 'prod',
+    rules: 'slo/rules/api.yml',
+    tests: ['slo/tests/api.prod.test.yml', 'slo/tests/api.prod-long.test.yml'],
+  },
+  {
+    name: 'drill',
+    rules: 'slo/rules-drill/api.yml',
+    tests: ['slo/tests/api.drill.test.yml', 'slo/tests/api.drill-long.test.yml'],
+  },
+];
+
+interface Mutation {
+  name: string;
+  /** Every match in the mutated scope is replaced (a string matches literally). */
+  pattern: string | RegExp;
+  replacement: string;
+  /** Only this variant's rules (the window mutations name windows one variant has). */
+  only?: Target['name'];
+}
+
+const MUTATIONS: Mutation[] = [
+  // SLI window lengths (production: Sloth's 30-day windows).
+  { name: 'window 5m -> 10m', pattern: '[5m]', replacement: '[10m]', only: 'prod' },
+  { name: 'window 30m -> 1h', pattern: '[30m]', replacement: '[1h]', only: 'prod' },
+  { name: 'window 1h -> 2h', pattern: '[1h]', replacement: '[2h]', only: 'prod' },
+  { name: 'window 2h -> 3h', pattern: '[2h]', replacement: '[3h]', only: 'prod' },
+  { name: 'window 6h -> 4h', pattern: '[6h]', replacement: '[4h]', only: 'prod' },
+  { name: 'window 1d -> 2d', pattern: '[1d]', replacement: '[2d]', only: 'prod' },
+  { name: 'window 3d -> 2d', pattern: '[3d]', replacement: '[2d]', only: 'prod' },
+  { name: 'window 30d -> 7d', pattern: '[30d]', replacement: '[7d]', only: 'prod' },
+  // The drill's compressed windows. Its long test covers 8 hours, so a 30-day window there reads every
+  // sample, and [30d] -> [7d] would be equivalent under the test: the drill's 30 days shrink to 4 hours.
+  { name: 'window 1m -> 2m', pattern: '[1m]', replacement: '[2m]', only: 'drill' },
+  { name: 'window 6m -> 5m', pattern: '[6m]', replacement: '[5m]', only: 'drill' },
+  { name: 'window 12m -> 10m', pattern: '[12m]', replacement: '[10m]', only: 'drill' },
+  { name: 'window 36m -> 30m', pattern: '[36m]', replacement: '[30m]', only: 'drill' },
+  { name: 'window 2h24m -> 2h', pattern: '[2h24m]', replacement: '[2h]', only: 'drill' },
+  { name: 'window 7h12m -> 6h', pattern: '[7h12m]', replacement: '[6h]', only: 'drill' },
+  { name: 'window 30d -> 4h', pattern: '[30d]', replacement: '[4h]', only: 'drill' },
+  // Which SLI window an alert condition reads.
+  { name: 'ticket reads 3d for 1d', pattern: 'ratio_rate1d{', replacement: 'ratio_rate3d{', only: 'prod' },
+  { name: 'ticket reads 6h for 3d', pattern: 'ratio_rate3d{', replacement: 'ratio_rate6h{', only: 'prod' },
+  { name: 'page reads 30m for 1h', pattern: 'ratio_rate1h{', replacement: 'ratio_rate30m{', only: 'prod' },
+  { name: 'ticket reads 36m for 7h12m', pattern: 'ratio_rate7h12m{', replacement: 'ratio_rate36m{', only: 'drill' },
+  // Burn-rate factors and the budget in the alert thresholds.
+  { name: 'factor 14.4 -> 12', pattern: '(14.4 * ', replacement: '(12 * ' },
+  { name: 'factor 6 -> 5', pattern: '(6 * ', replacement: '(5 * ' },
+  { name: 'factor 3 -> 2', pattern: '(3 * ', replacement: '(2 * ' },
+  { name: 'factor 1 -> 2', pattern: '(1 * ', replacement: '(2 * ' },
+  { name: 'alert budget / 10', pattern: / \* 0\.0/g, replacement: ' * 0.00' },
+  // How the two windows of a condition, and the two conditions of an alert, combine.
+  { name: 'and -> or between windows', pattern: /\n(\s+)and\n/g, replacement: '\n$1or\n' },
+  { name: 'or -> and between conditions', pattern: /\n(\s+)or\n/g, replacement: '\n$1and\n' },
+  { name: 'severity page -> ticket', pattern: 'severity: page', replacement: 'severity: ticket' },
+  // The SLI queries.
+  { name: 'drop or vector(0)', pattern: ' or vector(0)', replacement: '' },
+  { name: 'drop job="api"', pattern: 'job="api",', replacement: '' },
+  { name: '5xx -> 4xx', pattern: '=~"5.."', replacement: '=~"4.."' },
+  { name: 'count health checks', pattern: ',http_route!~"/healthz|/readyz"', replacement: '' },
+  { name: 'latency counts uploads', pattern: '"/upload|/healthz|/readyz"', replacement: '"/healthz|/readyz"' },
+  { name: 'drop route /upload', pattern: ',http_route="/upload"', replacement: '' },
+  { name: 'drop route /login', pattern: ',http_route="/login"', replacement: '' },
+  { name: 'latency bucket 0.3 -> 0.5', pattern: 'le="0.3"', replacement: 'le="0.5"' },
+  { name: '30d SLI sum -> max', pattern: 'sum_over_time(', replacement: 'max_over_time(' },
+  // The metadata and burn-rate rules.
+  { name: 'objective 0.99x -> 0.9x', pattern: /vector\(0\.99/g, replacement: 'vector(0.9' },
+  { name: 'budget 1-0.99x -> 1-0.9x', pattern: /vector\(1-0\.99/g, replacement: 'vector(1-0.9' },
+  { name: 'period 30 -> 28 days', pattern: 'vector(30)', replacement: 'vector(28)' },
+  {
+    name: 'burn rate / -> *',
+    pattern: '/ on(sloth_id, sloth_slo, sloth_service)',
+    replacement: '* on(sloth_id, sloth_slo, sloth_service)',
+  },
+  { name: 'budget remaining 1 - -> 1 +', pattern: '1 - slo:period_burn_rate', replacement: '1 + slo:period_burn_rate' },
+];
+
+interface Mutant {
+  id: string;
+  target: Target;
+  mutation: Mutation;
+  text: string;
+  /** The rules it changes: record or alert name, and the SLO. */
+  rules: string[];
+}
+
+interface Outcome {
+  mutant: Mutant;
+  /** The test file that failed it, or undefined: it survived. */
+  killedBy: string | undefined;
+  seconds: number;
+}
+
+const perSlo = process.argv.includes('--per-slo');
+const repo = new URL('../../', import.meta.url).pathname;
+
+/** The rules file as its rule groups: [name, text] (the header before the first group has name ''). */
+function groups(text: string): [string, string][] {
+  const parts = text.split(/^(?=- name: )/m);
+  return parts.map((part) => [/^- name: (\S+)/.exec(part)?.[1] ?? '', part]);
+}
+
+/** The rules of a group's text, by their record or alert name (alerts of one name: in order, #1, #2). */
+function rules(text: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const part of text.split(/^(?= {2}- (?:record|alert): )/m).slice(1)) {
+    const name = /^ {2}- (?:record|alert): (\S+)/.exec(part)?.[1] ?? '?';
+    let key = name;
+    for (let index = 2; found.has(key); index += 1) key = `${name} #${String(index)}`;
+    found.set(key, part);
+  }
+  return found;
+}
+
+function apply(text: string, mutation: Mutation): string {
+  const { pattern, replacement } = mutation;
+  return typeof pattern === 'string' ? text.replaceAll(pattern, replacement) : text.replace(pattern, replacement);
+}
+
+/** The SLO a Sloth group belongs to: sloth-slo-<kind>-recordings-<id> or sloth-slo-alerts-<id>. */
+function sloOf(group: string): string {
+  return group.replace(/^sloth-slo-(?:sli-recordings|meta-recordings|alerts)-/, '');
+}
+
+function mutants(target: Target, original: string): Mutant[] {
+  const parts = groups(original);
+  const slos = [
+    ...new Set(
+      parts
+        .map(([name]) => name)
+        .filter(Boolean)
+        .map(sloOf),
+    ),
+  ];
+  const scopes: (string | undefined)[] = perSlo ? slos : [undefined];
+  const found: Mutant[] = [];
+  for (const mutation of MUTATIONS) {
+    if (mutation.only !== undefined && mutation.only !== target.name) continue;
+    for (const slo of scopes) {
+      const changed: string[] = [];
+      const text = parts
+        .map(([name, part]) => {
+          if (name === '' || (slo !== undefined && sloOf(name) !== slo)) return part;
+          const mutated = apply(part, mutation);
+          if (mutated !== part) {
+            const before = rules(part);
+            for (const [rule, body] of rules(mutated))
+              if (before.get(rule) !== body) changed.push(`${rule} (${sloOf(name)})`);
+          }
+          return mutated;
+        })
+        .join('');
+      if (changed.length === 0) continue;
+      const id = `${target.name}: ${mutation.name}${slo === undefined ? '' : ` [${slo}]`}`;
+      found.push({ id, target, mutation, text, rules: changed });
+    }
+  }
+  return found;
+}
+
+/** One test group of a test file, runnable on its own against any rules file. */
+interface TestGroup {
+  /** file: test name, for the table. */
+  label: string;
+  /** The test file with only this group, its rule_files left for the mutant's rules. */
+  file: Record<string, unknown>;
+}
+
+/** Every test group of the target's test files, in file order (the cheap main file first). */
+async function testGroups(target: Target): Promise<TestGroup[]> {
+  const found: TestGroup[] = [];
+  for (const test of target.tests) {
+    const file = parse(await readFile(join(repo, test), 'utf8')) as { tests: { name: string }[] };
+    for (const group of file.tests)
+      found.push({ label: `${test.split('/').at(-1) ?? test}: ${group.name}`, file: { ...file, tests: [group] } });
+  }
+  return found;
+}
+
+/**
+ * How many mutants each test group has killed, and how long it takes (from the baseline run): the
+ * groups that kill the most per second run first, so most mutants cost one or two cheap groups and only
+ * the few that need it reach the long-window test (about a minute for production).
+ */
+const kills = new Map<string, number>();
+const seconds = new Map<string, number>();
+const score = (group: TestGroup): number => ((kills.get(group.label) ?? 0) + 1) / (seconds.get(group.label) ?? 1);
+
+/**
+ * Runs the test groups one at a time against the rules text, the best killers first, and returns the
+ * first group that fails (undefined: every group passed, the mutant survived).
+ */
+async function testAgainst(groups: TestGroup[], text: string, scratch: string): Promise<string | undefined> {
+  await mkdir(scratch, { recursive: true });
+  const rulesPath = join(scratch, 'rules.yml');
+  await writeFile(rulesPath, text);
+  const ordered = groups
+    .map((group, index) => ({ group, index }))
+    .sort((a, b) => score(b.group) - score(a.group) || a.index - b.index);
+  for (const { group, index } of ordered) {
+    const path = join(scratch, `${String(index)}.test.yml`);
+    await writeFile(path, stringify({ ...group.file, rule_files: [rulesPath] }));
+    const begun = performance.now();
+    try {
+      await run('promtool', ['test', 'rules', path], { maxBuffer: 64 * 1024 * 1024 });
+      if (!seconds.has(group.label)) seconds.set(group.label, (performance.now() - begun) / 1000);
+    } catch {
+      kills.set(group.label, (kills.get(group.label) ?? 0) + 1);
+      return group.label;
+    }
+  }
+  return undefined;
+}
+
+/** Runs jobs `width` at a time, in order of submission. */
+async function pool<T, R>(items: T[], width: number, job: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      const item = items[index];
+      if (item !== undefined) results[index] = await job(item);
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  return results;
+}
+
+/** Runs every mutant; the exit status: 1 if one survived or the run could not start. */
+async function main(scratchRoot: string): Promise<number> {
+  const started = performance.now();
+  const all: Mutant[] = [];
+  const originals = new Map<Target['name'], string>();
+  const tests = new Map<Target['name'], TestGroup[]>();
+  for (const target of TARGETS) {
+    const original = await readFile(join(repo, target.rules), 'utf8');
+    originals.set(target.name, original);
+    tests.set(target.name, await testGroups(target));
+    all.push(...mutants(target, original));
+  }
+  // A mutation that changes nothing anywhere is a stale entry (the generated rules changed shape).
+  const unmatched = MUTATIONS.filter((mutation) => !all.some((mutant) => mutant.mutation === mutation));
+  if (unmatched.length > 0) {
+    process.stderr.write(`mutation: these mutations match no rule: ${unmatched.map((m) => m.name).join(', ')}\n`);
+    return 1;
+  }
+  // The tests must pass on the unmutated rules first, or every mutant would look killed.
+  const baselines = await pool(TARGETS, 2, (target) =>
+    testAgainst(tests.get(target.name) ?? [], originals.get(target.name) ?? '', join(scratchRoot, target.name)),
+  );
+  for (const failed of baselines.filter((test) => test !== undefined)) {
+    process.stderr.write(`mutation: ${failed} fails on the unmutated rules: fix the tests first\n`);
+    return 1;
+  }
+  process.stdout.write(`mutation: ${String(all.length)} mutants, promtool two at a time\n`);
+  const outcomes = await pool(all, 2, async (mutant): Promise<Outcome> => {
+    const begun = performance.now();
+    const scratch = join(scratchRoot, String(all.indexOf(mutant)));
+    const killedBy = await testAgainst(tests.get(mutant.target.name) ?? [], mutant.text, scratch);
+    await rm(scratch, { recursive: true, force: true });
+    return { mutant, killedBy, seconds: (performance.now() - begun) / 1000 };
+  });
+
+  const rows = outcomes.map((outcome) => [
+    outcome.mutant.id,
+    outcome.mutant.rules.length > 2
+      ? `${outcome.mutant.rules.slice(0, 2).join(', ')} +${String(outcome.mutant.rules.length - 2)}`
+      : outcome.mutant.rules.join(', '),
+    outcome.killedBy === undefined ? 'SURVIVED' : `killed by ${outcome.killedBy}`,
+    `${outcome.seconds.toFixed(1)}s`,
+  ]);
+  const header = ['mutant', 'rule', 'result', 'time'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
+  const survivors = outcomes.filter((outcome) => outcome.killedBy === undefined);
+  const elapsed = ((performance.now() - started) / 1000).toFixed(0);
+  process.stdout.write(
+    `mutation: ${String(outcomes.length)} mutants, ${String(outcomes.length - survivors.length)} killed, ${String(survivors.length)} survived, ${elapsed}s\n`,
+  );
+  if (survivors.length > 0) {
+    process.stderr.write(
+      `mutation: survived (strengthen slo/tests/generate.ts): ${survivors.map((s) => s.mutant.id).join('; ')}\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+const scratchRoot = await mkdtemp(join(tmpdir(), 'slo-mutation-'));
+try {
+  process.exitCode = await main(scratchRoot);
+} finally {
+  await rm(scratchRoot, { recursive: true, force: true });
+}
