@@ -3,6 +3,7 @@
 #   slo/rules/        production rules (Sloth's default 30-day windows)
 #   slo/rules-drill/  the drill variant: the same specs over the compressed windows of
 #                     slo/windows/drill-30d.yaml, evaluated every 10 s, labelled slo_variant="drill"
+#   slo/rules*/<service>-absence.yml  the alerts for SLIs that cannot be measured (slo/absence/generate.ts)
 #   slo/tests/*.test.yml  the promtool unit tests (slo/tests/generate.ts)
 #
 #   bash slo/generate.sh          regenerate in place (npm run slo:generate)
@@ -47,6 +48,10 @@ for file in "$work"/rules/*.yml "$work"/rules-drill/*.yml; do
   } >"$file.tmp"
   mv "$file.tmp" "$file"
 done
+
+# The absence alerts Sloth has no notion of: they page when the SLIs themselves are gone.
+node "$slo_dir/absence/generate.ts" "$work/rules"
+node "$slo_dir/absence/generate.ts" "$work/rules-drill" --drill
 
 if ! $check; then
   rm -f "$slo_dir"/rules/*.yml "$slo_dir"/rules-drill/*.yml

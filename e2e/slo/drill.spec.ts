@@ -42,6 +42,10 @@ const uploadPage = (status: 'firing' | 'resolved') => (notification: Notificatio
       alert.labels['severity'] === 'page',
   );
 
+const apiTargetDownPage = (status: 'firing' | 'resolved') => (notification: Notification) =>
+  notification.channel === 'page' &&
+  notification.payload.alerts.some((alert) => alert.status === status && alert.labels['alertname'] === 'ApiTargetDown');
+
 // The drill runs the real rules generated from the same specs, with windows compressed so it fits
 // in minutes (slo/rules-drill). The fault is real too: S3 stops.
 test('when S3 goes down the upload SLO pages, and the page resolves after recovery', async () => {
@@ -90,4 +94,46 @@ test('when S3 goes down the upload SLO pages, and the page resolves after recove
     running = false;
     await traffic;
   }
+});
+
+// A frozen api (SIGSTOP: its sockets accept, nothing answers) takes its SLI series with it, so no
+// burn-rate alert can see the outage; the absence alert (slo/absence/generate.ts) must page instead.
+// Its bounds: not before the rule's one-minute wait, and no later than the wait plus a scrape interval
+// and timeout (5 s each), a drill rule evaluation (10 s), the page route's group_wait (10 s) and 30 s
+// of slack for a busy machine.
+const ABSENCE_WAIT_S = 60;
+const LATEST_PAGE_S = ABSENCE_WAIT_S + 5 + 5 + 10 + 10 + 30;
+
+test('when the api freezes, ApiTargetDown pages after its one-minute wait, and resolves once the api answers again', async () => {
+  const { alertReceiver, services } = stack.description;
+  expect(alertReceiver, 'Prometheus and Alertmanager must be installed (scripts/tools/install.sh)').not.toBeNull();
+  const pid = services.api.pid;
+  if (alertReceiver === null || pid === undefined) throw new Error('the drill stack runs no api process');
+  const seen = () => notifications(alertReceiver.notificationsFile);
+  expect(seen().filter(apiTargetDownPage('firing')), 'no ApiTargetDown page while the api answers').toEqual([]);
+
+  const frozenAt = Date.now();
+  process.kill(pid, 'SIGSTOP');
+  let pagedAfter: number;
+  try {
+    const paged = await eventually('the ApiTargetDown page', (LATEST_PAGE_S + 60) * 1_000, () =>
+      Promise.resolve(seen().find(apiTargetDownPage('firing'))),
+    );
+    pagedAfter = (Date.parse(paged.receivedAt) - frozenAt) / 1_000;
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  const thawedAt = Date.now();
+  const resolved = await eventually('ApiTargetDown to resolve', 240_000, () =>
+    Promise.resolve(seen().find(apiTargetDownPage('resolved'))),
+  );
+  const resolvedAfter = (Date.parse(resolved.receivedAt) - thawedAt) / 1_000;
+
+  const summary = `api frozen -> ApiTargetDown page in ${pagedAfter.toFixed(0)} s (bounds ${String(ABSENCE_WAIT_S)}-${String(LATEST_PAGE_S)} s); thawed -> resolved in ${resolvedAfter.toFixed(0)} s`;
+  console.log(`drill: ${summary}`);
+  test.info().annotations.push({ type: 'drill', description: summary });
+  expect(pagedAfter, "the page waits for the absence alert's minute").toBeGreaterThanOrEqual(ABSENCE_WAIT_S);
+  expect(pagedAfter, 'the page arrives within the wait plus scrape, evaluation and grouping').toBeLessThanOrEqual(
+    LATEST_PAGE_S,
+  );
 });

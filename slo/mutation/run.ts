@@ -22,8 +22,8 @@ import { parse, stringify } from 'yaml';
 const run = promisify(execFile);
 
 interface Target {
-  name: 'prod' | 'drill';
-  /** The rules file, relative to the repository; the test files name it as ../<dir>/api.yml. */
+  name: 'prod' | 'drill' | 'absence';
+  /** The rules file, relative to the repository; the test files name it as ../<dir>/<file>. */
   rules: string;
   /** The variant's promtool test files. */
   tests: string[];
@@ -39,6 +39,11 @@ const TARGETS: Target[] = [
     name: 'drill',
     rules: 'slo/rules-drill/api.yml',
     tests: ['slo/tests/api.drill.test.yml', 'slo/tests/api.drill-long.test.yml'],
+  },
+  {
+    name: 'absence',
+    rules: 'slo/rules/api-absence.yml',
+    tests: ['slo/tests/api-absence.prod.test.yml'],
   },
 ];
 
@@ -105,6 +110,34 @@ const MUTATIONS: Mutation[] = [
     replacement: '* on(sloth_id, sloth_slo, sloth_service)',
   },
   { name: 'budget remaining 1 - -> 1 +', pattern: '1 - slo:period_burn_rate', replacement: '1 + slo:period_burn_rate' },
+  // The absence alerts (slo/absence/generate.ts).
+  { name: 'absence wait 1m -> 2m', pattern: 'for: 1m', replacement: 'for: 2m', only: 'absence' },
+  { name: 'absence wait 1m -> none', pattern: 'for: 1m', replacement: 'for: 0s', only: 'absence' },
+  {
+    name: 'target down: any target down',
+    pattern: 'absent(up{job="api"} == 1)',
+    replacement: '(min(up{job="api"}) == 0 or absent(up{job="api"}))',
+    only: 'absence',
+  },
+  {
+    name: 'target down: no target at all',
+    pattern: 'absent(up{job="api"} == 1)',
+    replacement: 'absent(up{job="api"})',
+    only: 'absence',
+  },
+  {
+    name: 'SLI absent: no up guard',
+    pattern: / and on\(\) \(count\(up\{job="api"\} == 1\) > 0\)/g,
+    replacement: '',
+    only: 'absence',
+  },
+  {
+    name: 'SLI absent: reads the buckets',
+    pattern: 'absent(http_server_request_duration_seconds_count',
+    replacement: 'absent(http_server_request_duration_seconds_bucket',
+    only: 'absence',
+  },
+  { name: 'absence: job="api" -> any job', pattern: '{job="api"}', replacement: '', only: 'absence' },
 ];
 
 interface Mutant {
