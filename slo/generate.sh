@@ -4,6 +4,7 @@
 #   slo/rules-drill/  the drill variant: the same specs over the compressed windows of
 #                     slo/windows/drill-30d.yaml, evaluated every 10 s, labelled slo_variant="drill"
 #   slo/rules*/<service>-absence.yml  the alerts for SLIs that cannot be measured (slo/absence/generate.ts)
+#   slo/rules*/<service>-budget.yml   the error budget policy's alert (slo/budget/generate.ts)
 #   slo/tests/*.test.yml  the promtool unit tests (slo/tests/generate.ts)
 #
 #   bash slo/generate.sh          regenerate in place (npm run slo:generate)
@@ -52,6 +53,9 @@ done
 # The absence alerts Sloth has no notion of: they page when the SLIs themselves are gone.
 node "$slo_dir/absence/generate.ts" "$work/rules"
 node "$slo_dir/absence/generate.ts" "$work/rules-drill" --drill
+# The error budget policy's alert (scripts/promote runs its expression).
+node "$slo_dir/budget/generate.ts" "$work/rules"
+node "$slo_dir/budget/generate.ts" "$work/rules-drill" --drill
 
 if ! $check; then
   rm -f "$slo_dir"/rules/*.yml "$slo_dir"/rules-drill/*.yml

@@ -1,12 +1,11 @@
-// Dockerfiles, the .dockerignore, the delivery scripts and the promotion helper.
+// Dockerfiles, the .dockerignore and the delivery scripts (the promotion helper: promote.test.ts).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { must, readText, repoRoot, toolsBin } from './lib/repo.ts';
+import { must, readText, repoRoot } from './lib/repo.ts';
 
 describe('Dockerfile (one for the three services and the migration Job)', () => {
   const text = readText('Dockerfile');
@@ -161,59 +160,5 @@ describe('scripts', () => {
       at(/helm upgrade --install kps/),
     ])
       assert.ok(before < edge);
-  });
-
-  test('promote checks the release exists, changes exactly one line per file and commits it on a branch', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'promote-'));
-    mkdirSync(join(dir, 'scripts'));
-    // A stand-in registry client (the real one, against a real registry, is in npm run test:gitops): it knows 1.2.3.
-    const bin = mkdtempSync(join(tmpdir(), 'promote-bin-'));
-    writeFileSync(
-      join(bin, 'skopeo'),
-      '#!/bin/sh\necho "$@" >> "$(dirname "$0")/calls"\ncase "$*" in *:1.2.3) exit 0 ;; esac\necho "msg=manifest unknown" >&2; exit 1\n',
-      { mode: 0o755 },
-    );
-    cpSync(join(repoRoot, 'scripts/promote'), join(dir, 'scripts/promote'));
-    cpSync(join(repoRoot, 'helm'), join(dir, 'helm'), {
-      recursive: true,
-      filter: (src) => !src.includes('/charts/') || !/\/charts\/[^/]+\/charts(\/|$)/.test(src),
-    });
-    const git = (...args: string[]): string =>
-      execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
-        cwd: dir,
-        encoding: 'utf8',
-      });
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
-    const env = {
-      ...process.env,
-      PATH: `${bin}:${toolsBin}:${process.env['PATH']}`,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@e',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@e',
-    };
-    assert.throws(
-      () => execFileSync('bash', ['scripts/promote', 'auth', '9.9.9'], { cwd: dir, stdio: 'pipe', env }),
-      /does not exist \(nothing changed\)/,
-      'refuses a release that is not in its registry',
-    );
-    assert.equal(git('status', '--porcelain').trim(), '', 'and changes nothing');
-    execFileSync('bash', ['scripts/promote', 'auth', '1.2.3'], { cwd: dir, encoding: 'utf8', stdio: 'pipe', env });
-    assert.match(
-      readFileSync(join(bin, 'calls'), 'utf8'),
-      /inspect --raw docker:\/\/registry\.example\.com\/platform\/auth:1\.2\.3\n.*docker:\/\/registry\.example\.com\/platform\/migrate:1\.2\.3/,
-    );
-    assert.equal(git('branch', '--show-current').trim(), 'promote/auth-1.2.3');
-    assert.equal(
-      git('diff', '--numstat', 'main', 'HEAD').trim(),
-      '1\t1\thelm/env/prod/auth.yaml\n1\t1\thelm/env/prod/migrations.yaml',
-    );
-    assert.match(git('show', 'HEAD:helm/env/prod/auth.yaml'), /^ {2}tag: "1\.2\.3"$/m);
-    assert.throws(
-      () => execFileSync('bash', ['scripts/promote', 'api', 'latest'], { cwd: dir, stdio: 'pipe' }),
-      'refuses a non-version',
-    );
   });
 });

@@ -22,7 +22,7 @@ import { parse, stringify } from 'yaml';
 const run = promisify(execFile);
 
 interface Target {
-  name: 'prod' | 'drill' | 'absence';
+  name: 'prod' | 'drill' | 'absence' | 'budget';
   /** The rules file, relative to the repository; the test files name it as ../<dir>/<file>. */
   rules: string;
   /** The variant's promtool test files. */
@@ -44,6 +44,11 @@ const TARGETS: Target[] = [
     name: 'absence',
     rules: 'slo/rules/api-absence.yml',
     tests: ['slo/tests/api-absence.prod.test.yml'],
+  },
+  {
+    name: 'budget',
+    rules: 'slo/rules/api-budget.yml',
+    tests: ['slo/tests/api-budget.prod.test.yml'],
   },
 ];
 
@@ -137,6 +142,12 @@ const MUTATIONS: Mutation[] = [
     replacement: 'absent(http_server_request_duration_seconds_bucket',
     only: 'absence',
   },
+  // The error budget policy's alert (slo/budget/generate.ts).
+  { name: 'budget spent: <= 0 -> < 0', pattern: '<= 0', replacement: '< 0', only: 'budget' },
+  { name: 'budget wait 5m -> 10m', pattern: 'for: 5m', replacement: 'for: 10m', only: 'budget' },
+  { name: 'budget wait 5m -> none', pattern: 'for: 5m', replacement: 'for: 0s', only: 'budget' },
+  { name: 'budget of any service', pattern: '{sloth_service="api"}', replacement: '', only: 'budget' },
+  { name: 'budget ticket -> page', pattern: 'severity: ticket', replacement: 'severity: page', only: 'budget' },
   { name: 'absence: job="api" -> any job', pattern: '{job="api"}', replacement: '', only: 'absence' },
 ];
 

@@ -92,8 +92,12 @@ describe('promotion from dev to prod', () => {
       GIT_COMMITTER_EMAIL: 'release@platform.invalid',
     };
     const env = { ...process.env, ...identity, CONTAINERS_REGISTRIES_CONF: gitopsDescription.registriesConf };
+    // The simulated prod's nodes are kwok's: no pod runs there, Prometheus included, so the error budget
+    // policy cannot be read and is overridden, as a release manager would, with the reason in the commit
+    // (the policy itself, against a real Prometheus: helm/test/promote.test.ts).
+    const overrideBudget = ['--override-budget', 'simulated prod runs no Prometheus (kwok nodes)'];
     await assert.rejects(
-      run('bash', ['scripts/promote', 'api', '9.9.9'], { cwd: workTree, env }),
+      run('bash', ['scripts/promote', 'api', '9.9.9', ...overrideBudget], { cwd: workTree, env }),
       /9\.9\.9 does not exist \(nothing changed\): .*manifest unknown/,
     );
     assert.equal(git(workTree, ['status', '--porcelain']).trim(), '');
@@ -110,11 +114,15 @@ describe('promotion from dev to prod', () => {
     ]);
 
     // 4. Promote: the one-line change, on its branch, then merged into main.
-    await run('bash', ['scripts/promote', 'api', version], { cwd: workTree, env });
+    await run('bash', ['scripts/promote', 'api', version, ...overrideBudget], { cwd: workTree, env });
     assert.equal(
       git(workTree, ['diff', '--numstat', 'main', 'HEAD']).trim(),
       '1\t1\thelm/env/prod/api.yaml',
       'one line',
+    );
+    assert.match(
+      git(workTree, ['log', '-1', '--format=%B']),
+      /^Error-Budget-Override: simulated prod runs no Prometheus/m,
     );
     git(workTree, ['switch', '--quiet', 'main']);
     git(workTree, ['merge', '--quiet', '--ff-only', `promote/api-${version}`]);
