@@ -94,6 +94,28 @@ const perSlo = (title: string, unit: PanelSpec['unit'], rule: string): PanelSpec
   queries: [{ expr: `max by (sloth_slo) (${rule}{sloth_service="api"})`, legend: '{{sloth_slo}}' }],
 });
 
+/** An SLO's burn rate over a window: its error ratio there over its error budget (1 spends the budget in 30 days). */
+const burnRate = (window: string) =>
+  `max by (sloth_slo) (slo:sli_error:ratio_rate${window}{sloth_service="api"}) / on (sloth_slo) max by (sloth_slo) (slo:error_budget:ratio{sloth_service="api"})`;
+
+/** The alert conditions of Sloth's 30-day catalog (slo/README.md, "Alerts"): both windows over the factor fire. */
+const alertConditions = [
+  { severity: 'page', factor: 14.4, long: '1h', short: '5m' },
+  { severity: 'page', factor: 6, long: '6h', short: '30m' },
+  { severity: 'ticket', factor: 3, long: '1d', short: '2h' },
+  { severity: 'ticket', factor: 1, long: '3d', short: '6h' },
+];
+
+/** One condition's two windows, each as a share of its threshold: at 1 and above in both, it fires. */
+const conditionPanel = ({ severity, factor, long, short }: (typeof alertConditions)[number]): PanelSpec => ({
+  title: `Burn rate / threshold, ${severity} ${String(factor)}x over ${long} and ${short} (fires at 1)`,
+  unit: 'short',
+  queries: [long, short].map((window) => ({
+    expr: `${burnRate(window)} / ${String(factor)}`,
+    legend: `{{sloth_slo}} ${window}`,
+  })),
+});
+
 /** Reads the Sloth recording rules (slo/rules), per SLO (`sloth_slo`). */
 const sloPanels: PanelSpec[] = [
   {
@@ -104,8 +126,20 @@ const sloPanels: PanelSpec[] = [
       legend: `{{sloth_slo}} ${window}`,
     })),
   },
-  perSlo('Error budget remaining (30 days)', 'percentunit', 'slo:period_error_budget_remaining:ratio'),
+  perSlo('Error budget remaining (30 days): the burn-down', 'percentunit', 'slo:period_error_budget_remaining:ratio'),
+  {
+    title: 'Time to budget exhaustion at the 1h burn rate',
+    unit: 's',
+    // The budget left, in seconds of the period, over the burn rate (+Inf while nothing burns).
+    queries: [
+      {
+        expr: `clamp_min(max by (sloth_slo) (slo:period_error_budget_remaining:ratio{sloth_service="api"}), 0) * on (sloth_slo) max by (sloth_slo) (slo:time_period:days{sloth_service="api"}) * 86400 / on (sloth_slo) (${burnRate('1h')})`,
+        legend: '{{sloth_slo}}',
+      },
+    ],
+  },
   perSlo('Burn rate (5m)', 'short', 'slo:current_burn_rate:ratio'),
+  ...alertConditions.map(conditionPanel),
   perSlo('Objective', 'percentunit', 'slo:objective:ratio'),
   {
     title: 'Firing SLO alerts',
