@@ -104,7 +104,21 @@ const MUTATIONS: Mutation[] = [
   { name: 'drop route /upload', pattern: ',http_route="/upload"', replacement: '' },
   { name: 'drop route /login', pattern: ',http_route="/login"', replacement: '' },
   { name: 'latency bucket 0.3 -> 0.5', pattern: 'le="0.3"', replacement: 'le="0.5"' },
-  { name: '30d SLI sum -> max', pattern: 'sum_over_time(', replacement: 'max_over_time(' },
+  // The 30-day SLI is errors over requests; averaging the shortest window's ratios is what it replaced.
+  {
+    name: '30d SLI -> mean of the 5m ratios',
+    pattern: /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n\s+sloth_id: (\S+))/g,
+    replacement:
+      '$1      sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="$3"}[30d]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate5m{sloth_id="$3"}[30d])$2',
+    only: 'prod',
+  },
+  {
+    name: '30d SLI -> mean of the 1m ratios',
+    pattern: /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n\s+sloth_id: (\S+))/g,
+    replacement:
+      '$1      sum_over_time(slo:sli_error:ratio_rate1m{sloth_id="$3"}[30d]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate1m{sloth_id="$3"}[30d])$2',
+    only: 'drill',
+  },
   // The metadata and burn-rate rules.
   { name: 'objective 0.99x -> 0.9x', pattern: /vector\(0\.99/g, replacement: 'vector(0.9' },
   { name: 'budget 1-0.99x -> 1-0.9x', pattern: /vector\(1-0\.99/g, replacement: 'vector(1-0.9' },
