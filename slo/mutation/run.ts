@@ -99,22 +99,29 @@ const MUTATIONS: Mutation[] = [
   { name: 'drop or vector(0)', pattern: ' or vector(0)', replacement: '' },
   { name: 'drop job="api"', pattern: 'job="api",', replacement: '' },
   { name: '5xx -> 4xx', pattern: '=~"5.."', replacement: '=~"4.."' },
-  { name: 'count health checks', pattern: ',http_route!~"/healthz|/readyz"', replacement: '' },
-  { name: 'latency counts uploads', pattern: '"/upload|/healthz|/readyz"', replacement: '"/healthz|/readyz"' },
+  { name: 'count health checks', pattern: '/healthz|/readyz|unmatched"', replacement: 'unmatched"' },
+  { name: 'count unknown paths', pattern: '|unmatched"', replacement: '"' },
+  { name: 'count preflights', pattern: ',http_request_method!="OPTIONS"', replacement: '' },
+  { name: 'count non-POST uploads and logins', pattern: ',http_request_method="POST"', replacement: '' },
+  {
+    name: 'latency counts uploads',
+    pattern: '"/upload|/healthz|/readyz|unmatched"',
+    replacement: '"/healthz|/readyz|unmatched"',
+  },
   { name: 'drop route /upload', pattern: ',http_route="/upload"', replacement: '' },
   { name: 'drop route /login', pattern: ',http_route="/login"', replacement: '' },
   { name: 'latency bucket 0.3 -> 0.5', pattern: 'le="0.3"', replacement: 'le="0.5"' },
   // The 30-day SLI is errors over requests; averaging the shortest window's ratios is what it replaced.
   {
     name: '30d SLI -> mean of the 5m ratios',
-    pattern: /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n\s+sloth_id: (\S+))/g,
+    pattern: /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n(?:\s+slo_variant: drill\n)?\s+sloth_id: (\S+))/g,
     replacement:
       '$1      sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="$3"}[30d]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate5m{sloth_id="$3"}[30d])$2',
     only: 'prod',
   },
   {
     name: '30d SLI -> mean of the 1m ratios',
-    pattern: /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n\s+sloth_id: (\S+))/g,
+    pattern: /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n(?:\s+slo_variant: drill\n)?\s+sloth_id: (\S+))/g,
     replacement:
       '$1      sum_over_time(slo:sli_error:ratio_rate1m{sloth_id="$3"}[30d]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate1m{sloth_id="$3"}[30d])$2',
     only: 'drill',

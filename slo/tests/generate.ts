@@ -247,13 +247,17 @@ function alertScenario(slo: Slo, variant: Variant, condition: Condition): Group 
 //   /upload           POST   201     195           0   (uploads are outside the latency SLO)
 //   /upload           POST   503       5           0
 //   /images/:filename GET    200     100          94
-//   unmatched         GET    404     100         100
+//   unmatched         GET    404     100         100   (paths the API does not serve are outside every SLO)
+//   unmatched         GET    503      50           0
+//   /images           OPTIONS 503     50           0   (CORS preflights too)
+//   /upload           OPTIONS 503     50           0
+//   /login            OPTIONS 503     50           0
 //   /healthz          GET    503    1000           0   (health checks are outside every SLO)
 //   /readyz           GET    503    1000           0
 //   /login (job=auth) POST   500    1000           0   (other services)
 //   /upload (job=image) POST 500    1000           0
-// availability: 5xx 4+5 of 86+10+4+195+5+100+100 = 9/500 = 0.018
-// latency:      non-upload 86+10+4+100+100 = 300, under 0.3 s 80+10+4+94+100 = 288: 12/300 = 0.04
+// availability: 5xx 4+5 of 86+10+4+195+5+100 = 9/400 = 0.0225
+// latency:      non-upload 86+10+4+100 = 200, under 0.3 s 80+10+4+94 = 188: 12/200 = 0.06
 // upload:       5/200 = 0.025
 // login:        4/(86+10+4) = 0.04
 interface Traffic {
@@ -272,14 +276,18 @@ const TRAFFIC: Traffic[] = [
   { job: 'api', route: '/upload', method: 'POST', code: '503', perMinute: 5, fast: 0 },
   { job: 'api', route: '/images/:filename', method: 'GET', code: '200', perMinute: 100, fast: 94 },
   { job: 'api', route: 'unmatched', method: 'GET', code: '404', perMinute: 100, fast: 100 },
+  { job: 'api', route: 'unmatched', method: 'GET', code: '503', perMinute: 50, fast: 0 },
+  { job: 'api', route: '/images', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0 },
+  { job: 'api', route: '/upload', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0 },
+  { job: 'api', route: '/login', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0 },
   { job: 'api', route: '/healthz', method: 'GET', code: '503', perMinute: 1000, fast: 0 },
   { job: 'api', route: '/readyz', method: 'GET', code: '503', perMinute: 1000, fast: 0 },
   { job: 'auth', route: '/login', method: 'POST', code: '500', perMinute: 1000, fast: 0 },
   { job: 'image', route: '/upload', method: 'POST', code: '500', perMinute: 1000, fast: 0 },
 ];
 const EXPECTED_ERROR_RATIO: Record<string, number> = {
-  'api-availability': 0.018,
-  'api-latency': 0.04,
+  'api-availability': 0.0225,
+  'api-latency': 0.06,
   'api-upload-success': 0.025,
   'api-login-availability': 0.04,
 };
