@@ -114,14 +114,16 @@ const MUTATIONS: Mutation[] = [
   // The 30-day SLI is errors over requests; averaging the shortest window's ratios is what it replaced.
   {
     name: '30d SLI -> mean of the 5m ratios',
-    pattern: /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n(?:\s+slo_variant: drill\n)?\s+sloth_id: (\S+))/g,
+    pattern:
+      /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n(?:\s+slo_variant: drill\n)?\s+sloth_id: (\S+))/g,
     replacement:
       '$1      sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="$3"}[30d]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate5m{sloth_id="$3"}[30d])$2',
     only: 'prod',
   },
   {
     name: '30d SLI -> mean of the 1m ratios',
-    pattern: /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n(?:\s+slo_variant: drill\n)?\s+sloth_id: (\S+))/g,
+    pattern:
+      /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n(?:\s+slo_variant: drill\n)?\s+sloth_id: (\S+))/g,
     replacement:
       '$1      sum_over_time(slo:sli_error:ratio_rate1m{sloth_id="$3"}[30d]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate1m{sloth_id="$3"}[30d])$2',
     only: 'drill',
