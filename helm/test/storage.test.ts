@@ -176,7 +176,12 @@ describe('Redis for auth', () => {
       const flag = (name: string) => args[args.indexOf(name) + 1];
       assert.equal(flag('--save'), '');
       assert.equal(flag('--appendonly'), 'no');
-      assert.equal(flag('--requirepass'), '$(REDIS_PASSWORD)');
+      // The password is in no argument and no variable of the server: its configuration reads it from the mounted file.
+      const command = (container as { command?: string[] }).command ?? [];
+      assert.ok(![...command, ...args].some((word) => word.includes('requirepass') && !word.includes('$(cat ')));
+      assert.match(command.join(' '), /redis-server - .*requirepass "\$\(cat \/run\/secrets\/redis\/password\)"/s);
+      assert.equal(args.indexOf('--requirepass'), -1);
+      assert.deepEqual(container.env ?? [], [], 'no variable holds the password');
       assert.ok(container.readinessProbe && container.livenessProbe);
       const authDeployment = must(render(env, auth).find((o) => o.kind === 'Deployment'));
       const authEnv = must(must(podTemplate(authDeployment)).spec.containers[0]).env ?? [];
