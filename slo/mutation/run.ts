@@ -105,12 +105,14 @@ const MUTATIONS: Mutation[] = [
   { name: 'count non-POST uploads and logins', pattern: ',http_request_method="POST"', replacement: '' },
   {
     name: 'latency counts uploads',
-    pattern: '"/upload|/healthz|/readyz|unmatched"',
-    replacement: '"/healthz|/readyz|unmatched"',
+    pattern: '"/upload|/login|/healthz|/readyz|unmatched"',
+    replacement: '"/login|/healthz|/readyz|unmatched"',
   },
+  { name: 'latency counts logins', pattern: '|/login|', replacement: '|' },
   { name: 'drop route /upload', pattern: ',http_route="/upload"', replacement: '' },
   { name: 'drop route /login', pattern: ',http_route="/login"', replacement: '' },
-  { name: 'latency bucket 0.3 -> 0.5', pattern: 'le="0.3"', replacement: 'le="0.5"' },
+  { name: 'latency bucket 0.3 -> 2.5', pattern: 'le="0.3"', replacement: 'le="2.5"' },
+  { name: 'login latency bucket 1 -> 2.5', pattern: 'le="1"', replacement: 'le="2.5"' },
   // The 30-day SLI is errors over requests; averaging the shortest window's ratios is what it replaced.
   {
     name: '30d SLI -> mean of the 5m ratios',

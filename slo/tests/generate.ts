@@ -75,7 +75,7 @@ const SLOS: Slo[] = [
     alertname: 'ApiLatencyBudgetBurn',
     category: 'latency',
     summary:
-      'Too many API requests take 300 ms or more: the 30-day latency error budget (99% under 300 ms) is burning too fast.',
+      'Too many API requests (uploads and logins aside) take 300 ms or more: the 30-day latency error budget (99% under 300 ms) is burning too fast.',
     runbook: 'slo/RUNBOOK.md#api-latency',
   },
   {
@@ -95,6 +95,16 @@ const SLOS: Slo[] = [
     category: 'availability',
     summary: 'Too many logins fail with a 5xx: the 30-day login availability error budget (99.9%) is burning too fast.',
     runbook: 'slo/RUNBOOK.md#api-login-availability',
+  },
+  {
+    id: 'api-login-latency',
+    slo: 'login-latency',
+    objective: 99,
+    alertname: 'ApiLoginLatencyBudgetBurn',
+    category: 'latency',
+    summary:
+      'Too many logins take 1 s or more: the 30-day login latency error budget (99% under 1 s) is burning too fast.',
+    runbook: 'slo/RUNBOOK.md#api-login-latency',
   },
 ];
 
@@ -240,26 +250,27 @@ function alertScenario(slo: Slo, variant: Variant, condition: Condition): Group 
 
 // Raw traffic for the recording-rule tests, per minute (one sample every 30 seconds, so /2).
 // job="api" unless said otherwise.
-//   route             method code  count/min  under 0.3 s
-//   /login            POST   200      86          80
-//   /login            POST   401      10          10   (a 4xx is not an error)
-//   /login            POST   500       4           4
-//   /upload           POST   201     195           0   (uploads are outside the latency SLO)
-//   /upload           POST   503       5           0
-//   /images/:filename GET    200     100          94
-//   unmatched         GET    404     100         100   (paths the API does not serve are outside every SLO)
-//   unmatched         GET    503      50           0
-//   /images           OPTIONS 503     50           0   (CORS preflights too)
-//   /upload           OPTIONS 503     50           0
-//   /login            OPTIONS 503     50           0
-//   /healthz          GET    503    1000           0   (health checks are outside every SLO)
-//   /readyz           GET    503    1000           0
-//   /login (job=auth) POST   500    1000           0   (other services)
-//   /upload (job=image) POST 500    1000           0
-// availability: 5xx 4+5 of 86+10+4+195+5+100 = 9/400 = 0.0225
-// latency:      non-upload 86+10+4+100 = 200, under 0.3 s 80+10+4+94 = 188: 12/200 = 0.06
-// upload:       5/200 = 0.025
-// login:        4/(86+10+4) = 0.04
+//   route             method code  count/min  under 0.3 s  under 1 s
+//   /login            POST   200      86          80          84   (logins are outside the latency SLO)
+//   /login            POST   401      10          10          10   (a 4xx is not an error)
+//   /login            POST   500       4           4           4
+//   /upload           POST   201     195           0           0   (uploads are outside the latency SLO)
+//   /upload           POST   503       5           0           0
+//   /images/:filename GET    200     100          97         100
+//   unmatched         GET    404     100         100         100   (paths the API does not serve are outside every SLO)
+//   unmatched         GET    503      50           0           0
+//   /images           OPTIONS 503     50           0           0   (CORS preflights too)
+//   /upload           OPTIONS 503     50           0           0
+//   /login            OPTIONS 503     50           0           0
+//   /healthz          GET    503    1000           0           0   (health checks are outside every SLO)
+//   /readyz           GET    503    1000           0           0
+//   /login (job=auth) POST   500    1000           0           0   (other services)
+//   /upload (job=image) POST 500    1000           0           0
+// availability:  5xx 4+5 of 86+10+4+195+5+100 = 9/400 = 0.0225
+// latency:       /images only: 3/100 = 0.03 (with the logins it would be 9/200)
+// upload:        5/200 = 0.025
+// login:         4/(86+10+4) = 0.04
+// login latency: 100 - (84+10+4) = 2/100 = 0.02
 interface Traffic {
   job: string;
   route: string;
@@ -267,29 +278,32 @@ interface Traffic {
   code: string;
   perMinute: number;
   fast: number;
+  /** Requests under 1 s (the login latency class). */
+  underSecond: number;
 }
 const TRAFFIC: Traffic[] = [
-  { job: 'api', route: '/login', method: 'POST', code: '200', perMinute: 86, fast: 80 },
-  { job: 'api', route: '/login', method: 'POST', code: '401', perMinute: 10, fast: 10 },
-  { job: 'api', route: '/login', method: 'POST', code: '500', perMinute: 4, fast: 4 },
-  { job: 'api', route: '/upload', method: 'POST', code: '201', perMinute: 195, fast: 0 },
-  { job: 'api', route: '/upload', method: 'POST', code: '503', perMinute: 5, fast: 0 },
-  { job: 'api', route: '/images/:filename', method: 'GET', code: '200', perMinute: 100, fast: 94 },
-  { job: 'api', route: 'unmatched', method: 'GET', code: '404', perMinute: 100, fast: 100 },
-  { job: 'api', route: 'unmatched', method: 'GET', code: '503', perMinute: 50, fast: 0 },
-  { job: 'api', route: '/images', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0 },
-  { job: 'api', route: '/upload', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0 },
-  { job: 'api', route: '/login', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0 },
-  { job: 'api', route: '/healthz', method: 'GET', code: '503', perMinute: 1000, fast: 0 },
-  { job: 'api', route: '/readyz', method: 'GET', code: '503', perMinute: 1000, fast: 0 },
-  { job: 'auth', route: '/login', method: 'POST', code: '500', perMinute: 1000, fast: 0 },
-  { job: 'image', route: '/upload', method: 'POST', code: '500', perMinute: 1000, fast: 0 },
+  { job: 'api', route: '/login', method: 'POST', code: '200', perMinute: 86, fast: 80, underSecond: 84 },
+  { job: 'api', route: '/login', method: 'POST', code: '401', perMinute: 10, fast: 10, underSecond: 10 },
+  { job: 'api', route: '/login', method: 'POST', code: '500', perMinute: 4, fast: 4, underSecond: 4 },
+  { job: 'api', route: '/upload', method: 'POST', code: '201', perMinute: 195, fast: 0, underSecond: 0 },
+  { job: 'api', route: '/upload', method: 'POST', code: '503', perMinute: 5, fast: 0, underSecond: 0 },
+  { job: 'api', route: '/images/:filename', method: 'GET', code: '200', perMinute: 100, fast: 97, underSecond: 100 },
+  { job: 'api', route: 'unmatched', method: 'GET', code: '404', perMinute: 100, fast: 100, underSecond: 100 },
+  { job: 'api', route: 'unmatched', method: 'GET', code: '503', perMinute: 50, fast: 0, underSecond: 0 },
+  { job: 'api', route: '/images', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0, underSecond: 0 },
+  { job: 'api', route: '/upload', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0, underSecond: 0 },
+  { job: 'api', route: '/login', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0, underSecond: 0 },
+  { job: 'api', route: '/healthz', method: 'GET', code: '503', perMinute: 1000, fast: 0, underSecond: 0 },
+  { job: 'api', route: '/readyz', method: 'GET', code: '503', perMinute: 1000, fast: 0, underSecond: 0 },
+  { job: 'auth', route: '/login', method: 'POST', code: '500', perMinute: 1000, fast: 0, underSecond: 0 },
+  { job: 'image', route: '/upload', method: 'POST', code: '500', perMinute: 1000, fast: 0, underSecond: 0 },
 ];
 const EXPECTED_ERROR_RATIO: Record<string, number> = {
   'api-availability': 0.0225,
-  'api-latency': 0.06,
+  'api-latency': 0.03,
   'api-upload-success': 0.025,
   'api-login-availability': 0.04,
+  'api-login-latency': 0.02,
 };
 
 const SCALE = 1e6; // ratios are compared as round(ratio * 1e6): exact integers, no float noise
@@ -317,9 +331,13 @@ function recordingTest(variant: Variant): Group {
       series: selector('http_server_request_duration_seconds_bucket', { ...labels, le: '0.3' }),
       values: `0+${String(traffic.fast / 2)}x${String(steps)}`,
     });
+    input.push({
+      series: selector('http_server_request_duration_seconds_bucket', { ...labels, le: '1' }),
+      values: `0+${String(traffic.underSecond / 2)}x${String(steps)}`,
+    });
     // A wider bucket, all requests: an SLI that read the wrong bucket would see no errors.
     input.push({
-      series: selector('http_server_request_duration_seconds_bucket', { ...labels, le: '0.5' }),
+      series: selector('http_server_request_duration_seconds_bucket', { ...labels, le: '2.5' }),
       values: `0+${String(traffic.perMinute / 2)}x${String(steps)}`,
     });
   }
@@ -582,24 +600,26 @@ function longWindowTest(variant: Variant): Group {
   const steps = run.length / run.step;
   const good = traffic.errors.map((errors) => LONG_REQUESTS - errors);
   const input: object[] = [];
-  for (const [route, ok, failed] of [
-    ['/login', '200', '500'],
-    ['/upload', '201', '503'],
+  // Every route gets the same errors (slow 5xx), so every SLO reads the same ratio.
+  for (const [route, method, ok, failed] of [
+    ['/login', 'POST', '200', '500'],
+    ['/upload', 'POST', '201', '503'],
+    ['/images/:filename', 'GET', '200', '503'],
   ] as const) {
-    const labels = { job: 'api', http_route: route, http_request_method: 'POST' };
+    const labels = { job: 'api', http_route: route, http_request_method: method };
     const count = (code: string): string =>
       selector('http_server_request_duration_seconds_count', { ...labels, http_response_status_code: code });
-    const fast = (code: string): string =>
-      selector('http_server_request_duration_seconds_bucket', {
-        ...labels,
-        http_response_status_code: code,
-        le: '0.3',
-      });
+    const under = (code: string, le: string): string =>
+      selector('http_server_request_duration_seconds_bucket', { ...labels, http_response_status_code: code, le });
     input.push(
       { series: count(ok), values: counter(good) },
       { series: count(failed), values: counter(traffic.errors) },
     );
-    input.push({ series: fast(ok), values: counter(good) }, { series: fast(failed), values: `0+0x${String(steps)}` });
+    for (const le of ['0.3', '1'])
+      input.push(
+        { series: under(ok, le), values: counter(good) },
+        { series: under(failed, le), values: `0+0x${String(steps)}` },
+      );
   }
   const end = `${String(run.length)}m`;
   const windows = [...variant.windows, '30d'];
@@ -683,8 +703,11 @@ function edgeTrafficTests(variant: Variant): Group[] {
   const upload = { job: 'api', http_route: '/upload', http_request_method: 'POST' };
   const count = (labels: Record<string, string>, code: string): string =>
     selector('http_server_request_duration_seconds_count', { ...labels, http_response_status_code: code });
+  const images = { job: 'api', http_route: '/images/:filename', http_request_method: 'GET' };
   const fast = (labels: Record<string, string>, code: string): string =>
     selector('http_server_request_duration_seconds_bucket', { ...labels, http_response_status_code: code, le: '0.3' });
+  const underSecond = (labels: Record<string, string>, code: string): string =>
+    selector('http_server_request_duration_seconds_bucket', { ...labels, http_response_status_code: code, le: '1' });
   const slis = (slo: Slo): string => `{__name__=~"slo:sli_error:ratio_rate.+", ${matchers(sloLabels(slo, variant))}}`;
   const allWindows = [...variant.windows, '30d'];
   // 1 for every series whose value is NaN (NaN is the one value not equal to itself), 0 otherwise.
@@ -730,6 +753,9 @@ function edgeTrafficTests(variant: Variant): Group[] {
         { series: count(login, '200'), values: flat(500) },
         { series: count(login, '500'), values: flat(5) },
         { series: fast(login, '200'), values: flat(500) },
+        { series: underSecond(login, '200'), values: flat(500) },
+        { series: count(images, '200'), values: flat(500) },
+        { series: fast(images, '200'), values: flat(500) },
         { series: count(upload, '201'), values: flat(500) },
         { series: count(upload, '503'), values: flat(5) },
       ],
@@ -764,6 +790,9 @@ function edgeTrafficTests(variant: Variant): Group[] {
         { series: count(login, '200'), values: busy(1000) },
         { series: count(login, '500'), values: '0+0x130' },
         { series: fast(login, '200'), values: busy(1000) },
+        { series: underSecond(login, '200'), values: busy(1000) },
+        { series: count(images, '200'), values: busy(1000) },
+        { series: fast(images, '200'), values: busy(1000) },
         { series: count(upload, '201'), values: busy(1000) },
         { series: count(upload, '503'), values: '0+0x130' },
       ],
@@ -812,6 +841,9 @@ function edgeTrafficTests(variant: Variant): Group[] {
       input_series: [
         { series: count(login, '200'), values: '0+1000x60' },
         { series: fast(login, '200'), values: '0+1000x60' },
+        { series: underSecond(login, '200'), values: '0+1000x60' },
+        { series: count(images, '200'), values: '0+1000x60' },
+        { series: fast(images, '200'), values: '0+1000x60' },
         { series: count(upload, '201'), values: '0+1000x60' },
       ],
       promql_expr_test: SLOS.map((slo) => ({
