@@ -103,7 +103,7 @@ export interface SloAlertOptions {
   slo: string;
   service?: string;
   environment: string;
-  /** When it started; by default a minute ago, longer than any page group_wait, so a new group is notified at once. */
+  /** When it started; by default an hour ago, longer than any group_wait, so a new group is notified at once. */
   startsAt?: Date;
   /** A past endsAt resolves it. */
   endsAt?: Date;
@@ -132,7 +132,7 @@ export function sloAlert({
       environment,
     },
     annotations: { summary: `${id} is burning its error budget`, runbook: `slo/RUNBOOK.md#${id}` },
-    startsAt: (startsAt ?? new Date(Date.now() - 60_000)).toISOString(),
+    startsAt: (startsAt ?? new Date(Date.now() - 3_600_000)).toISOString(),
     ...(endsAt === undefined ? {} : { endsAt: endsAt.toISOString() }),
   };
 }
