@@ -9,8 +9,9 @@
 #   alertmanager-config  amtool check-config: the local and production Alertmanager configs
 #   alertmanager-routes  amtool config routes test: slo/alertmanager/routes.tests against both configs
 #   typecheck            type check of slo/
-#   receiver-tests       the receiver's unit tests and the Alertmanager test
-#                        (a real prometheus-alertmanager routing to the receiver: delivery, grouping, inhibition)
+#   receiver-tests       the receiver's unit tests and the Alertmanager tests (slo/alertmanager/test: a real
+#                        prometheus-alertmanager routing to the receiver: delivery, grouping per service, inhibition;
+#                        both configurations routing alike)
 # They stop at the first failure and end with a summary (scripts/lib/stages.sh).
 set -euo pipefail
 
@@ -57,7 +58,7 @@ stage_alertmanager-routes() {
 }
 stage_typecheck() { tsc -p slo/tsconfig.json; }
 stage_receiver-tests() {
-  node --test --test-reporter=spec slo/receiver/test/receiver.test.ts slo/alertmanager/test/alertmanager.test.ts
+  node --test --test-reporter=spec slo/receiver/test/receiver.test.ts slo/alertmanager/test/*.test.ts
 }
 
 run_stages slo-static rules-drift dashboards-drift rules-valid rules-tests rules-mutation \

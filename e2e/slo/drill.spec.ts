@@ -99,10 +99,12 @@ test('when S3 goes down the upload SLO pages, and the page resolves after recove
 // A frozen api (SIGSTOP: its sockets accept, nothing answers) takes its SLI series with it, so no
 // burn-rate alert can see the outage; the absence alert (slo/absence/generate.ts) must page instead.
 // Its bounds: not before the rule's one-minute wait, and no later than the wait plus a scrape interval
-// and timeout (5 s each), a drill rule evaluation (10 s), the page route's group_wait (10 s) and 30 s
-// of slack for a busy machine.
+// and timeout (5 s each), a drill rule evaluation (10 s), the page route's group_interval (1 m) and 30 s
+// of slack for a busy machine. Pages are grouped per service: the api's page group may still be open
+// (the previous drill's pages resolving, or the burn-rate alerts the frozen api's vanished series
+// resolve), and a page joining an open group waits for its next group_interval, not its group_wait (10 s).
 const ABSENCE_WAIT_S = 60;
-const LATEST_PAGE_S = ABSENCE_WAIT_S + 5 + 5 + 10 + 10 + 30;
+const LATEST_PAGE_S = ABSENCE_WAIT_S + 5 + 5 + 10 + 60 + 30;
 
 test('when the api freezes, ApiTargetDown pages after its one-minute wait, and resolves once the api answers again', async () => {
   const { alertReceiver, services } = stack.description;

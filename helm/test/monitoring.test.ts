@@ -1,5 +1,6 @@
 // The monitoring add-on's footprint: Grafana's sidecar reads ConfigMaps of monitoring-ns and nothing else of the
-// cluster, and only node-exporter's own namespace is privileged, with node-exporter still scraped.
+// cluster, and only node-exporter's own namespace is privileged, with node-exporter still scraped. And every
+// Prometheus labels its alerts with its environment.
 //
 // kube-prometheus-stack cannot be fetched on these machines (its chart repository is not reachable), so Grafana's RBAC
 // is computed by the conditions of the grafana chart's own templates (templates/clusterrole.yaml,
@@ -7,7 +8,18 @@
 // values Argo CD gives it. The platform chart's Namespaces are rendered for real.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { environments, type K8sObject, must, readText, readYaml, renderEnvironment } from './lib/repo.ts';
+import { parse } from 'yaml';
+import { mergePatch } from './lib/gotemplate.ts';
+import {
+  environments,
+  type K8sObject,
+  must,
+  parseDocuments,
+  readText,
+  readYaml,
+  renderEnvironment,
+  tool,
+} from './lib/repo.ts';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 type Sidecar = { enabled?: boolean; resource?: string; searchNamespace?: unknown };
@@ -181,3 +193,36 @@ for (const env of environments) {
     });
   });
 }
+
+describe('every alert says which environment raised it (Prometheus external_labels)', () => {
+  // Alertmanager groups pages per service and environment, and the notifications name the environment and link its
+  // runbook and dashboards (slo/alertmanager/templates/links.tmpl).
+  type PrometheusValues = { prometheus?: { prometheusSpec?: { externalLabels?: Record<string, string> } } };
+  type AddOn = {
+    spec: {
+      sources: { chart?: string; helm?: { valueFiles: string[] } }[];
+      destination: { name: string };
+    };
+  };
+
+  test("dev's kube-prometheus-stack: the add-on's values files, merged in Argo CD's order, label alerts environment=dev", () => {
+    const [addOn] = parseDocuments(readText('argocd/addons/kube-prometheus-stack.yaml')) as unknown as AddOn[];
+    assert.equal(must(addOn).spec.destination.name, 'in-cluster', "the add-on runs in dev's cluster");
+    const files = must(must(addOn).spec.sources.find((source) => source.chart)?.helm).valueFiles;
+    const values = files
+      .map((file) => readYaml<Record<string, unknown>>(file.replace(/^\$values\//, '')))
+      .reduce(mergePatch, {}) as PrometheusValues;
+    assert.deepEqual(values.prometheus?.prometheusSpec?.externalLabels, { environment: 'dev' });
+  });
+
+  test("the local cluster's Prometheus (scripts/cluster/monitoring) labels alerts environment=local-cluster", () => {
+    const objects = parseDocuments(
+      tool('helm', ['template', 'monitoring', 'scripts/cluster/monitoring', '--namespace', 'monitoring-ns']),
+    );
+    const config = must(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config'));
+    const prometheus = parse(must((config['data'] as Record<string, string>)['prometheus.yml'])) as {
+      global: { external_labels?: Record<string, string> };
+    };
+    assert.deepEqual(prometheus.global.external_labels, { environment: 'local-cluster' });
+  });
+});

@@ -29,6 +29,23 @@ test('Alertmanager runs the production configuration from slo/alertmanager, byte
   assert.equal(config, readText('slo/alertmanager/alertmanager.production.yml'));
 });
 
+test('the notification templates of slo/alertmanager/templates ride in the same Secret, where the configuration loads them', () => {
+  const secret = must(objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'alertmanager-platform'));
+  const data = secret['data'] as Record<string, string>;
+  const templates = readdirSync(join(repoRoot, 'slo/alertmanager/templates')).filter((f) => f.endsWith('.tmpl'));
+  assert.ok(templates.length > 0);
+  assert.deepEqual(Object.keys(data).sort(), ['alertmanager.yaml', ...templates].sort());
+  for (const file of templates)
+    assert.equal(
+      Buffer.from(must(data[file]), 'base64').toString('utf8'),
+      readText(`slo/alertmanager/templates/${file}`),
+      `${file}, byte for byte`,
+    );
+  // The operator mounts the Secret's further keys in /etc/alertmanager/config/ (alertmanagerSpec.configSecret).
+  const config = parse(readText('slo/alertmanager/alertmanager.production.yml')) as { templates?: string[] };
+  assert.deepEqual(config.templates, ['/etc/alertmanager/config/*.tmpl']);
+});
+
 test('the receivers read credentials from files that the receivers Secret provides', () => {
   const config = readText('slo/alertmanager/alertmanager.production.yml');
   const files = [...config.matchAll(/_file: \/etc\/alertmanager\/secrets\/([-\w]+)/g)].map((m) => must(m[1]));

@@ -52,10 +52,11 @@ describe('the local stack components', () => {
     for (const config of configs) assert.doesNotMatch(renderTemplate(config.template, config.values), /\$\{/);
   });
 
-  it("give Prometheus this stack's three metrics endpoints and its Alertmanager", () => {
+  it("give Prometheus this stack's three metrics endpoints, its Alertmanager and the environment label", () => {
     const prometheus = plan.components.find(({ name }) => name === 'prometheus')?.configs?.[0];
     assert.ok(prometheus !== undefined);
     const config = parse(renderTemplate(prometheus.template, prometheus.values)) as {
+      global: { external_labels?: Record<string, string> };
       scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
       alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
     };
@@ -64,6 +65,8 @@ describe('the local stack components', () => {
       Object.fromEntries(serviceNames.map((name) => [name, [`127.0.0.1:${ports.metrics[name]}`]])),
     );
     assert.deepEqual(config.alerting.alertmanagers[0]?.static_configs[0]?.targets, [`127.0.0.1:${ports.alertmanager}`]);
+    // Alertmanager groups pages per service and environment, and the notifications name it.
+    assert.deepEqual(config.global.external_labels, { environment: 'local' }, 'every alert says it is local');
   });
 });
 

@@ -1,71 +1,28 @@
 // Runs the real Alertmanager (Debian's prometheus-alertmanager) with alertmanager.local.yml pointed at
 // an in-process webhook receiver, and checks what amtool's routing tests cannot: that a page is
-// delivered to /page with its labels and annotations and a ticket to /ticket, grouped per SLO, that
-// the ticket of the same SLO is inhibited
-// while the page fires (and only that SLO's ticket), and that the inhibition lifts when the page ends.
+// delivered to /page with its labels and annotations and a ticket to /ticket, that the pages of one
+// service and environment are one notification (and another service's another), that the ticket of
+// the same SLO and environment is inhibited while the page fires (and only that ticket), and that the
+// inhibition lifts when the page ends.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createReceiver } from '../../receiver/receiver.ts';
 import { LOCAL_CONFIG, renderLocalConfig } from '../render-local.ts';
+import { type Alertmanager, type ApiAlert, sloAlert, startAlertmanager, togetherAtOnce, waitFor } from './support.ts';
 
-const ALERTMANAGER = process.env.ALERTMANAGER_BIN ?? 'prometheus-alertmanager';
+/** The environment label the local stack's Prometheus gives every alert (its external_labels). */
+const environment = 'local';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await probe().catch(() => undefined);
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${String(timeoutMs)} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-interface ApiAlert {
-  labels: Record<string, string>;
-  status: { state: string; inhibitedBy: string[] };
-  fingerprint: string;
-}
-
-function sloAlert(severity: 'page' | 'ticket', id: string, slo: string, alertname: string, endsAt?: Date) {
-  return {
-    labels: {
-      alertname,
-      severity,
-      sloth_severity: severity,
-      sloth_id: id,
-      sloth_service: 'api',
-      sloth_slo: slo,
-      team: 'platform',
-    },
-    annotations: { summary: `${id} is burning its error budget`, runbook: `slo/RUNBOOK.md#${id}` },
-    startsAt: new Date(Date.now() - 60_000).toISOString(),
-    ...(endsAt === undefined ? {} : { endsAt: endsAt.toISOString() }),
-  };
-}
-
-void describe('alertmanager.local.yml in a real Alertmanager', () => {
-  let directory: string;
-  let alertmanager: ChildProcess | undefined;
-  let amUrl: string;
-  let log = '';
+/** A fresh Alertmanager with the local configuration and its own receiver, for one group of tests. */
+function localAlertmanager() {
   const receiver = createReceiver({ print: () => undefined });
-
+  let directory: string;
+  let alertmanager: Alertmanager | undefined;
   before(async () => {
     directory = await mkdtemp(join(tmpdir(), 'slo-alertmanager-'));
     receiver.server.listen(0, '127.0.0.1');
@@ -73,92 +30,69 @@ void describe('alertmanager.local.yml in a real Alertmanager', () => {
     const receiverUrl = `http://127.0.0.1:${String((receiver.server.address() as AddressInfo).port)}`;
     const config = join(directory, 'alertmanager.yml');
     await writeFile(config, renderLocalConfig(await readFile(LOCAL_CONFIG, 'utf8'), receiverUrl));
-
-    const port = await freePort();
-    amUrl = `http://127.0.0.1:${String(port)}`;
-    alertmanager = spawn(
-      ALERTMANAGER,
-      [
-        `--config.file=${config}`,
-        `--storage.path=${join(directory, 'data')}`,
-        `--web.listen-address=127.0.0.1:${String(port)}`,
-        '--cluster.listen-address=',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    alertmanager.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    alertmanager.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    alertmanager.on('error', (error) => (log += `spawn failed: ${error.message}`));
-    await waitFor(
-      'alertmanager to be ready',
-      async () => ((await fetch(`${amUrl}/-/ready`)).ok ? true : undefined),
-      20_000,
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${log}`);
-    });
+    alertmanager = await startAlertmanager(config, directory);
   });
-
   after(async () => {
-    if (alertmanager?.exitCode === null) {
-      alertmanager.kill('SIGTERM');
-      await once(alertmanager, 'exit');
-    }
+    await alertmanager?.stop();
     receiver.server.close();
     await rm(directory, { recursive: true, force: true });
   });
+  return {
+    receiver,
+    alertmanager: () => alertmanager ?? assert.fail('Alertmanager did not start'),
+  };
+}
 
-  async function post(alerts: unknown[]): Promise<void> {
-    const response = await fetch(`${amUrl}/api/v2/alerts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(alerts),
-    });
-    assert.equal(response.status, 200, await response.text());
-  }
+function find(list: ApiAlert[], severity: string, id: string, env = environment): ApiAlert | undefined {
+  return list.find(
+    (alert) => alert.labels.severity === severity && alert.labels.sloth_id === id && alert.labels.environment === env,
+  );
+}
 
-  async function alerts(): Promise<ApiAlert[]> {
-    return (await (await fetch(`${amUrl}/api/v2/alerts`)).json()) as ApiAlert[];
-  }
+void describe('alertmanager.local.yml in a real Alertmanager: delivery and inhibition', () => {
+  const { receiver, alertmanager } = localAlertmanager();
 
-  function find(list: ApiAlert[], severity: string, id: string): ApiAlert | undefined {
-    return list.find((alert) => alert.labels.severity === severity && alert.labels.sloth_id === id);
-  }
-
-  void it('delivers a page to /page, inhibits only the same SLO ticket, and lifts the inhibition when the page ends', async () => {
-    // The alerts started a minute ago, longer than group_wait, so Alertmanager notifies at once
+  void it('delivers a page to /page, inhibits only the same SLO ticket of its environment, and lifts the inhibition when the page ends', async () => {
+    const am = alertmanager();
+    // The alerts started an hour ago, longer than group_wait, so Alertmanager notifies at once
     // instead of waiting (10 s for pages, 1 m for tickets locally). The page goes first: when a page
     // and a ticket start together, it is the ticket's longer group_wait that lets the inhibition
     // take hold before the ticket would go out, and this test skips the waits.
-    await post([sloAlert('page', 'api-availability', 'availability', 'ApiAvailabilityBudgetBurn')]);
+    await am.post([sloAlert({ severity: 'page', slo: 'availability', environment })]);
     const page = await waitFor(
       'the page notification at the receiver',
       () => Promise.resolve(receiver.notifications.find((notification) => notification.channel === 'page')),
-      40_000,
+      20_000,
     );
     assert.equal(page.payload.receiver, 'page');
     assert.equal(page.payload.status, 'firing');
-    assert.deepEqual(page.payload.groupLabels, {
-      alertname: 'ApiAvailabilityBudgetBurn',
-      sloth_id: 'api-availability',
-    });
+    assert.deepEqual(page.payload.groupLabels, { environment, sloth_service: 'api' });
     assert.equal(page.payload.alerts.length, 1);
     const [paged] = page.payload.alerts;
     assert.ok(paged);
     assert.equal(paged.labels.severity, 'page');
+    assert.equal(paged.labels.environment, environment);
     assert.equal(paged.annotations.runbook, 'slo/RUNBOOK.md#api-availability');
 
-    await post([
-      sloAlert('ticket', 'api-availability', 'availability', 'ApiAvailabilityBudgetBurn'),
-      sloAlert('ticket', 'api-latency', 'latency', 'ApiLatencyBudgetBurn'),
+    await am.post([
+      sloAlert({ severity: 'ticket', slo: 'availability', environment }),
+      sloAlert({ severity: 'ticket', slo: 'latency', environment }),
+      // The same SLO's ticket in another environment: that environment does not page.
+      sloAlert({ severity: 'ticket', slo: 'availability', environment: 'elsewhere' }),
     ]);
 
-    const during = await alerts();
+    const during = await am.alerts();
     const pageAlert = find(during, 'page', 'api-availability');
     assert.equal(pageAlert?.status.state, 'active');
     const inhibited = find(during, 'ticket', 'api-availability');
     assert.equal(inhibited?.status.state, 'suppressed');
     assert.deepEqual(inhibited.status.inhibitedBy, [pageAlert.fingerprint]);
     assert.equal(find(during, 'ticket', 'api-latency')?.status.state, 'active', 'another SLO keeps its ticket');
+    assert.equal(
+      find(during, 'ticket', 'api-availability', 'elsewhere')?.status.state,
+      'active',
+      'another environment keeps its ticket',
+    );
     assert.equal(
       receiver.notifications.some(
         (notification) =>
@@ -169,18 +103,31 @@ void describe('alertmanager.local.yml in a real Alertmanager', () => {
       'tickets never reach the page receiver',
     );
 
-    // The other SLO's ticket is delivered to /ticket; the inhibited one never is.
+    // The other SLO's ticket is delivered to /ticket, one group per SLO and environment; the inhibited one never is.
     const ticket = await waitFor(
       'the api-latency ticket notification at the receiver',
-      () => Promise.resolve(receiver.notifications.find((notification) => notification.channel === 'ticket')),
-      90_000,
+      () =>
+        Promise.resolve(
+          receiver.notifications.find(
+            (notification) =>
+              notification.channel === 'ticket' && notification.payload.groupLabels.environment === environment,
+          ),
+        ),
+      20_000,
     );
     assert.equal(ticket.payload.receiver, 'ticket');
-    assert.deepEqual(ticket.payload.groupLabels, { alertname: 'ApiLatencyBudgetBurn', sloth_id: 'api-latency' });
+    assert.deepEqual(ticket.payload.groupLabels, {
+      alertname: 'ApiLatencyBudgetBurn',
+      environment,
+      sloth_id: 'api-latency',
+    });
     assert.equal(
       receiver.notifications.some((notification) =>
         notification.payload.alerts.some(
-          (alert) => alert.labels.severity === 'ticket' && alert.labels.sloth_id === 'api-availability',
+          (alert) =>
+            alert.labels.severity === 'ticket' &&
+            alert.labels.sloth_id === 'api-availability' &&
+            alert.labels.environment === environment,
         ),
       ),
       false,
@@ -188,13 +135,57 @@ void describe('alertmanager.local.yml in a real Alertmanager', () => {
     );
 
     // The page ends: the ticket of that SLO is no longer inhibited.
-    await post([
-      sloAlert('page', 'api-availability', 'availability', 'ApiAvailabilityBudgetBurn', new Date(Date.now() - 1000)),
+    await am.post([
+      sloAlert({ severity: 'page', slo: 'availability', environment, endsAt: new Date(Date.now() - 1000) }),
     ]);
     await waitFor(
       'the ticket to be active again',
-      async () => (find(await alerts(), 'ticket', 'api-availability')?.status.state === 'active' ? true : undefined),
+      async () => (find(await am.alerts(), 'ticket', 'api-availability')?.status.state === 'active' ? true : undefined),
       20_000,
+    );
+  });
+});
+
+void describe('alertmanager.local.yml in a real Alertmanager: one page per service', () => {
+  const { receiver, alertmanager } = localAlertmanager();
+
+  void it('pages of two SLOs of one service are one notification; another service pages on its own', async () => {
+    const am = alertmanager();
+    // One S3 outage burns the api's availability and upload success budgets at once: one page.
+    await am.post(
+      togetherAtOnce([
+        sloAlert({ severity: 'page', slo: 'availability', environment }),
+        sloAlert({ severity: 'page', slo: 'upload-success', environment }),
+      ]),
+    );
+    // A second service (the specs have only the api today) is another page.
+    await am.post([sloAlert({ severity: 'page', slo: 'availability', service: 'image', environment })]);
+
+    const paged = (id: string) =>
+      receiver.notifications.some((notification) =>
+        notification.payload.alerts.some((alert) => alert.labels.sloth_id === id),
+      );
+    await waitFor(
+      'the three pages at the receiver',
+      () =>
+        Promise.resolve(
+          ['api-availability', 'api-upload-success', 'image-availability'].every(paged) ? true : undefined,
+        ),
+      20_000,
+    );
+
+    const pages = receiver.notifications.filter((notification) => notification.channel === 'page');
+    assert.deepEqual(
+      pages
+        .map((notification) => ({
+          group: notification.payload.groupLabels,
+          slos: notification.payload.alerts.map((alert) => alert.labels.sloth_id).sort(),
+        }))
+        .sort((a, b) => String(a.group.sloth_service).localeCompare(String(b.group.sloth_service))),
+      [
+        { group: { environment, sloth_service: 'api' }, slos: ['api-availability', 'api-upload-success'] },
+        { group: { environment, sloth_service: 'image' }, slos: ['image-availability'] },
+      ],
     );
   });
 });
