@@ -15,15 +15,10 @@
 // page condition is sized for (Pyrra's absent-alert duration), for the strictest SLO of the service,
 // and at least a minute: a rolling deploy, a restart or a missed scrape never pages, and an outage
 // pages no later than the burn-rate alert would have if the series had survived it.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
-
-interface SloSpec {
-  service: string;
-  labels?: Record<string, string>;
-  slos: { name: string; objective: number; sli: { events: { error_query: string; total_query: string } } }[];
-}
+import { parse } from 'yaml';
+import { readSpecs, sloDir, type SloSpec, titleOf, writeRulesFile } from '../lib/rules-output.ts';
 
 interface Variant {
   /** The share of the 30-day error budget the fastest page condition fires on, in percent. */
@@ -38,7 +33,6 @@ const SLO_PERIOD_SECONDS = 30 * 24 * 3600;
 const SLI_METRIC = 'http_server_request_duration_seconds_count';
 const MINIMUM_WAIT_MINUTES = 1;
 
-const sloDir = new URL('../', import.meta.url).pathname;
 const [rulesDir] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const drill = process.argv.includes('--drill');
 if (rulesDir === undefined) {
@@ -90,7 +84,7 @@ function checkSelectors(file: string, spec: SloSpec): void {
 
 function rules(spec: SloSpec, variantOf: Variant, wait: string): Record<string, unknown> {
   const job = spec.service;
-  const title = spec.service.charAt(0).toUpperCase() + spec.service.slice(1);
+  const title = titleOf(spec.service);
   const labels = {
     ...spec.labels,
     ...variantOf.labels,
@@ -131,20 +125,16 @@ function rules(spec: SloSpec, variantOf: Variant, wait: string): Record<string, 
 }
 
 const currentVariant = await variant();
-for (const file of (await readdir(join(sloDir, 'specs'))).filter((name) => name.endsWith('.yml')).sort()) {
-  const spec = parse(await readFile(join(sloDir, 'specs', file), 'utf8')) as SloSpec;
-  checkSelectors(file, spec);
+for (const spec of await readSpecs()) {
+  checkSelectors(spec.file, spec);
   const wait = absentFor(spec, currentVariant);
-  const header = [
-    `# Generated from slo/specs/${file} by \`npm run slo:generate\` (slo/absence/generate.ts${drill ? ' --drill' : ''}). Never edit by hand.`,
-    `# The ${spec.service}'s absence alerts: they page when its SLIs cannot be measured (see the generator).`,
-    `# Their wait: ${wait.reason}.`,
-  ].join('\n');
-  const body = stringify(rules(spec, currentVariant, wait.duration), {
-    lineWidth: 0,
-    aliasDuplicateObjects: false,
-    // Sloth's layout, so the rule tooling (slo/mutation) reads both alike.
-    indentSeq: false,
-  });
-  await writeFile(join(rulesDir, `${spec.service}-absence.yml`), `${header}\n${body}`);
+  await writeRulesFile(
+    join(rulesDir, `${spec.service}-absence.yml`),
+    [
+      `Generated from slo/specs/${spec.file} by \`npm run slo:generate\` (slo/absence/generate.ts${drill ? ' --drill' : ''}). Never edit by hand.`,
+      `The ${spec.service}'s absence alerts: they page when its SLIs cannot be measured (see the generator).`,
+      `Their wait: ${wait.reason}.`,
+    ],
+    rules(spec, currentVariant, wait.duration),
+  );
 }
