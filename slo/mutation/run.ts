@@ -61,6 +61,18 @@ interface Mutation {
   only?: Target['name'];
 }
 
+/** The 30-day SLI rule rewritten as Sloth's "optimized" mean of the shortest window's ratios. */
+function meanOfRatios(shortest: string, only: Target['name']): Mutation {
+  const ratios = `slo:sli_error:ratio_rate${shortest}{sloth_id="$3"}[30d]`;
+  return {
+    name: `30d SLI -> mean of the ${shortest} ratios`,
+    pattern:
+      /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n(?:\s+slo_variant: drill\n)?\s+sloth_id: (\S+))/g,
+    replacement: `$1      sum_over_time(${ratios}) / ignoring (sloth_window) count_over_time(${ratios})$2`,
+    only,
+  };
+}
+
 const MUTATIONS: Mutation[] = [
   // SLI window lengths (production: Sloth's 30-day windows).
   { name: 'window 5m -> 10m', pattern: '[5m]', replacement: '[10m]', only: 'prod' },
@@ -114,22 +126,8 @@ const MUTATIONS: Mutation[] = [
   { name: 'latency bucket 0.3 -> 2.5', pattern: 'le="0.3"', replacement: 'le="2.5"' },
   { name: 'login latency bucket 1 -> 2.5', pattern: 'le="1"', replacement: 'le="2.5"' },
   // The 30-day SLI is errors over requests; averaging the shortest window's ratios is what it replaced.
-  {
-    name: '30d SLI -> mean of the 5m ratios',
-    pattern:
-      /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n(?:\s+slo_variant: drill\n)?\s+sloth_id: (\S+))/g,
-    replacement:
-      '$1      sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="$3"}[30d]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate5m{sloth_id="$3"}[30d])$2',
-    only: 'prod',
-  },
-  {
-    name: '30d SLI -> mean of the 1m ratios',
-    pattern:
-      /(record: slo:sli_error:ratio_rate30d\n\s+expr: \|\n)[\s\S]*?(\n\s+labels:\n(?:\s+slo_variant: drill\n)?\s+sloth_id: (\S+))/g,
-    replacement:
-      '$1      sum_over_time(slo:sli_error:ratio_rate1m{sloth_id="$3"}[30d]) / ignoring (sloth_window) count_over_time(slo:sli_error:ratio_rate1m{sloth_id="$3"}[30d])$2',
-    only: 'drill',
-  },
+  meanOfRatios('5m', 'prod'),
+  meanOfRatios('1m', 'drill'),
   // The metadata and burn-rate rules.
   { name: 'objective 0.99x -> 0.9x', pattern: /vector\(0\.99/g, replacement: 'vector(0.9' },
   { name: 'budget 1-0.99x -> 1-0.9x', pattern: /vector\(1-0\.99/g, replacement: 'vector(1-0.9' },
