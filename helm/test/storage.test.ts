@@ -150,6 +150,17 @@ describe("the image service's MinIO user", () => {
     }
   });
 
+  test('no provisioning Job while MinIO runs no pod: a PostSync hook against nothing would hold the next sync', () => {
+    for (const env of environments) {
+      const provisioning = (replicas: number) =>
+        render(env, minio, ['--set', `replicas=${String(replicas)}`]).filter(
+          (o) => o.kind === 'Job' && o.metadata.name === 'minio-provision',
+        );
+      assert.equal(provisioning(0).length, 0, `${env}: replicas 0`);
+      assert.equal(provisioning(1).length, 1, `${env}: replicas 1`);
+    }
+  });
+
   test('dev: the image service mounts its own user’s credentials, never the root user’s', () => {
     const data = devSecret;
     const imageS3 = data('image-ns/image-s3');
