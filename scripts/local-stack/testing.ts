@@ -1,6 +1,5 @@
 // Throwaway real PostgreSQL and S3 for integration tests, run by the local stack's own supervisor.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -10,18 +9,9 @@ import { ensureDatabase, postgresComponent, postgresUrl } from './postgres.ts';
 import { localRedis } from './redis.ts';
 import { startComponents, type Component, type Supervisor } from './supervisor.ts';
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    });
-    server.on('error', reject);
-  });
-}
+import { freePort } from '../lib/free-port.ts';
+
+export { freePort };
 
 export interface TestServer {
   /** Stops it, keeping its data (fault tests). */

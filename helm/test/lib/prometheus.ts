@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { waitFor } from '../../../scripts/lib/wait.ts';
-import { freePort } from '../../../scripts/local-stack/testing.ts';
+import { freePort } from '../../../scripts/lib/free-port.ts';
 
 export interface RecordedSeries {
   record: string;

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createReceiver } from '../../receiver/receiver.ts';
 import { LOCAL_CONFIG, renderLocalConfig } from '../render-local.ts';
-import { type Alertmanager, type ApiAlert, sloAlert, startAlertmanager, togetherAtOnce, waitFor } from './support.ts';
+import { type Alertmanager, type ApiAlert, sloAlert, startAlertmanager, togetherAtOnce } from './support.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
 
 /** The environment label the local stack's Prometheus gives every alert (its external_labels). */
 const environment = 'local';
@@ -62,7 +63,7 @@ void describe('alertmanager.local.yml in a real Alertmanager: delivery and inhib
     const page = await waitFor(
       'the page notification at the receiver',
       () => Promise.resolve(receiver.notifications.find((notification) => notification.channel === 'page')),
-      20_000,
+      { timeoutMs: 20_000, intervalMs: 250 },
     );
     assert.equal(page.payload.receiver, 'page');
     assert.equal(page.payload.status, 'firing');
@@ -113,7 +114,7 @@ void describe('alertmanager.local.yml in a real Alertmanager: delivery and inhib
               notification.channel === 'ticket' && notification.payload.groupLabels.environment === environment,
           ),
         ),
-      20_000,
+      { timeoutMs: 20_000, intervalMs: 250 },
     );
     assert.equal(ticket.payload.receiver, 'ticket');
     assert.deepEqual(ticket.payload.groupLabels, {
@@ -141,7 +142,7 @@ void describe('alertmanager.local.yml in a real Alertmanager: delivery and inhib
     await waitFor(
       'the ticket to be active again',
       async () => (find(await am.alerts(), 'ticket', 'api-availability')?.status.state === 'active' ? true : undefined),
-      20_000,
+      { timeoutMs: 20_000, intervalMs: 250 },
     );
   });
 });
@@ -171,7 +172,7 @@ void describe('alertmanager.local.yml in a real Alertmanager: one page per servi
         Promise.resolve(
           ['api-availability', 'api-upload-success', 'image-availability'].every(paged) ? true : undefined,
         ),
-      20_000,
+      { timeoutMs: 20_000, intervalMs: 250 },
     );
 
     const pages = receiver.notifications.filter((notification) => notification.channel === 'page');

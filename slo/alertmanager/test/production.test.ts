@@ -19,14 +19,8 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import {
-  type Alertmanager,
-  type PostedAlert,
-  sloAlert,
-  startAlertmanager,
-  togetherAtOnce,
-  waitFor,
-} from './support.ts';
+import { type Alertmanager, type PostedAlert, sloAlert, startAlertmanager, togetherAtOnce } from './support.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
 
 const PRODUCTION_CONFIG = fileURLToPath(new URL('../alertmanager.production.yml', import.meta.url));
 const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
@@ -168,7 +162,7 @@ void describe('alertmanager.production.yml in a real Alertmanager: what PagerDut
           pagerduty.length >= expected.pagerduty && slack.length >= expected.slack ? { pagerduty, slack } : undefined,
         );
       },
-      20_000,
+      { timeoutMs: 20_000, intervalMs: 250 },
     );
   }
 

@@ -3,30 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../../scripts/lib/free-port.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
 
 const ALERTMANAGER = process.env.ALERTMANAGER_BIN ?? 'prometheus-alertmanager';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await probe().catch(() => undefined);
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${String(timeoutMs)} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 export interface ApiAlert {
   labels: Record<string, string>;
@@ -72,11 +53,10 @@ export async function startAlertmanager(config: string, directory: string): Prom
     child.kill('SIGTERM');
     await once(child, 'exit');
   };
-  await waitFor(
-    'alertmanager to be ready',
-    async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined),
-    20_000,
-  ).catch(async (error: unknown) => {
+  await waitFor('alertmanager to be ready', async () => (await fetch(`${url}/-/ready`)).ok, {
+    timeoutMs: 20_000,
+    intervalMs: 250,
+  }).catch(async (error: unknown) => {
     await stop();
     throw new Error(`${(error as Error).message}\n${log}`);
   });

@@ -9,7 +9,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { pino } from 'pino';
 import { parseSamples } from '../../../../e2e/support/prometheus-text.ts';
-import { freePort } from '../../../../scripts/local-stack/testing.ts';
+import { freePort } from '../../../../scripts/lib/free-port.ts';
 import { Readiness } from '../../src/health.ts';
 import { createHttpApp } from '../../src/http/create-app.ts';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/metrics.ts';
