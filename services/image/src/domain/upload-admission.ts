@@ -21,10 +21,11 @@ export interface AdmittedUpload {
 
 /**
  * Decides, before any byte of the body is read, whether an upload may start: 503 when the memory this
- * process's uploads may hold has no room for this one's (its declared size, or the worst case), 429 when the account runs all it may, 413 quota-exceeded
- * when the account's images (plus the body's declared size, when known) exceed its quota. Slots are
- * counted in this process, so each replica bounds its own memory; the quota is read from the stored
- * images, so it holds across replicas (and is checked again when the image is recorded).
+ * process's uploads may hold has no room for this one's (its declared size, or the worst case), 429
+ * when the account runs all it may, 413 quota-exceeded when the account's images (plus the body's
+ * declared size, when known) exceed its quota. Slots are counted in this process, so each replica
+ * bounds its own memory; the quota is read from the stored images, so it holds across replicas (and
+ * is checked again when the image is recorded).
  */
 export class UploadAdmission {
   readonly #quotaBytes: number;
