@@ -46,11 +46,13 @@ sloth_generate() {
     exit 1
   fi
 }
+# The drill's rules are evaluated every 10 s: Sloth's and the generators' below.
+drill_interval=10s
 sloth_generate rules
 sloth_generate rules-drill \
   --slo-period-windows-path "$slo_dir/windows" \
   --extra-labels slo_variant=drill \
-  --slo-plugins '{"id":"sloth.dev/contrib/rule_intervals/v1","priority":0,"config":{"interval":{"default":"10s"}}}'
+  --slo-plugins "{\"id\":\"sloth.dev/contrib/rule_intervals/v1\",\"priority\":0,\"config\":{\"interval\":{\"default\":\"$drill_interval\"}}}"
 
 # Say where each generated file comes from, above Sloth's own "DO NOT EDIT" header.
 for file in "$work"/rules/*.yml "$work"/rules-drill/*.yml; do
@@ -64,10 +66,10 @@ done
 
 # The absence alerts Sloth has no notion of: they page when the SLIs themselves are gone.
 node "$slo_dir/absence/generate.ts" "$work/rules"
-node "$slo_dir/absence/generate.ts" "$work/rules-drill" --drill
+node "$slo_dir/absence/generate.ts" "$work/rules-drill" --drill --interval="$drill_interval"
 # The error budget policy's alert (scripts/promote runs its expression).
 node "$slo_dir/budget/generate.ts" "$work/rules"
-node "$slo_dir/budget/generate.ts" "$work/rules-drill" --drill
+node "$slo_dir/budget/generate.ts" "$work/rules-drill" --drill --interval="$drill_interval"
 
 if ! $check; then
   rm -f "$slo_dir"/rules/*.yml "$slo_dir"/rules-drill/*.yml

@@ -2,7 +2,7 @@
 // <rules-dir>/<service>-absence.yml, for production or, with --drill, for the live drill.
 //
 //   node slo/absence/generate.ts <rules-dir>          production (Sloth's default 30-day windows)
-//   node slo/absence/generate.ts <rules-dir> --drill  the drill (slo/windows/drill-30d.yaml)
+//   node slo/absence/generate.ts <rules-dir> --drill --interval=10s  the drill (slo/windows/drill-30d.yaml)
 //
 // slo/generate.sh runs it for both variants next to Sloth. Why the alerts exist: Sloth's burn-rate
 // alerts read the SLI series, and when the service's pods are gone or hung, or its metrics stop, those
@@ -18,14 +18,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { readSpecs, sloDir, type SloSpec, titleOf, writeRulesFile } from '../lib/rules-output.ts';
+import { readSpecs, ruleInterval, sloDir, type SloSpec, titleOf, writeRulesFile } from '../lib/rules-output.ts';
 
 interface Variant {
   /** The share of the 30-day error budget the fastest page condition fires on, in percent. */
   fastestPageBudgetPercent: number;
-  /** Sloth's --extra-labels and rule interval for the variant. */
+  /** Sloth's --extra-labels for the variant. */
   labels: Record<string, string>;
-  interval?: string;
 }
 
 const SLO_PERIOD_SECONDS = 30 * 24 * 3600;
@@ -35,6 +34,7 @@ const MINIMUM_WAIT_MINUTES = 1;
 
 const [rulesDir] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const drill = process.argv.includes('--drill');
+const interval = ruleInterval();
 if (rulesDir === undefined) {
   process.stderr.write('usage: node slo/absence/generate.ts <rules-dir> [--drill]\n');
   process.exit(2);
@@ -49,7 +49,6 @@ async function variant(): Promise<Variant> {
   return {
     fastestPageBudgetPercent: windows.spec.page.quick.errorBudgetPercent,
     labels: { slo_variant: 'drill' },
-    interval: '10s',
   };
 }
 
@@ -96,7 +95,7 @@ function rules(spec: SloSpec, variantOf: Variant, wait: string): Record<string, 
     groups: [
       {
         name: `${spec.service}-slo-absence`,
-        ...(variantOf.interval === undefined ? {} : { interval: variantOf.interval }),
+        ...(interval === undefined ? {} : { interval }),
         rules: [
           {
             alert: `${title}TargetDown`,

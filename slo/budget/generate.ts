@@ -1,7 +1,7 @@
 // Writes the error budget policy's alert of each SLO spec (slo/specs/<service>.yml) into a rules
 // directory: <rules-dir>/<service>-budget.yml, for production or, with --drill, for the live drill.
 //
-//   node slo/budget/generate.ts <rules-dir> [--drill]
+//   node slo/budget/generate.ts <rules-dir> [--drill] [--interval=<duration>]
 //
 // <Service>ErrorBudgetExhausted fires while an SLO's 30-day error budget is spent (Sloth's
 // slo:period_error_budget_remaining:ratio at or below 0). It is a ticket, not a page: the burn-rate
@@ -9,13 +9,14 @@
 // reliability work first, and scripts/promote refuses to promote to prod, unless overridden with a
 // reason, for as long as it would fire (it runs the expression written here, without the wait).
 import { join } from 'node:path';
-import { readSpecs, titleOf, writeRulesFile } from '../lib/rules-output.ts';
+import { readSpecs, ruleInterval, titleOf, writeRulesFile } from '../lib/rules-output.ts';
 
 /** Long enough that a budget hovering at zero does not flap the ticket. */
 const WAIT = '5m';
 
 const [rulesDir] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const drill = process.argv.includes('--drill');
+const interval = ruleInterval();
 if (rulesDir === undefined) {
   process.stderr.write('usage: node slo/budget/generate.ts <rules-dir> [--drill]\n');
   process.exit(2);
@@ -26,8 +27,7 @@ for (const spec of await readSpecs()) {
     groups: [
       {
         name: `${spec.service}-slo-budget-policy`,
-        // The drill's rules are evaluated every 10 s (slo/generate.sh).
-        ...(drill ? { interval: '10s' } : {}),
+        ...(interval === undefined ? {} : { interval }),
         rules: [
           {
             alert: `${titleOf(spec.service)}ErrorBudgetExhausted`,

@@ -24,6 +24,10 @@ export async function readSpecs(): Promise<SloSpec[]> {
   );
 }
 
+/** The rule groups' evaluation interval slo/generate.sh passes as --interval=<duration> (the drill's), if any. */
+export const ruleInterval = (): string | undefined =>
+  process.argv.find((arg) => arg.startsWith('--interval='))?.slice('--interval='.length);
+
 /** `<Service>`, as alert names start. */
 export const titleOf = (service: string): string => service.charAt(0).toUpperCase() + service.slice(1);
 
