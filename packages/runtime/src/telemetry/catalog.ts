@@ -25,6 +25,22 @@ export const metricCatalog = {
     description: 'Duration of HTTP server requests.',
     attributes: ['http.request.method', 'http.route', 'http.response.status_code', 'error.type'],
   },
+  httpServerTimeToFirstByte: {
+    name: 'http.server.response.time_to_first_byte',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'Time from a request to the first byte of its response (its headers), or to its end when none was sent: a download by what the server controls, not by the size of the file or the speed of the client.',
+    attributes: ['http.request.method', 'http.route', 'http.response.status_code', 'error.type'],
+  },
+  httpServerCommitDuration: {
+    name: 'http.server.request.commit.duration',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'For requests with a body: time from its last byte to the first byte of the response (an upload waiting for its commit), or to its end when none was sent.',
+    attributes: ['http.request.method', 'http.route', 'http.response.status_code', 'error.type'],
+  },
   httpClientDuration: {
     name: 'http.client.request.duration',
     kind: 'histogram',
@@ -79,6 +95,21 @@ export const metricCatalog = {
     kind: 'counter',
     unit: '{fetch}',
     description: 'Fetches of the auth service key set by verifiers, by outcome.',
+    attributes: ['outcome'],
+  },
+  proberJourneys: {
+    name: 'prober.journeys',
+    kind: 'counter',
+    unit: '{journey}',
+    description:
+      'Journeys of the outside-in prober (log in, upload, read back, compare, delete), by outcome: success or what failed.',
+    attributes: ['outcome'],
+  },
+  proberJourneyDuration: {
+    name: 'prober.journey.duration',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Duration of a prober journey, whatever its outcome.',
     attributes: ['outcome'],
   },
 } as const satisfies Record<string, MetricDefinition>;

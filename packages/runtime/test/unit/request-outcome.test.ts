@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -9,10 +8,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { pino } from 'pino';
 import { parseSamples } from '../../../../e2e/support/prometheus-text.ts';
-import { freePort } from '../../../../scripts/lib/free-port.ts';
-import { Readiness } from '../../src/health.ts';
-import { createHttpApp } from '../../src/http/create-app.ts';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/metrics.ts';
+import { startTestApp, type TestApp } from '../support/test-app.ts';
 
 /**
  * How requests that end without a complete response are counted: the real app (tracing, logging,
@@ -23,8 +19,7 @@ import { startTelemetry, type Telemetry } from '../../src/telemetry/metrics.ts';
 describe('request outcome', () => {
   const spans = new InMemorySpanExporter();
   const logLines: Array<Record<string, unknown>> = [];
-  let telemetry: Telemetry;
-  let server: Server;
+  let app: TestApp;
   let base: URL;
   let closed: Promise<void>;
   let markClosed: () => void;
@@ -37,18 +32,12 @@ describe('request outcome', () => {
   });
 
   before(async () => {
-    telemetry = await startTelemetry({
-      service: 'outcome-test',
-      host: '127.0.0.1',
-      port: await freePort(),
-      spanExporter: spans,
-    });
     const logs = new PassThrough();
     logs.on('data', (line: Buffer) => logLines.push(JSON.parse(line.toString()) as Record<string, unknown>));
-    const app = createHttpApp({
+    app = await startTestApp({
       service: 'outcome-test',
       logger: pino({ level: 'info' }, logs),
-      readiness: new Readiness([], 100),
+      spanExporter: spans,
       routes: (routes) => {
         routes.use((_req, res, next) => {
           // One listener more than the app's own (a piped download brings it to the default limit).
@@ -86,20 +75,14 @@ describe('request outcome', () => {
         });
       },
     });
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    base = app.base;
   });
 
-  after(async () => {
-    server.closeAllConnections();
-    server.close();
-    await telemetry.close();
-  });
+  after(() => app.close());
 
   /** What the metrics exporter, the span and the log line say of the last request to `route`. */
   async function recorded(route: string) {
-    const samples = parseSamples(await (await fetch(telemetry.metricsUrl)).text()).filter(
+    const samples = parseSamples(await (await fetch(app.telemetry.metricsUrl)).text()).filter(
       (sample) => sample.name === 'http_server_request_duration_seconds_count' && sample.labels['http_route'] === route,
     );
     const span = spans.getFinishedSpans().findLast((finished) => finished.attributes['http.route'] === route);
