@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
-# The services' image (api, auth, image) and the migration Job's. Build from the repository root (the services share
+# The services' image (api, auth, image, and the journey prober) and the migration Job's. Build from the repository root (the services share
 # packages/ and the lockfile):
-#   docker build --build-arg SERVICE=api -t platform/api:dev .        # SERVICE: api | auth | image
+#   docker build --build-arg SERVICE=api -t platform/api:dev .        # SERVICE: api | auth | image | prober
 #   docker build --target migrate -t platform/migrate:dev .
 # Node 24 runs the TypeScript sources directly (type stripping): there is no compile step.
 # The base is pinned by exact tag; pin the digest too when you can reach the registry:
@@ -19,6 +19,7 @@ COPY packages/test-client/package.json packages/test-client/
 COPY services/api/package.json services/api/
 COPY services/auth/package.json services/auth/
 COPY services/image/package.json services/image/
+COPY services/prober/package.json services/prober/
 COPY e2e/package.json e2e/
 
 # --- deps: production dependencies of this service only (no install scripts, as in development).
@@ -27,7 +28,7 @@ ARG SERVICE
 WORKDIR /app
 COPY --from=manifests /app ./
 RUN --mount=type=cache,target=/root/.npm \
-    case "$SERVICE" in api|auth|image) ;; *) echo "build with --build-arg SERVICE=api|auth|image" >&2; exit 1 ;; esac; \
+    case "$SERVICE" in api|auth|image|prober) ;; *) echo "build with --build-arg SERVICE=api|auth|image|prober" >&2; exit 1 ;; esac; \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @platform/${SERVICE} --include-workspace-root=false
 
 # --- build: the database package's production dependencies, which include the Prisma CLI (a peer of @prisma/client),
@@ -66,7 +67,7 @@ RUN for package in packages/*; do [ -e "node_modules/@platform/${package#package
     for service in services/*; do [ "$service" = "services/${SERVICE}" ] || rm -r "$service"; done
 
 # --- runtime: production node_modules and the sources, non-root, nothing written outside /tmp. The service's port is
-#     its configuration default (api 3000, auth 3001, image 3002; metrics 9464).
+#     its configuration default (api 3000, auth 3001, image 3002, prober 3003; metrics 9464).
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
 WORKDIR /app

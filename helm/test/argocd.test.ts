@@ -59,10 +59,10 @@ const projects = parseDocuments(readText('argocd/projects.yaml')) as Project[];
 
 describe('ArgoCD ApplicationSet', () => {
   test('generates one Application per component and environment', () => {
-    assert.equal(apps.length, 22);
+    assert.equal(apps.length, 24);
     assert.equal(new Set(apps.map((a) => a.metadata.name)).size, apps.length, 'names are unique');
     for (const env of environments)
-      assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 11);
+      assert.equal(apps.filter((a) => a.metadata.labels?.['platform/env'] === env).length, 12);
   });
 
   for (const app of apps) {
@@ -125,10 +125,12 @@ describe('ArgoCD ApplicationSet', () => {
     assert.ok(wave('secrets') < wave('redis') && wave('redis') < wave('auth'), 'Redis before auth, which counts in it');
     for (const service of ['auth', 'image', 'api'])
       assert.ok(wave('migrations') < wave(service) && wave(service) < wave('slo'));
+    // The journey prober goes through the edge to the api: it comes after them, with the SLO rules that read it.
+    assert.ok(wave('api') < wave('prober') && wave('edge') < wave('prober') && wave('prober') <= wave('slo'));
   });
 
   test('prod runs the image tags pinned in helm/env/prod (no floating tags)', () => {
-    for (const service of ['api', 'auth', 'image', 'migrations']) {
+    for (const service of ['api', 'auth', 'image', 'migrations', 'prober']) {
       const values = parse(readText(`helm/env/prod/${service}.yaml`)) as { image: { tag: string } };
       assert.match(values.image.tag, /^\d+\.\d+\.\d+$/, `${service} prod tag is a release version`);
     }
@@ -146,6 +148,7 @@ describe('ArgoCD ApplicationSet', () => {
       'ingress-ns',
       'monitoring-ns',
       'node-exporter-ns',
+      'prober-ns',
     ]);
     assert.ok(!JSON.stringify(platform.spec).includes('"*"'), 'no wildcards');
     type Kinds = { group: string; kind: string }[];

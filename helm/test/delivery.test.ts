@@ -31,7 +31,7 @@ describe('Dockerfile (one for the three services and the migration Job)', () => 
     assert.match(stage('deps'), /^ARG SERVICE$/m);
     assert.match(
       stage('deps'),
-      /case "\$SERVICE" in api\|auth\|image\)/,
+      /case "\$SERVICE" in api\|auth\|image\|prober\)/,
       'an unknown or missing SERVICE fails the build',
     );
     assert.match(must(instructions.filter((l) => l.startsWith('FROM ')).at(-1)), / AS runtime$/);

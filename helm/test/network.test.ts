@@ -60,6 +60,9 @@ const intended = [
   'prometheus -> auth:9464/TCP',
   'prometheus -> image:9464/TCP',
   'prometheus -> edge:9100/TCP', // the edge's metrics entry point
+  'prometheus -> prober:9464/TCP',
+  // The journey prober reaches the platform only as a user does: the edge's HTTPS entry point (its Service's 443).
+  'prober -> edge:8443/TCP',
   // Needed by design, beyond the list (helm/README.md, "Network policy"):
   'image -> auth:3001/TCP', // the image service verifies tokens locally with auth's JWKS (PLATFORM.md)
   'migrate -> postgres:5432/TCP', // the migration Job runs prisma migrate deploy
@@ -95,6 +98,7 @@ const intended = [
     'prometheus',
     'alertmanager',
     'grafana',
+    'prober',
   ].flatMap(dns),
 ].sort();
 

@@ -33,6 +33,7 @@ for (const env of environments) {
         'data-ns/StatefulSet/postgres',
         'image-ns/Deployment/image',
         'ingress-ns/Deployment/edge',
+        'prober-ns/Deployment/prober',
       ]);
     });
 
@@ -117,7 +118,7 @@ for (const env of environments) {
       }
     }
 
-    for (const name of ['api', 'auth', 'image']) {
+    for (const name of ['api', 'auth', 'image', 'prober']) {
       const namespace = `${name}-ns`;
       test(`${name}: probes on /healthz and /readyz, graceful termination covers the drain`, () => {
         const deployment = must(find('Deployment', namespace, name));
@@ -184,7 +185,7 @@ for (const env of environments) {
     test('every namespace that runs pods from these charts enforces Pod Security restricted', () => {
       // Derived from the workloads, so a new chart in a laxer namespace fails here, not at admission on a cluster.
       const namespaces = [...new Set(workloads.map((w) => must(w.metadata.namespace)))].sort();
-      assert.deepEqual(namespaces, ['api-ns', 'auth-ns', 'data-ns', 'image-ns', 'ingress-ns']);
+      assert.deepEqual(namespaces, ['api-ns', 'auth-ns', 'data-ns', 'image-ns', 'ingress-ns', 'prober-ns']);
       for (const namespace of namespaces) {
         assert.equal(
           must(must(find('Namespace', undefined, namespace)).metadata.labels)['pod-security.kubernetes.io/enforce'],

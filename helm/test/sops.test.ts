@@ -110,6 +110,7 @@ describe('SOPS', () => {
       'redis-credentials',
       'auth-redis',
       'alertmanager-receivers',
+      'prober-account',
     ];
     assert.deepEqual([...provided].sort(), wanted.sort());
   });

@@ -34,6 +34,7 @@ describe('Tiltfile (cluster mode)', () => {
       'minio',
       'platform',
       'postgres',
+      'prober',
       'redis',
       'secrets',
       'slo',
@@ -59,11 +60,12 @@ describe('Tiltfile (cluster mode)', () => {
       'platform/auth',
       'platform/image',
       'platform/migrate',
+      'platform/prober',
     ]);
     for (const build of builds) assert.equal(build['dockerfile'], 'Dockerfile');
     assert.ok(existsSync(join(repoRoot, 'Dockerfile')));
     assert.equal(must(builds.find((b) => b['ref'] === 'platform/migrate'))['target'], 'migrate');
-    for (const service of ['api', 'auth', 'image']) {
+    for (const service of ['api', 'auth', 'image', 'prober']) {
       const build = must(builds.find((b) => b['ref'] === `platform/${service}`));
       assert.deepEqual(build['build_args'], { SERVICE: service });
       assert.equal(build['target'], 'runtime');
@@ -75,7 +77,7 @@ describe('Tiltfile (cluster mode)', () => {
       );
       for (const s of syncs) assert.ok(existsSync(join(repoRoot, must(s.local))), s.local);
     }
-    const helm = of('helm').filter((h) => ['api', 'auth', 'image'].includes(String(h['name'])));
+    const helm = of('helm').filter((h) => ['api', 'auth', 'image', 'prober'].includes(String(h['name'])));
     for (const h of helm)
       assert.ok(
         (h['set'] as string[]).includes('liveUpdate.enabled=true'),

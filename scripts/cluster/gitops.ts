@@ -88,13 +88,19 @@ export async function startGitops(
   await waitFor(
     'dev did not sync',
     async () => {
-      const dev = (await applications(cluster)).filter((a) => a.metadata.labels?.['platform/env'] === 'dev');
-      return dev.every(
+      const lagging = (await applications(cluster)).filter(
         (a) =>
-          a.status?.sync?.status === 'Synced' &&
-          a.status.health?.status === 'Healthy' &&
-          a.status.sync.revision === revision,
+          a.metadata.labels?.['platform/env'] === 'dev' &&
+          !(
+            a.status?.sync?.status === 'Synced' &&
+            a.status.health?.status === 'Healthy' &&
+            a.status.sync.revision === revision
+          ),
       );
+      if (lagging.length === 0) return true;
+      // The failure names them: which Application held dev back, and how.
+      const states = lagging.map((a) => `${a.metadata.name} ${a.status?.sync?.status}/${a.status?.health?.status}`);
+      throw new Error(`not yet: ${states.join(', ')}`);
     },
     { timeoutMs: 8 * 60_000 },
   );

