@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run dev`: installs what is missing, then runs the local stack (scripts/local-stack/cli.ts).
 #   - npm packages, Node 24 and the Prisma client (scripts/lib/bootstrap.sh), always;
-#   - nginx, Prometheus, Alertmanager, Redis (Debian packages) and MinIO (built into ~/.cache/platform-tools), the
+#   - nginx, mtail, Prometheus, Alertmanager, Redis (Debian packages) and MinIO (built into ~/.cache/platform-tools), the
 #     way npm test installs them (scripts/tools/install.sh), unless --minimal asks for the data stores and
 #     services only. Where the installer cannot install (not root, not Debian) it names what to install.
 set -euo pipefail
@@ -15,7 +15,7 @@ for argument in "$@"; do
   esac
 done
 if ! $minimal; then
-  bash scripts/tools/install.sh nginx prometheus prometheus-alertmanager redis-server minio mc || {
+  bash scripts/tools/install.sh nginx mtail prometheus prometheus-alertmanager redis-server minio mc || {
     echo "npm run dev: install the tools named above, or run npm run dev -- --minimal (no ingress, no monitoring)" >&2
     exit 1
   }

@@ -9,11 +9,13 @@ import { killLeftovers } from './supervisor.ts';
 
 const usage = `Usage: npm run dev -- [options]
 
-Installs what the platform needs on first use (as npm test does: nginx, Prometheus, Alertmanager and
+Installs what the platform needs on first use (as npm test does: nginx, mtail, Prometheus, Alertmanager and
 MinIO on Debian as root; elsewhere it says what to install), then starts PostgreSQL (embedded, unless
 DATABASE_URL is set), S3 (MinIO, or an embedded S3 server), applies migrations, and runs the auth,
-image and API services with live reload, the TLS ingress (nginx), and Prometheus + Alertmanager with
-the SLO rules and a webhook receiver. The components and their order are in
+image and API services with live reload, the TLS ingress (nginx, its requests counted for the edge SLI
+by mtail), the journey prober through it (services/prober: login, upload, read back, compare, delete
+every 30 s), and Prometheus + Alertmanager with the SLO rules and a webhook receiver. The components and
+their order are in
 scripts/local-stack/components.ts. Writes .dev/stack.json describing every endpoint. Ctrl-C stops
 everything, dependents first; a second Ctrl-C kills what is left at once.
 
@@ -22,7 +24,8 @@ Options:
   --reset          wipe local data (database, objects, keys, logs) before starting
   --no-watch       do not restart services when their sources change
   --embedded-s3    use the embedded S3 server even if MinIO is available
-  --no-ingress     do not start the nginx TLS ingress
+  --no-ingress     do not start the nginx TLS ingress, nor the prober that goes through it (with monitoring
+                   on, EdgeTargetDown then says there is no edge)
   --no-monitoring  do not start Prometheus, Alertmanager and the alert receiver
   --quiet          do not echo service logs (they are always in .dev/logs/)
   --state-dir DIR  keep state in DIR instead of .dev

@@ -11,6 +11,7 @@ import { objectStore, type ObjectStore } from './object-store.ts';
 import { objectStoreAccess } from './object-store-access.ts';
 import { repoRoot, type StateLayout } from './paths.ts';
 import { ports } from './ports.ts';
+import { proberComponent } from './prober.ts';
 import { ensureDatabase, postgresComponent, postgresUrl } from './postgres.ts';
 import { httpOk, tcpOpen } from './probes.ts';
 import { localRedis, type LocalRedis } from './redis.ts';
@@ -35,6 +36,10 @@ export interface StackPlanOptions {
   ingress: boolean;
   monitoring: boolean;
   sloRules: 'production' | 'drill';
+  /** Changes to the prober's environment (tests shorten PROBE_INTERVAL_MS). */
+  proberEnv?: Record<string, string> | undefined;
+  /** Leave the prober out though the ingress runs (suites that count every request through the edge). */
+  noProber?: boolean | undefined;
   onProgress: (message: string) => void;
 }
 
@@ -94,6 +99,10 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
     ? 'not started (--minimal or --no-monitoring)'
     : missingCommands(['prometheus', 'prometheus-alertmanager']);
 
+  const ingressSkipped = !options.ingress ? 'not started (--minimal or --no-ingress)' : missingCommands(['nginx']);
+  const edgeMetricsSkipped =
+    ingressSkipped === undefined ? missingCommands(['mtail']) : 'no ingress to count (see the ingress line)';
+
   const components: Component[] = [
     postgresComponent({
       dataDir: layout.postgresDir,
@@ -123,7 +132,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
     {
       name: 'ingress',
       needs: ['api'],
-      skipped: !options.ingress ? 'not started (--minimal or --no-ingress)' : missingCommands(['nginx']),
+      skipped: ingressSkipped,
       prepare: async () => {
         tls = await ensureLocalTls(layout.tlsDir);
         mkdirSync(join(layout.nginxDir, 'tmp'), { recursive: true });
@@ -150,6 +159,43 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
       },
       ready: tcpOpen(ports.ingress),
       stopGraceMs: 5_000,
+    },
+    // Walks the user journey through the ingress (services/prober): after it, and only with it.
+    proberComponent({
+      port: ports.prober,
+      metricsPort: ports.metrics.prober,
+      ingressPort: ports.ingress,
+      caFile: join(layout.tlsDir, 'ca.pem'),
+      keysDir: layout.keysDir,
+      watch: options.watch,
+      skipped:
+        ingressSkipped !== undefined
+          ? 'not started: it probes through the ingress, which does not run'
+          : options.noProber === true
+            ? 'not started (asked not to)'
+            : undefined,
+      envChanges: options.proberEnv,
+    }),
+    {
+      // The edge SLI's counter: mtail follows the ingress's access log (log_format edge) from its end.
+      name: 'edge-metrics',
+      needs: ['ingress'],
+      skipped: edgeMetricsSkipped,
+      process: {
+        command: 'mtail',
+        args: [
+          '--progs',
+          join(repoRoot, 'scripts/local-stack/config/edge.mtail'),
+          '--logs',
+          join(layout.nginxDir, 'access.log'),
+          '--address',
+          '127.0.0.1',
+          '--port',
+          String(ports.edgeMetrics),
+          '--logtostderr',
+        ],
+      },
+      ready: httpOk(`http://127.0.0.1:${ports.edgeMetrics}/metrics`),
     },
     {
       name: 'alert-receiver',
@@ -200,7 +246,9 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
             intervalSeconds: monitoringIntervalSeconds,
             rulesDir: join(repoRoot, options.sloRules === 'drill' ? 'slo/rules-drill' : 'slo/rules'),
             alertmanagerPort: ports.alertmanager,
+            edgeMetricsPort: ports.edgeMetrics,
             ...Object.fromEntries(serviceNames.map((name) => [`${name}MetricsPort`, ports.metrics[name]])),
+            proberMetricsPort: ports.metrics.prober,
           },
         },
       ],

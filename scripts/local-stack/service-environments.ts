@@ -27,8 +27,8 @@ export interface LocalAddresses {
   redisUrl?: string | undefined;
 }
 
-/** The `env` of a service's chart: what every environment sets. */
-export function chartEnvironment(service: ServiceName): Record<string, string> {
+/** The `env` of a service's chart (the prober's too): what every environment sets. */
+export function chartEnvironment(service: ServiceName | 'prober'): Record<string, string> {
   const values = parse(readFileSync(join(repoRoot, 'helm/charts', service, 'values.yaml'), 'utf8')) as {
     env?: Record<string, string>;
   };

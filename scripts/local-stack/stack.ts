@@ -28,6 +28,10 @@ export interface StackOptions {
   monitoring: boolean;
   /** Which generated SLO rules Prometheus loads: the real ones, or the drill's compressed windows. */
   sloRules?: 'production' | 'drill';
+  /** Changes to the journey prober's environment (a test's shorter PROBE_INTERVAL_MS). */
+  proberEnv?: Record<string, string>;
+  /** Leave the prober out though the ingress runs (suites that count every request through the edge). */
+  noProber?: boolean;
   onProgress: (message: string) => void;
   onServiceLine?: (service: ServiceName, line: string) => void;
   /** Aborting it during start-up stops what started and rejects. */
@@ -52,6 +56,10 @@ export interface StackDescription {
   stateDir: string;
   services: Record<ServiceName, ServiceEndpoint>;
   ingress: { url: string; caCertificate: string } | null;
+  /** mtail's count of the ingress's requests by status (the edge SLI), when the ingress runs and mtail is installed. */
+  edgeMetrics: { url: string } | null;
+  /** The journey prober (services/prober), which runs with the ingress only. */
+  prober: ServiceEndpoint | null;
   postgres: { kind: 'embedded' | 'external'; url: string };
   s3: { kind: 'minio' | 's3rver'; endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   /** Where auth's login and registration counters live: Redis, or (not installed) auth's memory. */
@@ -103,6 +111,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     plan.components.some((component) => component.name === name && component.skipped === undefined);
   const description = describe(layout, supervisor, {
     ingress: running('ingress') ? (plan.tls()?.caCertificate ?? '') : undefined,
+    edgeMetrics: running('edge-metrics'),
+    prober: running('prober'),
     monitoring: running('prometheus'),
     postgres: { kind: running('postgres') ? 'embedded' : 'external', url: plan.databaseUrl },
     s3: plan.objectStore,
@@ -116,6 +126,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         env: supervisor.env(name),
       };
     }
+    if (description.prober !== null)
+      description.prober = { ...description.prober, pid: supervisor.pid('prober'), env: supervisor.env('prober') };
     writeFileSync(layout.stackFile, `${JSON.stringify(description, null, 2)}\n`);
   };
   save();
@@ -176,6 +188,8 @@ function wipeState(layout: StateLayout, onProgress: (message: string) => void): 
 
 interface Described {
   ingress: string | undefined;
+  edgeMetrics: boolean;
+  prober: boolean;
   monitoring: boolean;
   postgres: StackDescription['postgres'];
   s3: { kind: 'minio' | 's3rver'; endpoint: string; accessKeyId: string; secretAccessKey: string };
@@ -184,26 +198,26 @@ interface Described {
 
 function describe(layout: StateLayout, supervisor: Supervisor, parts: Described): StackDescription {
   const local = (port: number) => `http://127.0.0.1:${port}`;
+  const endpoint = (name: string, port: number, metricsPort: number): ServiceEndpoint => ({
+    url: local(port),
+    health: `${local(port)}/healthz`,
+    ready: `${local(port)}/readyz`,
+    metrics: `${local(metricsPort)}/metrics`,
+    pid: supervisor.pid(name),
+    log: join(layout.logsDir, `${name}.log`),
+    env: supervisor.env(name),
+  });
   return {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     stateDir: layout.root,
     services: Object.fromEntries(
-      serviceNames.map((name) => [
-        name,
-        {
-          url: local(ports[name]),
-          health: `${local(ports[name])}/healthz`,
-          ready: `${local(ports[name])}/readyz`,
-          metrics: `${local(ports.metrics[name])}/metrics`,
-          pid: supervisor.pid(name),
-          log: join(layout.logsDir, `${name}.log`),
-          env: supervisor.env(name),
-        },
-      ]),
+      serviceNames.map((name) => [name, endpoint(name, ports[name], ports.metrics[name])]),
     ) as Record<ServiceName, ServiceEndpoint>,
     ingress:
       parts.ingress === undefined ? null : { url: `https://localhost:${ports.ingress}`, caCertificate: parts.ingress },
+    edgeMetrics: parts.edgeMetrics ? { url: `${local(ports.edgeMetrics)}/metrics` } : null,
+    prober: parts.prober ? endpoint('prober', ports.prober, ports.metrics.prober) : null,
     postgres: parts.postgres,
     s3: {
       kind: parts.s3.kind,
@@ -228,9 +242,14 @@ async function assertPortsFree(components: string[]): Promise<void> {
     s3: [['S3', ports.s3]],
     redis: [['Redis', ports.redis]],
     ingress: [['ingress', ports.ingress]],
+    'edge-metrics': [['edge metrics', ports.edgeMetrics]],
     prometheus: [['Prometheus', ports.prometheus]],
     alertmanager: [['Alertmanager', ports.alertmanager]],
     'alert-receiver': [['alert receiver', ports.alertReceiver]],
+    prober: [
+      ['prober', ports.prober],
+      ['prober metrics', ports.metrics.prober],
+    ],
     ...Object.fromEntries(
       serviceNames.map((name) => [
         name,

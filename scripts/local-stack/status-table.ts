@@ -13,6 +13,16 @@ export function statusTable(stack: StackDescription): string {
       ? off('ingress', 'see the start-up lines')
       : ['ingress', stack.ingress.url, `TLS, CA ${stack.ingress.caCertificate}`],
   );
+  rows.push(
+    stack.edgeMetrics === null
+      ? off('edge metrics', 'needs the ingress and mtail (bash scripts/tools/install.sh mtail)')
+      : ['edge metrics', stack.edgeMetrics.url, 'mtail, counting the ingress for the edge SLI'],
+  );
+  rows.push(
+    stack.prober === null
+      ? off('prober', 'it probes through the ingress')
+      : ['prober', stack.prober.url, `journeys through the ingress (metrics ${stack.prober.metrics})`],
+  );
   rows.push(['postgres', stack.postgres.url.replace(/:[^:@/]+@/, ':***@'), stack.postgres.kind]);
   rows.push(['s3', stack.s3.endpoint, `${stack.s3.kind}, bucket ${stack.s3.bucket}`]);
   rows.push(

@@ -25,6 +25,8 @@ is_wanted() { [ ${#wanted_tools[@]} -eq 0 ] || [ -n "${wanted_tools[$1]:-}" ]; }
 # command (or absolute path) -> Debian package that provides it
 declare -A debian_packages=(
   [nginx]=nginx-light
+  # counts the local ingress's access log for the edge SLI
+  [mtail]=mtail
   [prometheus]=prometheus
   [promtool]=prometheus
   [prometheus-alertmanager]=prometheus-alertmanager

@@ -6,6 +6,7 @@ import { stackPlan } from '../components.ts';
 import { stateLayout } from '../paths.ts';
 import { chartEnvironment, chartMemoryLimitBytes, serviceEnvironments, serviceNames } from '../service-environments.ts';
 import { ports } from '../ports.ts';
+import { proberEnvironment } from '../prober.ts';
 
 const plan = stackPlan({
   layout: stateLayout('/tmp/components-test'),
@@ -31,6 +32,8 @@ describe('the local stack components', () => {
         'image',
         'api',
         'ingress',
+        'prober',
+        'edge-metrics',
         'alert-receiver',
         'alertmanager',
         'prometheus',
@@ -52,7 +55,7 @@ describe('the local stack components', () => {
     for (const config of configs) assert.doesNotMatch(renderTemplate(config.template, config.values), /\$\{/);
   });
 
-  it("give Prometheus this stack's three metrics endpoints, its Alertmanager and the environment label", () => {
+  it("give Prometheus this stack's metrics endpoints (the three services', the edge's and the prober's), its Alertmanager and the environment label", () => {
     const prometheus = plan.components.find(({ name }) => name === 'prometheus')?.configs?.[0];
     assert.ok(prometheus !== undefined);
     const config = parse(renderTemplate(prometheus.template, prometheus.values)) as {
@@ -62,11 +65,60 @@ describe('the local stack components', () => {
     };
     assert.deepEqual(
       Object.fromEntries(config.scrape_configs.map((job) => [job.job_name, job.static_configs[0]?.targets])),
-      Object.fromEntries(serviceNames.map((name) => [name, [`127.0.0.1:${ports.metrics[name]}`]])),
+      Object.fromEntries([
+        ...serviceNames.map((name) => [name, [`127.0.0.1:${ports.metrics[name]}`]]),
+        ['edge', [`127.0.0.1:${ports.edgeMetrics}`]],
+        ['prober', [`127.0.0.1:${ports.metrics.prober}`]],
+      ]),
     );
     assert.deepEqual(config.alerting.alertmanagers[0]?.static_configs[0]?.targets, [`127.0.0.1:${ports.alertmanager}`]);
     // Alertmanager groups pages per service and environment, and the notifications name it.
     assert.deepEqual(config.global.external_labels, { environment: 'local' }, 'every alert says it is local');
+  });
+});
+
+describe('the journey prober in the local stack', () => {
+  const byName = (components: typeof plan.components) => new Map(components.map((c) => [c.name, c]));
+
+  it('starts after the ingress, and probes through it: https on its port, trusting the local CA', () => {
+    const prober = byName(plan.components).get('prober');
+    assert.deepEqual(prober?.needs, ['ingress']);
+    const env = proberEnvironment({
+      port: ports.prober,
+      metricsPort: ports.metrics.prober,
+      ingressPort: ports.ingress,
+      caFile: '/state/tls/ca.pem',
+      keysDir: '/state/data/keys',
+    });
+    assert.equal(env['PROBE_BASE_URL'], `https://localhost:${String(ports.ingress)}`);
+    assert.equal(env['PROBE_CA_FILE'], '/state/tls/ca.pem');
+    assert.equal(env['PROBE_PASSWORD_FILE'], '/state/data/keys/prober-password');
+    assert.equal(env['PROBE_PASSWORD'], undefined, 'no password in the environment');
+    assert.equal(env['METRICS_PORT'], String(ports.metrics.prober));
+  });
+
+  it('takes every setting of its chart but the cluster-only ones', () => {
+    const chart = chartEnvironment('prober');
+    const env = proberEnvironment({ port: 1, metricsPort: 2, ingressPort: 3, caFile: 'ca', keysDir: 'keys' });
+    for (const [name, value] of Object.entries(chart)) {
+      if (name === 'PROBE_BASE_URL') assert.notEqual(env[name], value);
+      else if (value.includes('.svc.cluster.local')) assert.equal(env[name], undefined, `${name} is the cluster's`);
+      else assert.equal(env[name], value, `${name} differs from helm/charts/prober/values.yaml`);
+    }
+    assert.equal(chart['PROBE_INTERVAL_MS'], '30000', 'a journey every 30 s');
+  });
+
+  it('does not run without the ingress', () => {
+    const minimal = stackPlan({
+      layout: stateLayout('/tmp/components-test'),
+      watch: false,
+      embeddedS3: true,
+      ingress: false,
+      monitoring: false,
+      sloRules: 'production',
+      onProgress: () => undefined,
+    });
+    assert.match(byName(minimal.components).get('prober')?.skipped ?? '', /through the ingress/);
   });
 });
 

@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { ApiClient } from '@platform/test-client';
+import type { RunningStack } from '../../scripts/local-stack/stack.ts';
+import { startFreshStack } from '../../scripts/local-stack/stack.ts';
+import { parseSamples } from '../support/prometheus-text.ts';
+import { within } from './support.ts';
+
+// The outside-in journey prober (services/prober) in a real stack: through the TLS ingress it logs in,
+// uploads, reads back, compares and deletes. Its counter (prober_journeys_total by outcome), as the
+// prober exports it and as Prometheus and the journey SLO's rules see it, must tell successful journeys
+// from failed ones, and name the step that failed: S3 or the image service down fails the upload, the
+// gateway down fails the login. A journey every 2 s here (30 s in a deployment).
+
+const intervalMs = 2_000;
+let stack: RunningStack;
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  stack = await startFreshStack('.dev/faults-prober', {
+    ingress: true,
+    monitoring: true,
+    proberEnv: { PROBE_INTERVAL_MS: String(intervalMs), PROBE_TIMEOUT_MS: '1800' },
+  });
+});
+test.afterAll(async () => {
+  await stack.stop();
+});
+
+type Counts = Record<string, number>;
+
+/** prober_journeys_total by outcome, from the prober's metrics port. */
+async function journeys(): Promise<Counts> {
+  const prober = stack.description.prober;
+  if (prober === null) throw new Error('the stack runs no prober');
+  const text = await (await fetch(prober.metrics, { signal: AbortSignal.timeout(2_000) })).text();
+  return Object.fromEntries(
+    parseSamples(text)
+      .filter((sample) => sample.name === 'prober_journeys_total')
+      .map((sample) => [sample.labels['outcome'] ?? '', sample.value]),
+  );
+}
+
+/** The counts that grew between two readings, by outcome. */
+const grown = (before: Counts, after: Counts): Counts =>
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([outcome, count]) => [outcome, count - (before[outcome] ?? 0)] as const)
+      .filter(([, delta]) => delta > 0),
+  );
+
+/** An instant query's first value, or undefined when it has none. */
+async function promQuery(expr: string): Promise<number | undefined> {
+  const prometheus = stack.description.prometheus;
+  if (prometheus === null) throw new Error('the stack runs no Prometheus');
+  const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await response.json()) as { data: { result: Array<{ value: [number, string] }> } };
+  const value = body.data.result[0]?.value[1];
+  return value === undefined ? undefined : Number(value);
+}
+
+/** Waits until some journeys ended with `outcome`, and returns what every journey of the fault ended with. */
+async function failuresWhile(outcome: string, fault: () => Promise<void>, restore: () => Promise<void>) {
+  // Let a journey already under way finish before the fault, so it is not counted as one of the fault's.
+  await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  const before = await journeys();
+  await fault();
+  let during: Counts = {};
+  try {
+    await within(`journeys counted as ${outcome}`, 30_000, async () => {
+      during = grown(before, await journeys());
+      return (during[outcome] ?? 0) >= 2;
+    });
+    during = grown(before, await journeys());
+  } finally {
+    await restore();
+  }
+  // And back to success once the fault is gone.
+  const restored = await journeys();
+  await within('a successful journey after the fault', 60_000, async () => {
+    return (grown(restored, await journeys())['success'] ?? 0) >= 1;
+  });
+  return during;
+}
+
+/**
+ * Every journey of the fault failed at `step`, but at most one: the journey under way when the fault
+ * began may have passed that step already, and succeeded or failed at a later one (seen: read_failed
+ * when the image service stopped between its upload and its read).
+ */
+function expectFailedAt(step: string, during: Counts): void {
+  expect(during[step] ?? 0).toBeGreaterThanOrEqual(2);
+  const others = Object.entries(during).filter(([outcome]) => outcome !== step);
+  expect(
+    others.reduce((sum, [, count]) => sum + count, 0),
+    JSON.stringify(during),
+  ).toBeLessThanOrEqual(1);
+}
+
+test('successful journeys are counted, by the prober and in Prometheus', async () => {
+  expect(stack.description.prober, 'the local stack runs the prober with the ingress').not.toBeNull();
+  const start = await journeys();
+  await within('three successful journeys', 30_000, async () => (grown(start, await journeys())['success'] ?? 0) >= 3);
+  const counts = await journeys();
+  expect(Object.keys(counts).sort()).toEqual([
+    'checksum_mismatch',
+    'delete_failed',
+    'login_failed',
+    'read_failed',
+    'success',
+    'timeout',
+    'upload_failed',
+  ]);
+  expect(counts['success']).toBeGreaterThanOrEqual(3);
+  for (const outcome of Object.keys(counts).filter((name) => name !== 'success')) expect(counts[outcome]).toBe(0);
+
+  // Prometheus scrapes the prober (job prober), and the journey SLO's rules read it: no error so far.
+  await within('Prometheus sees the journeys', 60_000, async () => {
+    const success = await promQuery('sum(prober_journeys_total{job="prober",outcome="success"})');
+    const sli = await promQuery('slo:sli_error:ratio_rate5m{sloth_service="journey"}');
+    return (success ?? 0) >= 1 && sli === 0;
+  });
+  const median = await promQuery(
+    'histogram_quantile(0.5, sum by (le) (prober_journey_duration_seconds_bucket{job="prober",outcome="success"}))',
+  );
+  console.log(`prober: ${String(counts['success'])} successful journeys, median duration ${String(median)} s`);
+});
+
+test('S3 down: journeys fail at the upload, and the journey SLI burns', async () => {
+  const during = await failuresWhile(
+    'upload_failed',
+    () => stack.objectStore.stop(),
+    () => stack.objectStore.start(),
+  );
+  console.log(`S3 down: journeys ended ${JSON.stringify(during)}`);
+  expectFailedAt('upload_failed', during);
+  // Prometheus scrapes every 5 s and evaluates the rules every 5 s: the 5-minute SLI shows the failures soon.
+  await within('the 5-minute journey SLI counts the failures', 30_000, async () => {
+    const sli = await promQuery('slo:sli_error:ratio_rate5m{sloth_service="journey"}');
+    const failed = await promQuery('sum(prober_journeys_total{job="prober",outcome="upload_failed"})');
+    return (sli ?? 0) > 0 && (failed ?? 0) >= 2;
+  });
+});
+
+test('the image service down: journeys fail at the upload', async () => {
+  const during = await failuresWhile(
+    'upload_failed',
+    async () => {
+      await stack.stopService('image');
+    },
+    () => stack.startService('image'),
+  );
+  console.log(`image down: journeys ended ${JSON.stringify(during)}`);
+  expectFailedAt('upload_failed', during);
+});
+
+test('the gateway down: journeys fail at the login, the first step', async () => {
+  const during = await failuresWhile(
+    'login_failed',
+    async () => {
+      await stack.stopService('api');
+    },
+    () => stack.startService('api'),
+  );
+  console.log(`api down: journeys ended ${JSON.stringify(during)}`);
+  expectFailedAt('login_failed', during);
+});
+
+test("no journey left an image behind in the prober's account, failed ones included", async () => {
+  const env = stack.description.prober?.env ?? {};
+  const client = new ApiClient({ baseUrl: stack.description.services.api.url });
+  const password = readFileSync(env['PROBE_PASSWORD_FILE'] ?? '', 'utf8').trim();
+  const { token } = (await (
+    await client.send('POST', '/login', { json: { username: env['PROBE_USERNAME'], password } })
+  ).json()) as { token: string };
+  // A journey may be under way: it deletes its own image within its time limit.
+  await within("the prober's account is empty", 10_000, async () => {
+    const listing = (await (await client.send('GET', '/images', { token })).json()) as { images: unknown[] };
+    return listing.images.length === 0;
+  });
+});
