@@ -9,6 +9,7 @@ import {
   type K8sObject,
   must,
   podTemplate,
+  readText,
   readYaml,
   render,
   renderEnvironment,
@@ -133,6 +134,24 @@ for (const env of environments) {
       assert.equal(config.log.format, 'json');
       assert.equal(config.accessLog.format, 'json');
       assert.equal(config.accessLog.fields.headers.defaultMode, 'drop', 'Authorization headers never reach the logs');
+    });
+
+    test("feeds the edge SLI: job edge, and websecure's requests as edge_http_requests_total (slo/specs/api.yml)", () => {
+      const spec = readText('slo/specs/api.yml');
+      assert.match(spec, /edge_http_requests_total\{job="edge"/, 'the SLO reads what the ServiceMonitor writes');
+      const monitor = find('ServiceMonitor', 'ingress-ns', 'edge');
+      const endpoint = must((monitor['spec'] as { endpoints: Record<string, unknown>[] }).endpoints[0]);
+      assert.deepEqual(endpoint['relabelings'], [{ targetLabel: 'job', replacement: 'edge' }]);
+      const [rename, ...others] = endpoint['metricRelabelings'] as Record<string, unknown>[];
+      assert.deepEqual(others, []);
+      assert.deepEqual(rename, {
+        sourceLabels: ['__name__', 'entrypoint'],
+        regex: 'traefik_entrypoint_requests_total;websecure',
+        targetLabel: '__name__',
+        replacement: 'edge_http_requests_total',
+      });
+      // websecure is the entry point of the Gateway's HTTPS listener, where users arrive.
+      assert.equal(must(config.entryPoints['websecure']).address, ':8443');
     });
 
     test('streams: no buffering middleware, 600 s to read a request body on websecure, clients cannot forge X-Forwarded-For', () => {

@@ -106,7 +106,10 @@ export interface MonitoringImages {
 export async function installMonitoring(cluster: Kube, images: MonitoringImages, progress: Progress): Promise<void> {
   const platformValues = parse(readFileSync(join(repoRoot, 'helm/charts/platform/values.yaml'), 'utf8')) as {
     monitoring: { scrapedNamespaces: string[] };
+    edge: { namespace: string };
   };
+  // The services' namespaces and the edge's (its metrics are the edge SLI's), as the platform chart's policies allow.
+  const scraped = [...platformValues.monitoring.scrapedNamespaces, platformValues.edge.namespace];
   const started = Date.now();
   await failFast(cluster, 'monitoring-ns', (signal) =>
     cluster.helm(
@@ -124,7 +127,7 @@ export async function installMonitoring(cluster: Kube, images: MonitoringImages,
         '--set',
         `images.receiver=${images.receiver}`,
         '--set-json',
-        `scrapedNamespaces=${JSON.stringify(platformValues.monitoring.scrapedNamespaces)}`,
+        `scrapedNamespaces=${JSON.stringify(scraped)}`,
         '--wait',
         '--timeout',
         '3m',

@@ -7,10 +7,17 @@
 // slo/generate.sh runs it for both variants next to Sloth. Why the alerts exist: Sloth's burn-rate
 // alerts read the SLI series, and when the service's pods are gone or hung, or its metrics stop, those
 // series vanish: no burn-rate alert can fire and the outage costs no budget. So, per service:
-//   <Service>TargetDown  no scrape target of the service's job is up (every pod gone, crashed, or too
+//   <Service>TargetDown  no scrape target of the job its SLIs read is up (every pod gone, crashed, or too
 //                        hung to answer a scrape)
-//   <Service>SLIAbsent   a target is up but the request counter every SLI reads is missing (the
-//                        metrics pipeline lost it)
+//   <Service>SLIAbsent   a target is up but the counter the SLIs read is missing (the metrics pipeline
+//                        lost it)
+//   <Job>TargetDown      for any other job an SLI reads (the edge's): no target of it is up. No SLIAbsent
+//                        for those: the edge's counter exists only once a request has passed, so its
+//                        absence means no traffic yet, not a broken pipeline.
+// Which job and which counter: the ones the spec's first SLI query selects first (`<counter>{job="<job>"`):
+// http_server_request_duration_seconds_count of job "api" for api.yml (its request classes' histograms are
+// recorded with it, by the same middleware), prober_journeys_total of job "prober" for journey.yml (the
+// prober measures that SLO).
 // Each waits as long as a total outage takes to spend the share of the error budget that the fastest
 // page condition is sized for (Pyrra's absent-alert duration), for the strictest SLO of the service,
 // and at least a minute: a rolling deploy, a restart or a missed scrape never pages, and an outage
@@ -28,8 +35,6 @@ interface Variant {
 }
 
 const SLO_PERIOD_SECONDS = 30 * 24 * 3600;
-/** The request counter of the histogram the SLIs read, as long as a target of the job is up. */
-const SLI_METRIC = 'http_server_request_duration_seconds_count';
 const MINIMUM_WAIT_MINUTES = 1;
 
 const [rulesDir] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -70,19 +75,50 @@ function absentFor(spec: SloSpec, { fastestPageBudgetPercent }: Variant): Wait {
   };
 }
 
-function checkSelectors(file: string, spec: SloSpec): void {
-  for (const slo of spec.slos) {
-    for (const query of [slo.sli.events.error_query, slo.sli.events.total_query]) {
-      if (!query.includes(`{job="${spec.service}"`))
-        throw new Error(
-          `${file}: ${slo.name}: its SLI must read job="${spec.service}" for the absence alerts to cover it`,
-        );
-    }
-  }
+/** What the SLIs of a spec read: the counter of the scrape job the absence alerts watch, and the other jobs read. */
+interface SliSources {
+  job: string;
+  metric: string;
+  otherJobs: string[];
 }
 
-function rules(spec: SloSpec, variantOf: Variant, wait: string): Record<string, unknown> {
-  const job = spec.service;
+/** The counter and job the spec's first SLI query selects first, and every other job its SLIs select. */
+function sliSources(spec: SloSpec): SliSources {
+  const queries = spec.slos.flatMap((slo) =>
+    [slo.sli.events.error_query, slo.sli.events.total_query].map((query) => ({ slo: slo.name, query })),
+  );
+  const [, metric, job] = /([a-zA-Z_:][a-zA-Z0-9_:]*)\{job="([^"]+)"/.exec(queries[0]?.query ?? '') ?? [];
+  if (metric === undefined || job === undefined)
+    throw new Error(`${spec.file}: its first SLI must select a counter by job ({job="..."}) for the absence alerts`);
+  const jobs = new Set<string>();
+  for (const { slo, query } of queries) {
+    const named = [...query.matchAll(/\{job="([^"]+)"/g)].map((match) => match[1] ?? '');
+    if (named.length === 0)
+      throw new Error(`${spec.file}: ${slo}: its SLI must select a job="..." for the absence alerts to cover it`);
+    for (const other of named) jobs.add(other);
+  }
+  jobs.delete(job);
+  return { job, metric, otherJobs: [...jobs] };
+}
+
+/** No target of `job` up: named and linked after the service for its own job, after the job for another. */
+const targetDown = (name: string, job: string, labels: object, wait: string): object => ({
+  alert: `${titleOf(name)}TargetDown`,
+  expr: `absent(up{job="${job}"} == 1)`,
+  for: wait,
+  labels,
+  annotations: {
+    summary: `No ${job} target has answered a scrape for ${wait}: every pod is gone, crashed or hung, and its SLIs (and their burn-rate alerts) went with it.`,
+    runbook: `slo/RUNBOOK.md#${name}-target-down`,
+  },
+});
+
+function rules(
+  spec: SloSpec,
+  { job, metric, otherJobs }: SliSources,
+  variantOf: Variant,
+  wait: string,
+): Record<string, unknown> {
   const title = titleOf(spec.service);
   const labels = {
     ...spec.labels,
@@ -97,26 +133,18 @@ function rules(spec: SloSpec, variantOf: Variant, wait: string): Record<string, 
         name: `${spec.service}-slo-absence`,
         ...(interval === undefined ? {} : { interval }),
         rules: [
-          {
-            alert: `${title}TargetDown`,
-            expr: `absent(up{job="${job}"} == 1)`,
-            for: wait,
-            labels,
-            annotations: {
-              summary: `No ${spec.service} target has answered a scrape for ${wait}: every pod is gone, crashed or hung, and its SLIs (and their burn-rate alerts) went with it.`,
-              runbook: `slo/RUNBOOK.md#${spec.service}-target-down`,
-            },
-          },
+          targetDown(spec.service, job, labels, wait),
           {
             alert: `${title}SLIAbsent`,
-            expr: `absent(${SLI_METRIC}{job="${job}"}) and on() (count(up{job="${job}"} == 1) > 0)`,
+            expr: `absent(${metric}{job="${job}"}) and on() (count(up{job="${job}"} == 1) > 0)`,
             for: wait,
             labels,
             annotations: {
-              summary: `The ${spec.service} answers scrapes but has reported no ${SLI_METRIC} for ${wait}: its SLIs cannot be measured, so no burn-rate alert can fire.`,
+              summary: `The ${job} answers scrapes but has reported no ${metric} for ${wait}: its SLIs cannot be measured, so no burn-rate alert can fire.`,
               runbook: `slo/RUNBOOK.md#${spec.service}-sli-absent`,
             },
           },
+          ...otherJobs.map((other) => targetDown(other, other, labels, wait)),
         ],
       },
     ],
@@ -125,7 +153,7 @@ function rules(spec: SloSpec, variantOf: Variant, wait: string): Record<string, 
 
 const currentVariant = await variant();
 for (const spec of await readSpecs()) {
-  checkSelectors(spec.file, spec);
+  const source = sliSources(spec);
   const wait = absentFor(spec, currentVariant);
   await writeRulesFile(
     join(rulesDir, `${spec.service}-absence.yml`),
@@ -134,6 +162,6 @@ for (const spec of await readSpecs()) {
       `The ${spec.service}'s absence alerts: they page when its SLIs cannot be measured (see the generator).`,
       `Their wait: ${wait.reason}.`,
     ],
-    rules(spec, currentVariant, wait.duration),
+    rules(spec, source, currentVariant, wait.duration),
   );
 }

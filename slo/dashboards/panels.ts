@@ -87,16 +87,16 @@ const p99Panel = (title: string, histogram: string, job: string, by: string): Pa
 const databaseLatencyPanel = (job: string) =>
   p99Panel('PostgreSQL latency p99', 'db_client_operation_duration_seconds_bucket', job, 'db_operation_name');
 
-/** One Sloth recording rule (slo/rules), one line per SLO (`sloth_slo`). */
-const perSlo = (title: string, unit: PanelSpec['unit'], rule: string): PanelSpec => ({
+/** One Sloth recording rule (slo/rules), one line per SLO (`sloth_slo`) of a service. */
+const perSlo = (service: string, title: string, unit: PanelSpec['unit'], rule: string): PanelSpec => ({
   title,
   unit,
-  queries: [{ expr: `max by (sloth_slo) (${rule}{sloth_service="api"})`, legend: '{{sloth_slo}}' }],
+  queries: [{ expr: `max by (sloth_slo) (${rule}{sloth_service="${service}"})`, legend: '{{sloth_slo}}' }],
 });
 
 /** An SLO's burn rate over a window: its error ratio there over its error budget (1 spends the budget in 30 days). */
-const burnRate = (window: string) =>
-  `max by (sloth_slo) (slo:sli_error:ratio_rate${window}{sloth_service="api"}) / on (sloth_slo) max by (sloth_slo) (slo:error_budget:ratio{sloth_service="api"})`;
+const burnRate = (service: string, window: string) =>
+  `max by (sloth_slo) (slo:sli_error:ratio_rate${window}{sloth_service="${service}"}) / on (sloth_slo) max by (sloth_slo) (slo:error_budget:ratio{sloth_service="${service}"})`;
 
 /** The alert conditions of Sloth's 30-day catalog (slo/README.md, "Alerts"): both windows over the factor fire. */
 const alertConditions = [
@@ -107,55 +107,87 @@ const alertConditions = [
 ];
 
 /** One condition's two windows, each as a share of its threshold: at 1 and above in both, it fires. */
-const conditionPanel = ({ severity, factor, long, short }: (typeof alertConditions)[number]): PanelSpec => ({
+const conditionPanel = (
+  service: string,
+  { severity, factor, long, short }: (typeof alertConditions)[number],
+): PanelSpec => ({
   title: `Burn rate / threshold, ${severity} ${String(factor)}x over ${long} and ${short} (fires at 1)`,
   unit: 'short',
   queries: [long, short].map((window) => ({
-    expr: `${burnRate(window)} / ${String(factor)}`,
+    expr: `${burnRate(service, window)} / ${String(factor)}`,
     legend: `{{sloth_slo}} ${window}`,
   })),
 });
 
-/** Reads the Sloth recording rules (slo/rules), per SLO (`sloth_slo`). */
-const sloPanels: PanelSpec[] = [
+/** Reads the Sloth recording rules (slo/rules) of a service (`sloth_service`), per SLO (`sloth_slo`). */
+const sloPanels = (service: string): PanelSpec[] => [
   {
     title: 'SLI over 5m and 1h',
     unit: 'percentunit',
     queries: ['5m', '1h'].map((window) => ({
-      expr: `1 - max by (sloth_slo) (slo:sli_error:ratio_rate${window}{sloth_service="api"})`,
+      expr: `1 - max by (sloth_slo) (slo:sli_error:ratio_rate${window}{sloth_service="${service}"})`,
       legend: `{{sloth_slo}} ${window}`,
     })),
   },
-  perSlo('Error budget remaining (30 days): the burn-down', 'percentunit', 'slo:period_error_budget_remaining:ratio'),
+  perSlo(
+    service,
+    'Error budget remaining (30 days): the burn-down',
+    'percentunit',
+    'slo:period_error_budget_remaining:ratio',
+  ),
   {
     title: 'Time to budget exhaustion at the 1h burn rate',
     unit: 's',
     // The budget left, in seconds of the period, over the burn rate (+Inf while nothing burns).
     queries: [
       {
-        expr: `clamp_min(max by (sloth_slo) (slo:period_error_budget_remaining:ratio{sloth_service="api"}), 0) * on (sloth_slo) max by (sloth_slo) (slo:time_period:days{sloth_service="api"}) * 86400 / on (sloth_slo) (${burnRate('1h')})`,
+        expr: `clamp_min(max by (sloth_slo) (slo:period_error_budget_remaining:ratio{sloth_service="${service}"}), 0) * on (sloth_slo) max by (sloth_slo) (slo:time_period:days{sloth_service="${service}"}) * 86400 / on (sloth_slo) (${burnRate(service, '1h')})`,
         legend: '{{sloth_slo}}',
       },
     ],
   },
-  perSlo('Burn rate (5m)', 'short', 'slo:current_burn_rate:ratio'),
-  ...alertConditions.map(conditionPanel),
-  perSlo('Objective', 'percentunit', 'slo:objective:ratio'),
+  perSlo(service, 'Burn rate (5m)', 'short', 'slo:current_burn_rate:ratio'),
+  ...alertConditions.map((condition) => conditionPanel(service, condition)),
+  perSlo(service, 'Objective', 'percentunit', 'slo:objective:ratio'),
   {
     title: 'Firing SLO alerts',
     unit: 'short',
     // 0 rather than "no data" when nothing fires.
     queries: [
       {
-        expr: 'count by (severity) (ALERTS{alertstate="firing",sloth_service="api"}) or on() vector(0)',
+        expr: `count by (severity) (ALERTS{alertstate="firing",sloth_service="${service}"}) or on() vector(0)`,
         legend: '{{severity}}',
       },
     ],
   },
 ];
 
+/** What the journey prober (services/prober) saw: its journeys by outcome and how long they took. */
+const journeyPanels: PanelSpec[] = [
+  {
+    title: 'Journeys by outcome (per minute)',
+    unit: 'short',
+    queries: [
+      {
+        expr: 'sum by (outcome) (rate(prober_journeys_total{job="prober"}[$__rate_interval])) * 60',
+        legend: '{{outcome}}',
+      },
+    ],
+  },
+  {
+    title: 'Journey duration p50 / p99',
+    unit: 's',
+    queries: ['0.5', '0.99'].map((quantile) => ({
+      expr: `histogram_quantile(${quantile}, sum by (le) (rate(prober_journey_duration_seconds_bucket{job="prober"}[$__rate_interval])))`,
+      legend: `p${String(Number(quantile) * 100)}`,
+    })),
+  },
+];
+
 export const dashboards: DashboardSpec[] = [
-  { uid: 'slo-api', title: 'SLOs: api', panels: sloPanels },
+  { uid: 'slo-api', title: 'SLOs: api', panels: sloPanels('api') },
+  // The journey SLO (slo/specs/journey.yml), with what the prober saw.
+  { uid: 'slo-journey', title: 'SLOs: journey', panels: [...journeyPanels, ...sloPanels('journey')] },
   {
     uid: 'platform-overview',
     title: 'Platform overview',

@@ -2,8 +2,10 @@
 //
 //   node slo/mutation/run.ts            every mutation once per rules file (npm run test:slo:static)
 //   node slo/mutation/run.ts --per-slo  every mutation once per SLO of each rules file (four times slower)
+//   node slo/mutation/run.ts --target=journey-prod  only that target (repeatable), for a quick look
 //
-// Each mutant is a copy of slo/rules/api.yml or slo/rules-drill/api.yml with one mutation applied
+// Each mutant is a copy of one generated rules file (TARGETS: the API's and the journey's, production
+// and drill, and their absence and budget alerts) with one mutation applied
 // (a window length, a burn factor, `or vector(0)`, a selector, an objective or budget constant, `and`
 // between alert windows...). It is written to a scratch directory next to the variant's
 // promtool test groups, each a file of its own whose rule_files names the mutant, and `promtool test
@@ -22,7 +24,9 @@ import { parse, stringify } from 'yaml';
 const run = promisify(execFile);
 
 interface Target {
-  name: 'prod' | 'drill' | 'absence' | 'budget';
+  name: string;
+  /** Which mutations apply (Mutation.only): Sloth's production or drill rules, or an absence or budget file. */
+  kind: 'prod' | 'drill' | 'absence' | 'budget';
   /** The rules file, relative to the repository; the test files name it as ../<dir>/<file>. */
   rules: string;
   /** The variant's promtool test files. */
@@ -32,23 +36,50 @@ interface Target {
 const TARGETS: Target[] = [
   {
     name: 'prod',
+    kind: 'prod',
     rules: 'slo/rules/api.yml',
     tests: ['slo/tests/api.prod.test.yml', 'slo/tests/api.prod-long.test.yml'],
   },
   {
     name: 'drill',
+    kind: 'drill',
     rules: 'slo/rules-drill/api.yml',
     tests: ['slo/tests/api.drill.test.yml', 'slo/tests/api.drill-long.test.yml'],
   },
   {
     name: 'absence',
+    kind: 'absence',
     rules: 'slo/rules/api-absence.yml',
     tests: ['slo/tests/api-absence.prod.test.yml'],
   },
   {
     name: 'budget',
+    kind: 'budget',
     rules: 'slo/rules/api-budget.yml',
     tests: ['slo/tests/api-budget.prod.test.yml'],
+  },
+  // The journey SLO (slo/specs/journey.yml): its promtool files are small, so its mutants add seconds, not minutes.
+  {
+    name: 'journey-prod',
+    kind: 'prod',
+    rules: 'slo/rules/journey.yml',
+    tests: [
+      'slo/tests/journey.prod.test.yml',
+      'slo/tests/journey-outcomes.prod.test.yml',
+      'slo/tests/journey.prod-long.test.yml',
+    ],
+  },
+  {
+    name: 'journey-drill',
+    kind: 'drill',
+    rules: 'slo/rules-drill/journey.yml',
+    tests: ['slo/tests/journey.drill.test.yml', 'slo/tests/journey.drill-long.test.yml'],
+  },
+  {
+    name: 'journey-absence',
+    kind: 'absence',
+    rules: 'slo/rules/journey-absence.yml',
+    tests: ['slo/tests/journey-absence.prod.test.yml'],
   },
 ];
 
@@ -57,12 +88,12 @@ interface Mutation {
   /** Every match in the mutated scope is replaced (a string matches literally). */
   pattern: string | RegExp;
   replacement: string;
-  /** Only this variant's rules (the window mutations name windows one variant has). */
-  only?: Target['name'];
+  /** Only rules of this kind (the window mutations name windows one variant has). */
+  only?: Target['kind'];
 }
 
 /** The 30-day SLI rule rewritten as Sloth's "optimized" mean of the shortest window's ratios. */
-function meanOfRatios(shortest: string, only: Target['name']): Mutation {
+function meanOfRatios(shortest: string, only: Target['kind']): Mutation {
   const ratios = `slo:sli_error:ratio_rate${shortest}{sloth_id="$3"}[30d]`;
   return {
     name: `30d SLI -> mean of the ${shortest} ratios`,
@@ -71,6 +102,25 @@ function meanOfRatios(shortest: string, only: Target['name']): Mutation {
     replacement: `$1      sum_over_time(${ratios}) / ignoring (sloth_window) count_over_time(${ratios})$2`,
     only,
   };
+}
+
+/** A TargetDown alert of `job` made to fire on any target down, or only once no target is left at all. */
+function targetDownMutations(name: string, job: string): Mutation[] {
+  const expression = `absent(up{job="${job}"} == 1)`;
+  return [
+    {
+      name: `${name}: any target down`,
+      pattern: expression,
+      replacement: `(min(up{job="${job}"}) == 0 or absent(up{job="${job}"}))`,
+      only: 'absence',
+    },
+    {
+      name: `${name}: no target at all`,
+      pattern: expression,
+      replacement: `absent(up{job="${job}"})`,
+      only: 'absence',
+    },
+  ];
 }
 
 const MUTATIONS: Mutation[] = [
@@ -110,6 +160,8 @@ const MUTATIONS: Mutation[] = [
   // The SLI queries.
   { name: 'drop or vector(0)', pattern: ' or vector(0)', replacement: '' },
   { name: 'drop job="api"', pattern: 'job="api",', replacement: '' },
+  { name: 'drop job="edge"', pattern: 'job="edge",', replacement: '' },
+  { name: 'edge counts the clients that left', pattern: ',code!="499"', replacement: '' },
   { name: '5xx -> 4xx', pattern: '=~"5.."', replacement: '=~"4.."' },
   { name: 'count health checks', pattern: '/healthz|/readyz|unmatched"', replacement: 'unmatched"' },
   { name: 'count unknown paths', pattern: '|unmatched"', replacement: '"' },
@@ -124,6 +176,16 @@ const MUTATIONS: Mutation[] = [
   { name: 'drop route /upload', pattern: ',http_route="/upload"', replacement: '' },
   { name: 'drop route /login', pattern: ',http_route="/login"', replacement: '' },
   { name: 'latency bucket 0.3 -> 2.5', pattern: 'le="0.3"', replacement: 'le="2.5"' },
+  {
+    name: 'latency to the last byte, not the first',
+    pattern: 'http_server_response_time_to_first_byte_seconds',
+    replacement: 'http_server_request_duration_seconds',
+  },
+  {
+    name: 'upload commit timed from the first byte of the body',
+    pattern: 'http_server_request_commit_duration_seconds',
+    replacement: 'http_server_request_duration_seconds',
+  },
   { name: 'login latency bucket 1 -> 2.5', pattern: 'le="1"', replacement: 'le="2.5"' },
   // The 30-day SLI is errors over requests; averaging the shortest window's ratios is what it replaced.
   meanOfRatios('5m', 'prod'),
@@ -141,18 +203,8 @@ const MUTATIONS: Mutation[] = [
   // The absence alerts (slo/absence/generate.ts).
   { name: 'absence wait 1m -> 2m', pattern: 'for: 1m', replacement: 'for: 2m', only: 'absence' },
   { name: 'absence wait 1m -> none', pattern: 'for: 1m', replacement: 'for: 0s', only: 'absence' },
-  {
-    name: 'target down: any target down',
-    pattern: 'absent(up{job="api"} == 1)',
-    replacement: '(min(up{job="api"}) == 0 or absent(up{job="api"}))',
-    only: 'absence',
-  },
-  {
-    name: 'target down: no target at all',
-    pattern: 'absent(up{job="api"} == 1)',
-    replacement: 'absent(up{job="api"})',
-    only: 'absence',
-  },
+  ...targetDownMutations('target down', 'api'),
+  ...targetDownMutations('edge target down', 'edge'),
   {
     name: 'SLI absent: no up guard',
     pattern: / and on\(\) \(count\(up\{job="api"\} == 1\) > 0\)/g,
@@ -172,6 +224,20 @@ const MUTATIONS: Mutation[] = [
   { name: 'budget of any service', pattern: '{sloth_service="api"}', replacement: '', only: 'budget' },
   { name: 'budget ticket -> page', pattern: 'severity: ticket', replacement: 'severity: page', only: 'budget' },
   { name: 'absence: job="api" -> any job', pattern: '{job="api"}', replacement: '', only: 'absence' },
+  // The journey SLO's SLI (slo/specs/journey.yml) and absence alerts.
+  { name: 'journey: delete_failed is an error', pattern: '|delete_failed"', replacement: '"' },
+  { name: 'journey: success is an error', pattern: 'outcome!~"success|', replacement: 'outcome!~"' },
+  { name: 'journey: errors are any outcome', pattern: ',outcome!~"success|delete_failed"', replacement: '' },
+  { name: 'drop job="prober"', pattern: 'job="prober",', replacement: '' },
+  { name: 'journey absence wait 4m -> 5m', pattern: 'for: 4m', replacement: 'for: 5m', only: 'absence' },
+  { name: 'journey absence wait 4m -> 3m', pattern: 'for: 4m', replacement: 'for: 3m', only: 'absence' },
+  { name: 'absence: job="prober" -> any job', pattern: '{job="prober"}', replacement: '', only: 'absence' },
+  {
+    name: 'journey SLI absent: reads another counter',
+    pattern: 'absent(prober_journeys_total',
+    replacement: 'absent(prober_journey_duration_seconds_count',
+    only: 'absence',
+  },
 ];
 
 interface Mutant {
@@ -191,6 +257,10 @@ interface Outcome {
 }
 
 const perSlo = process.argv.includes('--per-slo');
+const onlyTargets = process.argv
+  .filter((arg) => arg.startsWith('--target='))
+  .map((arg) => arg.slice('--target='.length));
+const targets = onlyTargets.length === 0 ? TARGETS : TARGETS.filter((target) => onlyTargets.includes(target.name));
 const repo = new URL('../../', import.meta.url).pathname;
 
 /** The rules file as its rule groups: [name, text] (the header before the first group has name ''). */
@@ -234,7 +304,7 @@ function mutants(target: Target, original: string): Mutant[] {
   const scopes: (string | undefined)[] = perSlo ? slos : [undefined];
   const found: Mutant[] = [];
   for (const mutation of MUTATIONS) {
-    if (mutation.only !== undefined && mutation.only !== target.name) continue;
+    if (mutation.only !== undefined && mutation.only !== target.kind) continue;
     for (const slo of scopes) {
       const changed: string[] = [];
       const text = parts
@@ -333,7 +403,11 @@ async function main(scratchRoot: string): Promise<number> {
   const all: Mutant[] = [];
   const originals = new Map<Target['name'], string>();
   const tests = new Map<Target['name'], TestGroup[]>();
-  for (const target of TARGETS) {
+  if (targets.length === 0) {
+    process.stderr.write(`mutation: no target named ${onlyTargets.join(', ')}\n`);
+    return 1;
+  }
+  for (const target of targets) {
     const original = await readFile(join(repo, target.rules), 'utf8');
     originals.set(target.name, original);
     tests.set(target.name, await testGroups(target));
@@ -341,12 +415,12 @@ async function main(scratchRoot: string): Promise<number> {
   }
   // A mutation that changes nothing anywhere is a stale entry (the generated rules changed shape).
   const unmatched = MUTATIONS.filter((mutation) => !all.some((mutant) => mutant.mutation === mutation));
-  if (unmatched.length > 0) {
+  if (unmatched.length > 0 && onlyTargets.length === 0) {
     process.stderr.write(`mutation: these mutations match no rule: ${unmatched.map((m) => m.name).join(', ')}\n`);
     return 1;
   }
   // The tests must pass on the unmutated rules first, or every mutant would look killed.
-  const baselines = await pool(TARGETS, 2, (target) =>
+  const baselines = await pool(targets, 2, (target) =>
     testAgainst(tests.get(target.name) ?? [], originals.get(target.name) ?? '', join(scratchRoot, target.name)),
   );
   for (const failed of baselines.filter((test) => test !== undefined)) {

@@ -1,4 +1,6 @@
-// Writes the promtool unit tests for the generated SLO rules: slo/tests/api.<variant>.test.yml.
+// Writes the promtool unit tests for the generated SLO rules: slo/tests/api.<variant>.test.yml and
+// slo/tests/journey.<variant>.test.yml (the journey SLO: its alert conditions and SLI windows; what its SLI
+// counts, its outage and its absence alerts are pinned by hand in journey-outcomes.prod.test.yml).
 //
 //   node slo/tests/generate.ts          write the test files
 //   node slo/tests/generate.ts --check  exit 1 if a committed test file differs from what this writes
@@ -36,7 +38,8 @@ interface Condition {
 
 interface Variant {
   name: 'prod' | 'drill';
-  rulesFile: string;
+  /** The variant's rules directory, as the test files name it (../rules/<service>.yml). */
+  rulesDir: string;
   /** Extra labels the variant's rules carry (sloth --extra-labels). */
   labels: Record<string, string>;
   conditions: Condition[];
@@ -45,6 +48,8 @@ interface Variant {
 }
 
 interface Slo {
+  /** The spec's service (sloth_service), which names its rules file. */
+  service: string;
   id: string;
   slo: string;
   objective: number;
@@ -54,11 +59,41 @@ interface Slo {
   runbook: string;
 }
 
-const SERVICE = 'api';
+/** The edge's request counter (edge-availability), by code and method. */
+const EDGE_METRIC = 'edge_http_requests_total';
+/** The request classes' histograms (packages/runtime request-metrics.ts): latency, and upload-commit. */
+const FIRST_BYTE = 'http_server_response_time_to_first_byte_seconds';
+const COMMIT = 'http_server_request_commit_duration_seconds';
+const DURATION = 'http_server_request_duration_seconds';
+
+/**
+ * The request classes' series of a test's input, where the test states only the duration histogram: every first byte as
+ * late as the last (small answers), and each upload's commit either under 1 s ('in time': the upload-commit SLI is 0)
+ * or as slow as its whole duration ('as its duration': the duration's buckets copied), so the class histograms exist
+ * wherever the duration's do.
+ */
+function withRequestClasses(
+  input: { series: string; values: string }[],
+  commit: 'in time' | 'as its duration',
+): { series: string; values: string }[] {
+  return input.flatMap((entry) => {
+    if (!entry.series.startsWith(`${DURATION}_`)) return [entry];
+    const copies = [entry, { ...entry, series: entry.series.replace(DURATION, FIRST_BYTE) }];
+    const upload = entry.series.includes('http_route="/upload"') && entry.series.includes('http_request_method="POST"');
+    if (!upload) return copies;
+    const committed = entry.series.replace(DURATION, COMMIT);
+    if (commit === 'as its duration') return [...copies, { ...entry, series: committed }];
+    if (!committed.startsWith(`${COMMIT}_count{`)) return copies;
+    const inTime = committed.replace('_count{', '_bucket{').replace(/\}$/, ',le="1"}');
+    return [...copies, { ...entry, series: committed }, { ...entry, series: inTime }];
+  });
+}
+/** The labels every spec gives its rules (the spec's `labels`). */
 const SERVICE_LABELS = { team: 'platform' };
 
 const SLOS: Slo[] = [
   {
+    service: 'api',
     id: 'api-availability',
     slo: 'availability',
     objective: 99.9,
@@ -69,16 +104,29 @@ const SLOS: Slo[] = [
     runbook: 'slo/RUNBOOK.md#api-availability',
   },
   {
+    service: 'api',
+    id: 'api-edge-availability',
+    slo: 'edge-availability',
+    objective: 99.9,
+    alertname: 'ApiEdgeAvailabilityBudgetBurn',
+    category: 'availability',
+    summary:
+      "Too many requests at the edge are answered with a 5xx (the ingress's own 502s for an api that is down included): the 30-day edge availability error budget (99.9%) is burning too fast.",
+    runbook: 'slo/RUNBOOK.md#api-edge-availability',
+  },
+  {
+    service: 'api',
     id: 'api-latency',
     slo: 'latency',
     objective: 99,
     alertname: 'ApiLatencyBudgetBurn',
     category: 'latency',
     summary:
-      'Too many API requests (uploads and logins aside) take 300 ms or more: the 30-day latency error budget (99% under 300 ms) is burning too fast.',
+      'Too many API requests (uploads and logins aside) take 300 ms or more to their first byte: the 30-day latency error budget (99% under 300 ms) is burning too fast.',
     runbook: 'slo/RUNBOOK.md#api-latency',
   },
   {
+    service: 'api',
     id: 'api-upload-success',
     slo: 'upload-success',
     objective: 99.5,
@@ -88,6 +136,18 @@ const SLOS: Slo[] = [
     runbook: 'slo/RUNBOOK.md#api-upload-success',
   },
   {
+    service: 'api',
+    id: 'api-upload-commit',
+    slo: 'upload-commit',
+    objective: 99,
+    alertname: 'ApiUploadCommitBudgetBurn',
+    category: 'latency',
+    summary:
+      'Too many uploads take 1 s or more from their last byte to their answer: the 30-day upload commit error budget (99% under 1 s) is burning too fast.',
+    runbook: 'slo/RUNBOOK.md#api-upload-commit',
+  },
+  {
+    service: 'api',
     id: 'api-login-availability',
     slo: 'login-availability',
     objective: 99.9,
@@ -97,6 +157,7 @@ const SLOS: Slo[] = [
     runbook: 'slo/RUNBOOK.md#api-login-availability',
   },
   {
+    service: 'api',
     id: 'api-login-latency',
     slo: 'login-latency',
     objective: 99,
@@ -108,10 +169,25 @@ const SLOS: Slo[] = [
   },
 ];
 
+// slo/specs/journey.yml: the prober's journeys that got their bytes back.
+const JOURNEY_SLOS: Slo[] = [
+  {
+    service: 'journey',
+    id: 'journey-bytes-back',
+    slo: 'bytes-back',
+    objective: 99.5,
+    alertname: 'JourneyBytesBackBudgetBurn',
+    category: 'durability',
+    summary:
+      "Too many of the prober's journeys through the edge did not get their bytes back: the 30-day journey error budget (99.5%) is burning too fast.",
+    runbook: 'slo/RUNBOOK.md#journey-bytes-back',
+  },
+];
+
 const VARIANTS: Variant[] = [
   {
     name: 'prod',
-    rulesFile: '../rules/api.yml',
+    rulesDir: '../rules',
     labels: {},
     conditions: [
       { name: 'page quick', severity: 'page', factor: 14.4, short: '5m', long: '1h' },
@@ -125,7 +201,7 @@ const VARIANTS: Variant[] = [
     // slo/windows/drill-30d.yaml: the same factors over windows ten times shorter (both page
     // conditions share the 1m short window).
     name: 'drill',
-    rulesFile: '../rules-drill/api.yml',
+    rulesDir: '../rules-drill',
     labels: { slo_variant: 'drill' },
     conditions: [
       { name: 'page quick', severity: 'page', factor: 14.4, short: '1m', long: '6m' },
@@ -160,7 +236,7 @@ function selector(name: string, labels: Record<string, string>): string {
 }
 
 function sloLabels(slo: Slo, variant: Variant): Record<string, string> {
-  return { ...SERVICE_LABELS, ...variant.labels, sloth_id: slo.id, sloth_service: SERVICE, sloth_slo: slo.slo };
+  return { ...SERVICE_LABELS, ...variant.labels, sloth_id: slo.id, sloth_service: slo.service, sloth_slo: slo.slo };
 }
 
 /** A value written with a precision that keeps "just above" above and "just below" below. */
@@ -220,7 +296,7 @@ function alertScenario(slo: Slo, variant: Variant, condition: Condition): Group 
   const annotations = {
     runbook: slo.runbook,
     summary: slo.summary,
-    title: `(${condition.severity}) ${SERVICE} ${slo.slo} SLO error budget burn rate is too fast.`,
+    title: `(${condition.severity}) ${slo.service} ${slo.slo} SLO error budget burn rate is too fast.`,
   };
   const alertTests: object[] = [];
   phases.forEach((phase, index) => {
@@ -249,7 +325,10 @@ function alertScenario(slo: Slo, variant: Variant, condition: Condition): Group 
 }
 
 // Raw traffic for the recording-rule tests, per minute (one sample every 30 seconds, so /2).
-// job="api" unless said otherwise.
+// job="api" unless said otherwise. The request classes' histograms: time to first byte under 0.3 s is the
+// "under 0.3 s" column unless the first byte came sooner (a download's headers: /images/:filename's 99 of
+// 100, against 97 of 100 whole downloads); the commit (POST requests only: their body's last byte to the
+// answer) is under 1 s for 192 of the 195 stored uploads and the 5 failed ones, and for no login.
 //   route             method code  count/min  under 0.3 s  under 1 s
 //   /login            POST   200      86          80          84   (logins are outside the latency SLO)
 //   /login            POST   401      10          10          10   (a 4xx is not an error)
@@ -266,8 +345,18 @@ function alertScenario(slo: Slo, variant: Variant, condition: Condition): Group 
 //   /readyz           GET    503    1000           0           0
 //   /login (job=auth) POST   500    1000           0           0   (other services)
 //   /upload (job=image) POST 500    1000           0           0
+// And at the edge (edge_http_requests_total, job="edge" unless said otherwise):
+//   code method count/min
+//   200  GET      386
+//   404  GET        5   (a 4xx is not an error)
+//   502  GET        6   (the edge's own: the api did not answer)
+//   503  POST       3
+//   499  GET      100   (the client left: outside the SLI)
+//   500  GET     1000   job="other"
 // availability:  5xx 4+5 of 86+10+4+195+5+100 = 9/400 = 0.0225
-// latency:       /images only: 3/100 = 0.03 (with the logins it would be 9/200)
+// edge:          5xx 6+3 of 386+5+6+3 = 9/400 = 0.0225
+// latency:       /images only, to the first byte: 1/100 = 0.01 (to the last byte 3/100; with the logins 7/200)
+// upload commit: 200 - (192+5) = 3/200 = 0.015 (with the logins' commits it would be 103/300)
 // upload:        5/200 = 0.025
 // login:         4/(86+10+4) = 0.04
 // login latency: 100 - (84+10+4) = 2/100 = 0.02
@@ -280,14 +369,36 @@ interface Traffic {
   fast: number;
   /** Requests under 1 s (the login latency class). */
   underSecond: number;
+  /** Responses whose first byte came in under 0.3 s, when that is more than `fast`. */
+  firstByteFast?: number;
+  /** POST requests whose answer came under 1 s after their body's last byte. */
+  committed?: number;
 }
 const TRAFFIC: Traffic[] = [
-  { job: 'api', route: '/login', method: 'POST', code: '200', perMinute: 86, fast: 80, underSecond: 84 },
-  { job: 'api', route: '/login', method: 'POST', code: '401', perMinute: 10, fast: 10, underSecond: 10 },
-  { job: 'api', route: '/login', method: 'POST', code: '500', perMinute: 4, fast: 4, underSecond: 4 },
-  { job: 'api', route: '/upload', method: 'POST', code: '201', perMinute: 195, fast: 0, underSecond: 0 },
-  { job: 'api', route: '/upload', method: 'POST', code: '503', perMinute: 5, fast: 0, underSecond: 0 },
-  { job: 'api', route: '/images/:filename', method: 'GET', code: '200', perMinute: 100, fast: 97, underSecond: 100 },
+  { job: 'api', route: '/login', method: 'POST', code: '200', perMinute: 86, fast: 80, underSecond: 84, committed: 0 },
+  { job: 'api', route: '/login', method: 'POST', code: '401', perMinute: 10, fast: 10, underSecond: 10, committed: 0 },
+  { job: 'api', route: '/login', method: 'POST', code: '500', perMinute: 4, fast: 4, underSecond: 4, committed: 0 },
+  {
+    job: 'api',
+    route: '/upload',
+    method: 'POST',
+    code: '201',
+    perMinute: 195,
+    fast: 0,
+    underSecond: 0,
+    committed: 192,
+  },
+  { job: 'api', route: '/upload', method: 'POST', code: '503', perMinute: 5, fast: 0, underSecond: 0, committed: 5 },
+  {
+    job: 'api',
+    route: '/images/:filename',
+    method: 'GET',
+    code: '200',
+    perMinute: 100,
+    fast: 97,
+    underSecond: 100,
+    firstByteFast: 99,
+  },
   { job: 'api', route: 'unmatched', method: 'GET', code: '404', perMinute: 100, fast: 100, underSecond: 100 },
   { job: 'api', route: 'unmatched', method: 'GET', code: '503', perMinute: 50, fast: 0, underSecond: 0 },
   { job: 'api', route: '/images', method: 'OPTIONS', code: '503', perMinute: 50, fast: 0, underSecond: 0 },
@@ -298,9 +409,19 @@ const TRAFFIC: Traffic[] = [
   { job: 'auth', route: '/login', method: 'POST', code: '500', perMinute: 1000, fast: 0, underSecond: 0 },
   { job: 'image', route: '/upload', method: 'POST', code: '500', perMinute: 1000, fast: 0, underSecond: 0 },
 ];
+const EDGE_TRAFFIC: { job: string; code: string; method: string; perMinute: number }[] = [
+  { job: 'edge', code: '200', method: 'GET', perMinute: 386 },
+  { job: 'edge', code: '404', method: 'GET', perMinute: 5 },
+  { job: 'edge', code: '502', method: 'GET', perMinute: 6 },
+  { job: 'edge', code: '503', method: 'POST', perMinute: 3 },
+  { job: 'edge', code: '499', method: 'GET', perMinute: 100 },
+  { job: 'other', code: '500', method: 'GET', perMinute: 1000 },
+];
 const EXPECTED_ERROR_RATIO: Record<string, number> = {
   'api-availability': 0.0225,
-  'api-latency': 0.03,
+  'api-edge-availability': 0.0225,
+  'api-latency': 0.01,
+  'api-upload-commit': 0.015,
   'api-upload-success': 0.025,
   'api-login-availability': 0.04,
   'api-login-latency': 0.02,
@@ -340,13 +461,53 @@ function recordingTest(variant: Variant): Group {
       series: selector('http_server_request_duration_seconds_bucket', { ...labels, le: '2.5' }),
       values: `0+${String(traffic.perMinute / 2)}x${String(steps)}`,
     });
+    const counter = (perMinute: number) => `0+${String(perMinute / 2)}x${String(steps)}`;
+    const firstByte = (le: string, perMinute: number) => ({
+      series: selector(`${FIRST_BYTE}_${le === '' ? 'count' : 'bucket'}`, le === '' ? labels : { ...labels, le }),
+      values: counter(perMinute),
+    });
+    input.push(
+      firstByte('', traffic.perMinute),
+      firstByte('0.3', traffic.firstByteFast ?? traffic.fast),
+      firstByte('1', traffic.underSecond),
+      firstByte('2.5', traffic.perMinute),
+    );
+    if (traffic.committed !== undefined) {
+      input.push(
+        { series: selector(`${COMMIT}_count`, labels), values: counter(traffic.perMinute) },
+        { series: selector(`${COMMIT}_bucket`, { ...labels, le: '1' }), values: counter(traffic.committed) },
+        { series: selector(`${COMMIT}_bucket`, { ...labels, le: '2.5' }), values: counter(traffic.perMinute) },
+      );
+    }
   }
+  for (const { perMinute, ...labels } of EDGE_TRAFFIC) {
+    input.push({ series: selector(EDGE_METRIC, labels), values: `0+${String(perMinute / 2)}x${String(steps)}` });
+  }
+  const tests = SLOS.flatMap((slo) =>
+    recordingChecks(slo, variant, EXPECTED_ERROR_RATIO[slo.id] ?? Number.NaN, `${String(evalMinutes)}m`),
+  );
+  return {
+    comment: [
+      'Recording rules: every SLI window, the 30-day SLI, metadata and burn rates, from raw counters.',
+      'Traffic (per minute): see slo/tests/generate.ts. Expected error ratios: availability 0.0225, edge',
+      '0.0225, latency 0.01, upload 0.025, upload commit 0.015, login 0.04, login latency 0.02; compared as',
+      'round(ratio * 1e6).',
+    ],
+    test: {
+      name: `${variant.name}: recording rules from raw traffic`,
+      interval: '30s',
+      input_series: input,
+      promql_expr_test: tests,
+    },
+  };
+}
+
+/** What an SLO's recording rules must read at `at` when every window's error ratio is `ratio`. */
+function recordingChecks(slo: Slo, variant: Variant, ratio: number, at: string): object[] {
   const tests: object[] = [];
-  for (const slo of SLOS) {
+  {
     const labels = sloLabels(slo, variant);
-    const ratio = EXPECTED_ERROR_RATIO[slo.id] ?? Number.NaN;
     const sel = (name: string): string => selector(name, labels);
-    const at = `${String(evalMinutes)}m`;
     tests.push({
       expr: `round({__name__=~"slo:sli_error:ratio_rate.+", ${matchers(labels)}} * ${String(SCALE)})`,
       eval_time: at,
@@ -391,17 +552,90 @@ function recordingTest(variant: Variant): Group {
       ],
     });
   }
+  return tests;
+}
+
+/**
+ * The journey SLO's recording rules from raw journey counters, per minute (a sample every 30 s): 15 success,
+ * 3 delete_failed (the bytes came back: good), 1 checksum_mismatch and 1 login_failed (errors), and another
+ * job's failures, which are not the prober's: 2 errors in 20 journeys, 0.1 in every window.
+ */
+function journeyRecordingTest(variant: Variant): Group {
+  const perMinute: [string, string, number][] = [
+    ['prober', 'success', 15],
+    ['prober', 'delete_failed', 3],
+    ['prober', 'checksum_mismatch', 1],
+    ['prober', 'login_failed', 1],
+    ['api', 'upload_failed', 100],
+  ];
   return {
     comment: [
-      'Recording rules: every SLI window, the 30-day SLI, metadata and burn rates, from raw counters.',
-      'Traffic (per minute): see slo/tests/generate.ts. Expected error ratios: availability 0.018,',
-      'latency 0.04, upload 0.025, login 0.04; compared as round(ratio * 1e6).',
+      'Recording rules: every SLI window, the 30-day SLI, metadata and burn rates, from raw journey counters.',
+      'Per minute: 15 success, 3 delete_failed (good), 1 checksum_mismatch and 1 login_failed (errors), and another',
+      "job's failures: 2 of 20 in every window; compared as round(ratio * 1e6).",
     ],
     test: {
-      name: `${variant.name}: recording rules from raw traffic`,
+      name: `${variant.name}: journey recording rules from raw journeys`,
       interval: '30s',
-      input_series: input,
-      promql_expr_test: tests,
+      input_series: perMinute.map(([job, outcome, count]) => ({
+        series: selector('prober_journeys_total', { job, outcome }),
+        values: `0+${String(count / 2)}x260`,
+      })),
+      promql_expr_test: JOURNEY_SLOS.flatMap((slo) => recordingChecks(slo, variant, 0.1, '120m')),
+    },
+  };
+}
+
+/**
+ * Ten minutes without a journey (the prober restarting), then journeys again: the shortest windows were NaN
+ * while nothing came, but the 30-day SLI counts journeys, so it stays 0 (a mean of the shortest window's
+ * ratios would be NaN for 30 days).
+ */
+function journeyQuietGapTest(variant: Variant): Group {
+  return {
+    comment: [
+      'Ten minutes without a journey, then journeys again: the 30-day SLI counts journeys, not the ratios of a',
+      'shorter window, so it stays 0 and the whole budget is left.',
+    ],
+    test: {
+      name: `${variant.name}: ten quiet minutes leave the 30-day journey SLI a number`,
+      interval: '1m',
+      input_series: [
+        { series: JOURNEY_RAW.good, values: '0+2x60 120+0x10 122+2x59' },
+        { series: JOURNEY_RAW.bad, values: '0+0x130' },
+      ],
+      promql_expr_test: JOURNEY_SLOS.flatMap((slo) => {
+        const labels = sloLabels(slo, variant);
+        return [
+          {
+            expr: selector('slo:sli_error:ratio_rate30d', labels),
+            eval_time: '130m',
+            exp_samples: [
+              { labels: selector('slo:sli_error:ratio_rate30d', { ...labels, sloth_window: '30d' }), value: 0 },
+            ],
+          },
+        ];
+      }),
+    },
+  };
+}
+
+/** No error series at all, only successful journeys: every SLI window is 0, not absent (`or vector(0)`). */
+function journeyNoErrorSeriesTest(variant: Variant): Group {
+  return {
+    comment: ['No error series at all: only successful journeys. Every SLI is 0, not absent (`or vector(0)`).'],
+    test: {
+      name: `${variant.name}: no error series, every journey SLI is 0`,
+      interval: '1m',
+      input_series: [{ series: JOURNEY_RAW.good, values: '0+2x60' }],
+      promql_expr_test: JOURNEY_SLOS.map((slo) => ({
+        expr: `{__name__=~"slo:sli_error:ratio_rate.+", ${matchers(sloLabels(slo, variant))}}`,
+        eval_time: '60m',
+        exp_samples: [...variant.windows, '30d'].map((window) => ({
+          labels: selector(`slo:sli_error:ratio_rate${window}`, { ...sloLabels(slo, variant), sloth_window: window }),
+          value: 0,
+        })),
+      })),
     },
   };
 }
@@ -415,17 +649,33 @@ function minutes(duration: string): number {
   return total;
 }
 
+/** One SLI's raw counters: a good event's series and a bad one's. */
+interface RawSli {
+  good: string;
+  bad: string;
+}
+
+const API_LOGINS = { job: 'api', http_route: '/login', http_request_method: 'POST' };
+/** The availability SLI's: logins answered 200 and 500. */
+const API_RAW: RawSli = {
+  good: selector('http_server_request_duration_seconds_count', { ...API_LOGINS, http_response_status_code: '200' }),
+  bad: selector('http_server_request_duration_seconds_count', { ...API_LOGINS, http_response_status_code: '500' }),
+};
+/** The journey SLI's: journeys that succeeded and journeys whose upload failed. */
+const JOURNEY_RAW: RawSli = {
+  good: selector('prober_journeys_total', { job: 'prober', outcome: 'success' }),
+  bad: selector('prober_journeys_total', { job: 'prober', outcome: 'upload_failed' }),
+};
+
 /**
  * Each SLI window covers what its name says: constant traffic for 2h10m whose last 10 minutes fail
  * at 10%, so every window sees a different error ratio (errors over min(window, 10m), traffic over
  * min(window, 2h10m): the windows longer than the data see all of it).
  */
-function windowLengthTest(variant: Variant): Group | undefined {
-  const slo = SLOS[0];
+function windowLengthTest(variant: Variant, slo: Slo | undefined, raw: RawSli): Group | undefined {
   if (slo === undefined) return undefined;
   const labels = sloLabels(slo, variant);
-  const base = { job: 'api', http_route: '/login', http_request_method: 'POST' };
-  // One sample every 30 s: 1200 requests a minute; from 120m to 130m, 120 of them are 500s.
+  // One sample every 30 s: 1200 events a minute; from 120m to 130m, 120 of them are errors.
   const ok = '0+600x240 144540+540x19';
   const errors = '0+0x240 60+60x19';
   const windows = `sloth_window!="30d", ${matchers(labels)}`;
@@ -442,14 +692,8 @@ function windowLengthTest(variant: Variant): Group | undefined {
       name: `${variant.name}: every SLI window covers its own length`,
       interval: '30s',
       input_series: [
-        {
-          series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '200' }),
-          values: ok,
-        },
-        {
-          series: selector('http_server_request_duration_seconds_count', { ...base, http_response_status_code: '500' }),
-          values: errors,
-        },
+        { series: raw.good, values: ok },
+        { series: raw.bad, values: errors },
       ],
       promql_expr_test: [
         {
@@ -472,7 +716,7 @@ function expectedAlert(slo: Slo, variant: Variant, severity: Severity): object {
     exp_annotations: {
       runbook: slo.runbook,
       summary: slo.summary,
-      title: `(${severity}) ${SERVICE} ${slo.slo} SLO error budget burn rate is too fast.`,
+      title: `(${severity}) ${slo.service} ${slo.slo} SLO error budget burn rate is too fast.`,
     },
   };
 }
@@ -536,6 +780,24 @@ const LONG_RUNS: Record<Variant['name'], LongRun> = {
   },
   drill: { file: 'api.drill-long.test.yml', step: 1, evaluation: 1, length: 8 * 60, bursts: [9, 6, 8, 3, 3, 2, 1] },
 };
+// The journey's: production over 8 days, not 31 (its bursts still tell every window apart, the 30-day SLI
+// from a 7-day one included), which keeps its mutants within seconds; the drill's as the API's.
+const JOURNEY_LONG_RUNS: Record<Variant['name'], LongRun> = {
+  prod: {
+    file: 'journey.prod-long.test.yml',
+    step: 5,
+    evaluation: 60,
+    length: 8 * 1440,
+    bursts: [9, 6, 8, 3, 3, 2, 3, 1],
+  },
+  drill: {
+    file: 'journey.drill-long.test.yml',
+    step: 1,
+    evaluation: 1,
+    length: 8 * 60,
+    bursts: [9, 6, 8, 3, 3, 2, 1],
+  },
+};
 const LONG_REQUESTS = 1000; // per step and route
 const PERIOD = 30 * 1440;
 
@@ -594,13 +856,12 @@ function scaled(ratio: number, what: string): number {
   return Math.round(raw);
 }
 
-function longWindowTest(variant: Variant): Group {
-  const run = LONG_RUNS[variant.name];
-  const traffic = longTraffic(variant, run);
-  const steps = run.length / run.step;
-  const good = traffic.errors.map((errors) => LONG_REQUESTS - errors);
-  const input: object[] = [];
-  // Every route gets the same errors (slow 5xx), so every SLO reads the same ratio.
+/** The raw series of a long run: good and bad events per step (counters in promtool's notation). */
+type LongInput = (good: number[], errors: number[], steps: number) => { series: string; values: string }[];
+
+/** The API's: every route, and the edge, gets the same errors (slow 5xx), so every SLO reads the same ratio. */
+const apiLongInput: LongInput = (good, errors, steps) => {
+  const input: { series: string; values: string }[] = [];
   for (const [route, method, ok, failed] of [
     ['/login', 'POST', '200', '500'],
     ['/upload', 'POST', '201', '503'],
@@ -611,16 +872,29 @@ function longWindowTest(variant: Variant): Group {
       selector('http_server_request_duration_seconds_count', { ...labels, http_response_status_code: code });
     const under = (code: string, le: string): string =>
       selector('http_server_request_duration_seconds_bucket', { ...labels, http_response_status_code: code, le });
-    input.push(
-      { series: count(ok), values: counter(good) },
-      { series: count(failed), values: counter(traffic.errors) },
-    );
+    input.push({ series: count(ok), values: counter(good) }, { series: count(failed), values: counter(errors) });
     for (const le of ['0.3', '1'])
       input.push(
         { series: under(ok, le), values: counter(good) },
         { series: under(failed, le), values: `0+0x${String(steps)}` },
       );
   }
+  const edge = (code: string): string => selector(EDGE_METRIC, { job: 'edge', code, method: 'GET' });
+  input.push({ series: edge('200'), values: counter(good) }, { series: edge('502'), values: counter(errors) });
+  return input;
+};
+
+/** The journey's: successful journeys, and journeys whose upload failed. */
+const journeyLongInput: LongInput = (good, errors) => [
+  { series: JOURNEY_RAW.good, values: counter(good) },
+  { series: JOURNEY_RAW.bad, values: counter(errors) },
+];
+
+function longWindowTest(variant: Variant, run: LongRun, slos: Slo[], inputFor: LongInput): Group {
+  const traffic = longTraffic(variant, run);
+  const steps = run.length / run.step;
+  const good = traffic.errors.map((errors) => LONG_REQUESTS - errors);
+  const input = inputFor(good, traffic.errors, steps);
   const end = `${String(run.length)}m`;
   const windows = [...variant.windows, '30d'];
   const shortest = variant.windows[0] ?? '';
@@ -633,7 +907,7 @@ function longWindowTest(variant: Variant): Group {
   const tests: object[] = [];
   const alerts: object[] = [];
   const firing: string[] = [];
-  for (const slo of SLOS) {
+  for (const slo of slos) {
     const labels = sloLabels(slo, variant);
     tests.push({
       expr: `round({__name__=~"slo:sli_error:ratio_rate.+", ${matchers(labels)}} * ${String(SCALE)})`,
@@ -687,7 +961,7 @@ function longWindowTest(variant: Variant): Group {
     test: {
       name: `${variant.name}: long windows, every window and the 30-day SLI tell their bursts apart`,
       interval: `${String(run.step)}m`,
-      input_series: input,
+      input_series: withRequestClasses(input, 'as its duration'),
       promql_expr_test: tests,
       alert_rule_test: alerts,
     },
@@ -708,6 +982,7 @@ function edgeTrafficTests(variant: Variant): Group[] {
     selector('http_server_request_duration_seconds_bucket', { ...labels, http_response_status_code: code, le: '0.3' });
   const underSecond = (labels: Record<string, string>, code: string): string =>
     selector('http_server_request_duration_seconds_bucket', { ...labels, http_response_status_code: code, le: '1' });
+  const edge = (code: string): string => selector(EDGE_METRIC, { job: 'edge', code, method: 'GET' });
   const slis = (slo: Slo): string => `{__name__=~"slo:sli_error:ratio_rate.+", ${matchers(sloLabels(slo, variant))}}`;
   const allWindows = [...variant.windows, '30d'];
   // 1 for every series whose value is NaN (NaN is the one value not equal to itself), 0 otherwise.
@@ -723,14 +998,21 @@ function edgeTrafficTests(variant: Variant): Group[] {
     comment: [
       'Absent traffic: the API exports no request series at all (its pods are gone). Every SLI is absent, not',
       'an error: the numerator falls back to vector(0) but the denominator is empty. No burn-rate alert can',
-      'fire and the 30-day SLI charges nothing; the absence alerts page instead (api-absence.*.test.yml).',
+      'fire from them and the 30-day SLI charges nothing; the absence alerts page instead (api-absence.*.test.yml),',
+      'and the edge SLI counts what users got meanwhile (the next test).',
     ],
     test: {
       name: `${variant.name}: absent traffic, no SLI and no alert`,
       interval: '1m',
-      input_series: [
-        { series: count({ ...login, http_route: '/healthz', http_request_method: 'GET' }, '200'), values: '0+100x60' },
-      ],
+      input_series: withRequestClasses(
+        [
+          {
+            series: count({ ...login, http_route: '/healthz', http_request_method: 'GET' }, '200'),
+            values: '0+100x60',
+          },
+        ],
+        'in time',
+      ),
       promql_expr_test: [
         ...SLOS.map((slo) => ({ expr: slis(slo), eval_time: '60m', exp_samples: [] })),
         { expr: 'slo:current_burn_rate:ratio', eval_time: '60m', exp_samples: [] },
@@ -739,6 +1021,40 @@ function edgeTrafficTests(variant: Variant): Group[] {
       alert_rule_test: quietAlerts('60m'),
     },
   });
+
+  const edgeSlo = SLOS.find((slo) => slo.id === 'api-edge-availability');
+  if (edgeSlo !== undefined)
+    groups.push({
+      comment: [
+        'A dead api: its request series stop at 30m (no SLI of its own can burn), and from then on the edge',
+        'answers every request with a 502. The edge SLI burns at 1000x and pages (and tickets) within minutes.',
+      ],
+      test: {
+        name: `${variant.name}: a dead api, the edge's 502s page`,
+        interval: '1m',
+        input_series: withRequestClasses(
+          [
+            { series: count(images, '200'), values: '0+1000x30 stale' },
+            { series: edge('200'), values: '0+1000x30 30000+0x30' },
+            { series: edge('502'), values: '0+0x30 1000+1000x30' },
+          ],
+          'in time',
+        ),
+        alert_rule_test: [
+          { eval_time: '30m', alertname: edgeSlo.alertname, exp_alerts: [] },
+          {
+            eval_time: '36m',
+            alertname: edgeSlo.alertname,
+            exp_alerts: [expectedAlert(edgeSlo, variant, 'page'), expectedAlert(edgeSlo, variant, 'ticket')],
+          },
+          ...SLOS.filter((slo) => slo !== edgeSlo).map((slo) => ({
+            eval_time: '36m',
+            alertname: slo.alertname,
+            exp_alerts: [],
+          })),
+        ],
+      },
+    });
 
   const flat = (value: number): string => `${String(value)}+0x60`;
   groups.push({
@@ -749,16 +1065,21 @@ function edgeTrafficTests(variant: Variant): Group[] {
     test: {
       name: `${variant.name}: zero traffic, every SLI is NaN and no alert fires`,
       interval: '1m',
-      input_series: [
-        { series: count(login, '200'), values: flat(500) },
-        { series: count(login, '500'), values: flat(5) },
-        { series: fast(login, '200'), values: flat(500) },
-        { series: underSecond(login, '200'), values: flat(500) },
-        { series: count(images, '200'), values: flat(500) },
-        { series: fast(images, '200'), values: flat(500) },
-        { series: count(upload, '201'), values: flat(500) },
-        { series: count(upload, '503'), values: flat(5) },
-      ],
+      input_series: withRequestClasses(
+        [
+          { series: count(login, '200'), values: flat(500) },
+          { series: count(login, '500'), values: flat(5) },
+          { series: fast(login, '200'), values: flat(500) },
+          { series: underSecond(login, '200'), values: flat(500) },
+          { series: count(images, '200'), values: flat(500) },
+          { series: fast(images, '200'), values: flat(500) },
+          { series: count(upload, '201'), values: flat(500) },
+          { series: count(upload, '503'), values: flat(5) },
+          { series: edge('200'), values: flat(500) },
+          { series: edge('502'), values: flat(5) },
+        ],
+        'in time',
+      ),
       promql_expr_test: SLOS.map((slo) =>
         nanTest(
           slis(slo),
@@ -786,16 +1107,21 @@ function edgeTrafficTests(variant: Variant): Group[] {
     test: {
       name: `${variant.name}: ten quiet minutes leave the 30-day SLI a number`,
       interval: '1m',
-      input_series: [
-        { series: count(login, '200'), values: busy(1000) },
-        { series: count(login, '500'), values: '0+0x130' },
-        { series: fast(login, '200'), values: busy(1000) },
-        { series: underSecond(login, '200'), values: busy(1000) },
-        { series: count(images, '200'), values: busy(1000) },
-        { series: fast(images, '200'), values: busy(1000) },
-        { series: count(upload, '201'), values: busy(1000) },
-        { series: count(upload, '503'), values: '0+0x130' },
-      ],
+      input_series: withRequestClasses(
+        [
+          { series: count(login, '200'), values: busy(1000) },
+          { series: count(login, '500'), values: '0+0x130' },
+          { series: fast(login, '200'), values: busy(1000) },
+          { series: underSecond(login, '200'), values: busy(1000) },
+          { series: count(images, '200'), values: busy(1000) },
+          { series: fast(images, '200'), values: busy(1000) },
+          { series: count(upload, '201'), values: busy(1000) },
+          { series: count(upload, '503'), values: '0+0x130' },
+          { series: edge('200'), values: busy(1000) },
+          { series: edge('502'), values: '0+0x130' },
+        ],
+        'in time',
+      ),
       promql_expr_test: SLOS.flatMap((slo) => {
         const labels = sloLabels(slo, variant);
         return [
@@ -838,14 +1164,18 @@ function edgeTrafficTests(variant: Variant): Group[] {
     test: {
       name: `${variant.name}: no error series, every SLI is 0`,
       interval: '1m',
-      input_series: [
-        { series: count(login, '200'), values: '0+1000x60' },
-        { series: fast(login, '200'), values: '0+1000x60' },
-        { series: underSecond(login, '200'), values: '0+1000x60' },
-        { series: count(images, '200'), values: '0+1000x60' },
-        { series: fast(images, '200'), values: '0+1000x60' },
-        { series: count(upload, '201'), values: '0+1000x60' },
-      ],
+      input_series: withRequestClasses(
+        [
+          { series: count(login, '200'), values: '0+1000x60' },
+          { series: fast(login, '200'), values: '0+1000x60' },
+          { series: underSecond(login, '200'), values: '0+1000x60' },
+          { series: count(images, '200'), values: '0+1000x60' },
+          { series: fast(images, '200'), values: '0+1000x60' },
+          { series: count(upload, '201'), values: '0+1000x60' },
+          { series: edge('200'), values: '0+1000x60' },
+        ],
+        'in time',
+      ),
       promql_expr_test: SLOS.map((slo) => ({
         expr: slis(slo),
         eval_time: '60m',
@@ -869,15 +1199,21 @@ function edgeTrafficTests(variant: Variant): Group[] {
         comment: [
           'Low traffic: 12 uploads an hour, and one of them (at 120m) fails. The 5m window sees 1 of 1 and the 1h',
           'window 1 of 12 (8.3%, over 14.4 x 0.5%), so one 503 pages for upload success and for availability, and',
-          'opens a ticket too. BLIND SPOT (issue 13: no minimum-events guard).',
+          "opens a ticket too: without the journey prober's floor (the next test), one failure among few events pages.",
         ],
         test: {
           name: 'prod: low traffic, one failed upload among 12 an hour pages',
           interval: '1m',
-          input_series: [
-            { series: count(upload, '201'), values: counter(uploads.map((one, index) => one - (failed[index] ?? 0))) },
-            { series: count(upload, '503'), values: counter(failed) },
-          ],
+          input_series: withRequestClasses(
+            [
+              {
+                series: count(upload, '201'),
+                values: counter(uploads.map((one, index) => one - (failed[index] ?? 0))),
+              },
+              { series: count(upload, '503'), values: counter(failed) },
+            ],
+            'in time',
+          ),
           alert_rule_test: [
             { eval_time: '119m', alertname: uploadSuccess.alertname, exp_alerts: [] },
             ...[uploadSuccess, availability].map((slo) => ({
@@ -886,6 +1222,39 @@ function edgeTrafficTests(variant: Variant): Group[] {
               exp_alerts: [expectedAlert(slo, variant, 'page'), expectedAlert(slo, variant, 'ticket')],
             })),
           ],
+        },
+      });
+      // Seven hours of it, the failure at 400m, with the prober's journeys: two a minute, each a login, an upload, a
+      // read and a delete through the edge, which the api counts like any client's.
+      const userUploads = Array.from({ length: 420 }, (_, index) => ((index + 1) % 5 === 0 ? 1 : 0));
+      const userFailed = userUploads.map((_, index) => (index + 1 === 400 ? 1 : 0));
+      const journeys = userUploads.map(() => 2);
+      groups.push({
+        comment: [
+          "Low traffic with the journey prober's floor (services/prober): the same 12 uploads an hour and one failure,",
+          'with two journeys a minute besides. The failure is 1 of 11 uploads in 5m but 1 of 132 in 1h (0.8%, under',
+          "14.4 x 0.5%), and for availability 1 of 372 requests in 1h: nothing pages, no ticket opens. The prober's",
+          'floor is the minimum-events guard: it keeps enough events in every window for one failure not to page.',
+        ],
+        test: {
+          name: "prod: low traffic with the prober's floor, one failed upload among 12 an hour does not page",
+          interval: '1m',
+          input_series: withRequestClasses(
+            [
+              {
+                series: count(upload, '201'),
+                values: counter(userUploads.map((one, index) => one - (userFailed[index] ?? 0) + 2)),
+              },
+              { series: count(upload, '503'), values: counter(userFailed) },
+              { series: count(login, '200'), values: counter(journeys) },
+              { series: count(images, '200'), values: counter(journeys) },
+              { series: count({ ...images, http_request_method: 'DELETE' }, '204'), values: counter(journeys) },
+            ],
+            'in time',
+          ),
+          alert_rule_test: [uploadSuccess, availability].flatMap((slo) =>
+            ['401m', '405m'].map((at) => ({ eval_time: at, alertname: slo.alertname, exp_alerts: [] })),
+          ),
         },
       });
     }
@@ -968,31 +1337,60 @@ function testFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const variant of VARIANTS) {
     const rules = `${variant.name === 'prod' ? 'production' : 'drill'} SLO rules`;
+    const rulesFile = (service: string): string => `${variant.rulesDir}/${service}.yml`;
     const groups = [
       ...SLOS.flatMap((slo) => variant.conditions.map((condition) => alertScenario(slo, variant, condition))),
       recordingTest(variant),
-      windowLengthTest(variant),
+      windowLengthTest(variant, SLOS[0], API_RAW),
       endToEndTest(variant),
       ...edgeTrafficTests(variant),
     ].filter((group) => group !== undefined);
-    files.set(`api.${variant.name}.test.yml`, testFile(variant.rulesFile, rules, '1m', groups));
-    // Evaluated at the long run's own step: every minute over 31 days would take promtool minutes.
-    const run = LONG_RUNS[variant.name];
-    // promtool evaluates the rule groups in group_eval_order at every step, and otherwise in any order,
-    // so the burn rates and alerts would read the SLIs of this evaluation or of the one before.
-    const order = SLOS.flatMap((slo) =>
-      ['sli-recordings', 'meta-recordings', 'alerts'].map((kind) => `sloth-slo-${kind}-${slo.id}`),
-    );
+    files.set(`api.${variant.name}.test.yml`, testFile(rulesFile('api'), rules, '1m', groups));
+    // The journey SLO: every alert condition at its thresholds, and every SLI window's length.
+    const journeyGroups = [
+      ...JOURNEY_SLOS.flatMap((slo) => variant.conditions.map((condition) => alertScenario(slo, variant, condition))),
+      journeyRecordingTest(variant),
+      windowLengthTest(variant, JOURNEY_SLOS[0], JOURNEY_RAW),
+      journeyNoErrorSeriesTest(variant),
+      journeyQuietGapTest(variant),
+    ].filter((group) => group !== undefined);
     files.set(
-      run.file,
+      `journey.${variant.name}.test.yml`,
       testFile(
-        variant.rulesFile,
-        `${rules}, long windows`,
-        `${String(run.evaluation)}m`,
-        [longWindowTest(variant)],
-        order,
+        rulesFile('journey'),
+        `${variant.name === 'prod' ? 'production' : 'drill'} journey SLO rules`,
+        '1m',
+        journeyGroups,
       ),
     );
+    // Evaluated at the long run's own step: every minute over 31 days would take promtool minutes.
+    // promtool evaluates the rule groups in group_eval_order at every step, and otherwise in any order,
+    // so the burn rates and alerts would read the SLIs of this evaluation or of the one before.
+    const order = (slos: Slo[]): string[] =>
+      slos.flatMap((slo) =>
+        ['sli-recordings', 'meta-recordings', 'alerts'].map((kind) => `sloth-slo-${kind}-${slo.id}`),
+      );
+    for (const [service, run, slos, input, what] of [
+      ['api', LONG_RUNS[variant.name], SLOS, apiLongInput, rules],
+      [
+        'journey',
+        JOURNEY_LONG_RUNS[variant.name],
+        JOURNEY_SLOS,
+        journeyLongInput,
+        `${variant.name === 'prod' ? 'production' : 'drill'} journey SLO rules`,
+      ],
+    ] as const) {
+      files.set(
+        run.file,
+        testFile(
+          rulesFile(service),
+          `${what}, long windows`,
+          `${String(run.evaluation)}m`,
+          [longWindowTest(variant, run, slos, input)],
+          order(slos),
+        ),
+      );
+    }
   }
   return files;
 }

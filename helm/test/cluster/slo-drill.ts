@@ -39,6 +39,14 @@ async function query(expression: string): Promise<string> {
   ]);
 }
 
+/** The 5xx answers Traefik's websecure entry point has counted, as the edge SLI reads them (job="edge"). */
+async function edgeErrors(): Promise<number> {
+  const output = await query('sum(edge_http_requests_total{job="edge",code=~"5.."}) or vector(0)');
+  const value = / => ([0-9.e+]+) @/.exec(output)?.[1];
+  if (value === undefined) throw new Error(`no edge error count in: ${output}`);
+  return Number(value);
+}
+
 /** What the receiver has recorded (one JSON line per notification). */
 async function notifications(): Promise<Notification[]> {
   const text = await exec(await onePod('app.kubernetes.io/name=slo-receiver'), [
@@ -128,6 +136,7 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
       `uploads before the fault: ${before.ok} ok, ${before.failed} failed (status: count ${JSON.stringify([...failedStatuses])}, 0 = no answer)`,
     );
     assert.equal((await notifications()).filter(uploadPage('firing')).length, 0, 'no page before the fault');
+    const edgeErrorsBefore = await edgeErrors();
 
     const failedAt = Date.now();
     await fault.stop();
@@ -146,6 +155,17 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
     );
 
     assert.ok(outcomes.failed > 0, 'uploads failed while MinIO was down');
+    // The edge SLI counted the 5xx the clients got, once a scrape has followed the last. The tolerance is the answers
+    // the clients never got (status 0: a connection that broke), which the edge may have counted either way.
+    running = false;
+    await traffic;
+    const clientErrors = [...failedStatuses].filter(([status]) => status >= 500).reduce((n, [, count]) => n + count, 0);
+    const unanswered = failedStatuses.get(0) ?? 0;
+    await waitFor(
+      `the edge did not count the clients' ${clientErrors} 5xx answers (tolerance ${unanswered})`,
+      async () => Math.abs((await edgeErrors()) - edgeErrorsBefore - clientErrors) <= unanswered,
+      { timeoutMs: 90_000 },
+    );
     const figures = {
       pagedAfter: Math.round((Date.parse(paged.receivedAt) - failedAt) / 1000),
       resolvedAfter: Math.round((Date.parse(resolved.receivedAt) - recoveredAt) / 1000),
