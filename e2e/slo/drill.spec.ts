@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
 import { ApiClient, fixtureUpload } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
-import { eventually, sloId, startSloStack } from './support.ts';
+import { edgeClient, eventually, sloId, startSloStack } from './support.ts';
+import { edgeCountedByStatus } from './traffic.ts';
 
 let stack: RunningStack;
 test.beforeAll(async () => {
@@ -33,14 +34,14 @@ function notifications(file: string): Notification[] {
     .map((line) => JSON.parse(line) as Notification);
 }
 
-const uploadPage = (status: 'firing' | 'resolved') => (notification: Notification) =>
+/** A page notification carrying the burn-rate page of SLO `slo` (its spec name) in `status`. */
+const sloPage = (slo: string) => (status: 'firing' | 'resolved') => (notification: Notification) =>
   notification.channel === 'page' &&
   notification.payload.alerts.some(
     (alert) =>
-      alert.status === status &&
-      alert.labels['sloth_id'] === sloId('upload-success') &&
-      alert.labels['severity'] === 'page',
+      alert.status === status && alert.labels['sloth_id'] === sloId(slo) && alert.labels['severity'] === 'page',
   );
+const uploadPage = sloPage('upload-success');
 
 const apiTargetDownPage = (status: 'firing' | 'resolved') => (notification: Notification) =>
   notification.channel === 'page' &&
@@ -138,4 +139,96 @@ test('when the api freezes, ApiTargetDown pages after its one-minute wait, and r
   expect(pagedAfter, 'the page arrives within the wait plus scrape, evaluation and grouping').toBeLessThanOrEqual(
     LATEST_PAGE_S,
   );
+});
+
+// A stopped api: the ingress answers its clients 502 itself, and the api's own SLIs see none of it. The edge SLI
+// counts them (mtail on nginx's access log, job="edge"), exactly as many as the clients got, and its burn-rate alert
+// pages. Its bounds: the drill's page needs 14.4x the 0.1% budget over 1m and 6m, which a total outage reaches by the
+// second scrape of the 502s (5 s apart), then a rule evaluation (10 s), the page route's group_interval (1 m: the
+// api's page group may be open) and 30 s of slack. It resolves once the 1m window holds no 502s (60 s), plus a
+// scrape, an evaluation, a group_interval and 60 s of slack.
+const EDGE_LATEST_PAGE_S = 5 + 5 + 10 + 60 + 30;
+const EDGE_LATEST_RESOLVE_S = 60 + 5 + 10 + 60 + 60;
+
+const edgePage = sloPage('edge-availability');
+
+test("when the api is down, the edge counts the clients' 502s, pages, and resolves once the api is back", async () => {
+  const { alertReceiver, prometheus } = stack.description;
+  expect(alertReceiver, 'Prometheus and Alertmanager must be installed (scripts/tools/install.sh)').not.toBeNull();
+  if (alertReceiver === null || prometheus === null) return;
+  const seen = () => notifications(alertReceiver.notificationsFile);
+  const client = edgeClient(stack);
+  const { token } = await client.newAccount('edge-drill');
+
+  let running = true;
+  const answers: Record<string, number> = {};
+  const traffic = Promise.all(
+    [0, 1, 2].map(async () => {
+      while (running) {
+        const response = await client.send('GET', '/images', { token }).catch(() => undefined);
+        const key = response === undefined ? 'broken' : String(response.status);
+        answers[key] = (answers[key] ?? 0) + 1;
+        await response?.arrayBuffer();
+        await sleep(100);
+      }
+    }),
+  );
+  try {
+    await sleep(20_000); // healthy traffic first
+    expect(Object.keys(answers), 'answers before the api stops').toEqual(['200']);
+    expect(seen().filter(edgePage('firing')), 'no edge page while the api answers').toEqual([]);
+    const edgeBefore = await edgeCountedByStatus(prometheus.url);
+    const clients502Before = answers['502'] ?? 0;
+
+    const stoppedAt = Date.now();
+    await stack.stopService('api');
+    const paged = await eventually('the edge-availability page', (EDGE_LATEST_PAGE_S + 60) * 1_000, () =>
+      Promise.resolve(seen().find(edgePage('firing'))),
+    );
+    const pagedAfter = (Date.parse(paged.receivedAt) - stoppedAt) / 1_000;
+    // Stop counting before comparing: the clients' 502s so far against the edge's.
+    running = false;
+    await traffic;
+    const clients502 = (answers['502'] ?? 0) - clients502Before;
+    await expect
+      .poll(async () => ((await edgeCountedByStatus(prometheus.url))['502'] ?? 0) - (edgeBefore['502'] ?? 0), {
+        message: "the edge's 502s in Prometheus, against the clients'",
+        timeout: 30_000,
+        intervals: [2_000],
+      })
+      .toBe(clients502);
+
+    await stack.startService('api');
+    running = true;
+    const recovered = Promise.all(
+      [0, 1].map(async () => {
+        while (running) {
+          await (await client.send('GET', '/images', { token }).catch(() => undefined))?.arrayBuffer();
+          await sleep(100);
+        }
+      }),
+    );
+    const backAt = Date.now();
+    const resolved = await eventually('the edge page to resolve', (EDGE_LATEST_RESOLVE_S + 60) * 1_000, () =>
+      Promise.resolve(seen().find(edgePage('resolved'))),
+    ).finally(async () => {
+      running = false;
+      await recovered;
+    });
+    const resolvedAfter = (Date.parse(resolved.receivedAt) - backAt) / 1_000;
+
+    const summary = `api down -> clients got ${String(clients502)} 502s, the edge counted as many; edge page in ${pagedAfter.toFixed(0)} s (bound ${String(EDGE_LATEST_PAGE_S)} s); api back -> resolved in ${resolvedAfter.toFixed(0)} s (bound ${String(EDGE_LATEST_RESOLVE_S)} s)`;
+    console.log(`drill: ${summary}`);
+    test.info().annotations.push({ type: 'drill', description: summary });
+    expect(clients502, '502s the clients got while the api was down').toBeGreaterThan(0);
+    expect(pagedAfter, 'the edge page arrives within a scrape, an evaluation and grouping').toBeLessThanOrEqual(
+      EDGE_LATEST_PAGE_S,
+    );
+    expect(resolvedAfter, 'the edge page resolves within its short window and grouping').toBeLessThanOrEqual(
+      EDGE_LATEST_RESOLVE_S,
+    );
+  } finally {
+    running = false;
+    await traffic;
+  }
 });

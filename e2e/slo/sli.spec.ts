@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
-import { ApiClient, newCredentials, UnexpectedStatus } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
 import { errorRatio, percentileMs, runScenario } from '../load/scenarios.ts';
 import { sloThresholds } from '../load/thresholds.ts';
-import { eventually, promQuery, sloId, sloSpec, startSloStack } from './support.ts';
+import { edgeClient, eventually, promQuery, sloId, sloSpec, startSloStack } from './support.ts';
+import { apiCountedByStatus, countedLike, driveTraffic, edgeCountedByStatus, total } from './traffic.ts';
 
 let stack: RunningStack;
 test.beforeAll(async () => {
@@ -14,81 +13,16 @@ test.afterAll(async () => {
   await stack.stop();
 });
 
-/** Answers by status ("200", "201", ...); a transfer that broke is counted under how it broke. */
-type Answers = Record<string, number>;
-
-/** The API's user requests as its /metrics counts them, health checks left out. */
-const userRequests = 'http_server_request_duration_seconds_count{job="api",http_route!~"/healthz|/readyz"}';
-
-/**
- * A bounded mix of the user journey and reads: a few workers, for `seconds`. Every answer is
- * counted by its status; the client's calls throw on any other status than the one they expect,
- * and an unexpected answer ends that round of the journey (the next one starts over).
- */
-async function driveTraffic(api: string, seconds: number): Promise<Answers> {
-  const client = new ApiClient({ baseUrl: api });
-  const answers: Answers = {};
-  const count = (key: string) => {
-    answers[key] = (answers[key] ?? 0) + 1;
-  };
-  const call = async <T>(expected: number, work: () => Promise<T>): Promise<T> => {
-    try {
-      const result = await work();
-      count(String(expected));
-      return result;
-    } catch (error) {
-      count(error instanceof UnexpectedStatus ? String(error.status) : `broken: ${String(error)}`.slice(0, 120));
-      throw error;
-    }
-  };
-  const until = Date.now() + seconds * 1_000;
-  const worker = async () => {
-    const credentials = newCredentials('sli');
-    await call(201, () => client.register(credentials));
-    while (Date.now() < until) {
-      try {
-        // The journey: log in (again), upload, read back; then the reads that dominate real traffic.
-        const token = await call(200, () => client.login(credentials));
-        const { filename } = await call(201, () => client.upload(token));
-        for (let read = 0; read < 3; read += 1) {
-          await call(200, async () => (await client.download(token, filename)).arrayBuffer());
-        }
-        await call(200, () => client.list(token, 10));
-      } catch {
-        // Counted above; the statuses are asserted once the traffic is over.
-      }
-      await sleep(50);
-    }
-  };
-  await Promise.all([0, 1, 2, 3].map(worker));
-  return answers;
-}
-
-/** The API's user requests Prometheus has, by status. */
-async function countedByStatus(prometheus: string): Promise<Answers> {
-  const result = await promQuery(prometheus, `sum by (http_response_status_code) (${userRequests})`);
-  return Object.fromEntries(
-    result.map(({ metric, value }): [string, number] => [metric['http_response_status_code'] ?? '', Number(value[1])]),
-  );
-}
-
-/** What was counted between two readings, statuses that did not move left out. */
-const minus = (after: Answers, before: Answers): Answers =>
-  Object.fromEntries(
-    Object.entries(after)
-      .map(([status, total]): [string, number] => [status, total - (before[status] ?? 0)])
-      .filter(([, added]) => added > 0),
-  );
-
-const sum = (answers: Answers) => Object.values(answers).reduce((total, value) => total + value, 0);
-
 test('the SLIs count the traffic the clients saw, and an error-free run burns no availability budget', async () => {
   const prometheus = stack.description.prometheus;
   expect(prometheus, 'Prometheus must be installed (scripts/tools/install.sh)').not.toBeNull();
   if (prometheus === null) return;
-  const before = await countedByStatus(prometheus.url);
-  const answers = await driveTraffic(stack.description.services.api.url, 60);
-  const requests = sum(answers);
+  const before = await apiCountedByStatus(prometheus.url);
+  const edgeBefore = await edgeCountedByStatus(prometheus.url);
+  // Through the ingress, so the api's own SLIs and the edge's count the same requests.
+  const until = Date.now() + 60_000;
+  const answers = await driveTraffic(edgeClient(stack), () => Date.now() < until);
+  const requests = total(answers);
   console.log(`traffic: ${requests} answers in 60 s, by status ${JSON.stringify(answers)}`);
 
   // The traffic did what it was meant to: every call got the answer it expects, and enough of them.
@@ -96,13 +30,18 @@ test('the SLIs count the traffic the clients saw, and an error-free run burns no
   expect(requests, 'answers in 60 s').toBeGreaterThan(200);
 
   // The SLIs' source counts exactly those requests, status by status, once a scrape has followed them.
-  await expect
-    .poll(async () => minus(await countedByStatus(prometheus.url), before), {
-      message: 'the API requests Prometheus counted, by status, since the traffic began',
-      timeout: 30_000,
-      intervals: [2_000],
-    })
-    .toEqual(answers);
+  await countedLike(
+    () => apiCountedByStatus(prometheus.url),
+    before,
+    answers,
+    'the API requests Prometheus counted, by status, since the traffic began',
+  );
+  await countedLike(
+    () => edgeCountedByStatus(prometheus.url),
+    edgeBefore,
+    answers,
+    'the requests the edge counted, by status, since the traffic began',
+  );
 
   // Every SLI exists; the availability SLIs say what the clients saw (no error at all). Whether the
   // latency objective holds depends on how loaded this machine is: that verdict is printed, not

@@ -1,0 +1,142 @@
+// Conformance: for each failure mode, injected under traffic, the SLIs in Prometheus count what the clients saw. The
+// edge (job="edge") must count every answer the clients got, status by status; the api (job="api") every answer it
+// gave itself, which is all of them unless the mode is the api's own absence (then only the edge can speak for the
+// clients: the api's counters die with its process). Whether each mode then pages within its bounds is the drill's
+// (drill.spec.ts: S3 down, api frozen, api down). A table per mode is printed and attached to the report.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect, test } from '@playwright/test';
+import { mebibyte } from '@platform/test-client';
+import type { RunningStack } from '../../scripts/local-stack/stack.ts';
+import { slowUpload } from '../faults/support.ts';
+import { edgeClient, startSloStack } from './support.ts';
+import {
+  apiCountedByStatus,
+  countedLike,
+  driveTraffic,
+  edgeCountedByStatus,
+  scrapedSinceNow,
+  total,
+  type Answers,
+} from './traffic.ts';
+
+let stack: RunningStack;
+test.beforeAll(async () => {
+  stack = await startSloStack('.dev/slo-conformance', 'production');
+});
+test.afterAll(async () => {
+  await stack.stop();
+  console.log(`conformance (answers by status: clients | edge SLI | api SLI):\n${rows.join('\n')}`);
+});
+
+/** Healthy traffic around each fault, and how long the fault lasts under it. */
+const HEALTHY_MS = 4_000;
+const FAULT_MS = 8_000;
+
+interface FailureMode {
+  name: string;
+  /** Starts the fault; resolves with what ends it. */
+  inject: (stack: RunningStack) => Promise<() => Promise<unknown>>;
+  /** Whether the api's own counters survive the mode (they do not when its process is stopped). */
+  apiCounts: boolean;
+}
+
+const MODES: FailureMode[] = [
+  {
+    name: 'S3 down',
+    apiCounts: true,
+    inject: async ({ objectStore }) => (await objectStore.stop(), () => objectStore.start()),
+  },
+  {
+    name: 'PostgreSQL down',
+    apiCounts: true,
+    inject: async ({ postgres }) => {
+      if (postgres === undefined) throw new Error('the stack runs no PostgreSQL of its own (DATABASE_URL is set)');
+      await postgres.stop();
+      return () => postgres.start();
+    },
+  },
+  {
+    name: 'auth down',
+    apiCounts: true,
+    inject: async (running) => (await running.stopService('auth'), () => running.startService('auth')),
+  },
+  {
+    name: 'image down',
+    apiCounts: true,
+    inject: async (running) => (await running.stopService('image'), () => running.startService('image')),
+  },
+  {
+    name: 'api down',
+    apiCounts: false,
+    inject: async (running) => (await running.stopService('api'), () => running.startService('api')),
+  },
+];
+
+const rows: string[] = [];
+const show = (answers: Answers) => JSON.stringify(answers);
+
+for (const mode of MODES) {
+  test(`${mode.name}: the edge counts every answer the clients got${mode.apiCounts ? ', the api every one it gave' : ''}`, async () => {
+    const prometheus = stack.description.prometheus;
+    if (prometheus === null) throw new Error('the SLO stack runs no Prometheus (scripts/tools/install.sh)');
+    // The mode before may have restarted the api: count from a scrape of its new counters.
+    await scrapedSinceNow(prometheus.url);
+    const apiBefore = await apiCountedByStatus(prometheus.url);
+    const edgeBefore = await edgeCountedByStatus(prometheus.url);
+
+    let running = true;
+    const traffic = driveTraffic(edgeClient(stack), () => running, 3);
+    await sleep(HEALTHY_MS);
+    const end = await mode.inject(stack);
+    await sleep(FAULT_MS);
+    await end();
+    await sleep(HEALTHY_MS);
+    running = false;
+    const answers = await traffic;
+
+    const failed = total(answers) - (answers['200'] ?? 0) - (answers['201'] ?? 0);
+    const edge = await countedLike(() => edgeCountedByStatus(prometheus.url), edgeBefore, answers);
+    const api = mode.apiCounts ? await countedLike(() => apiCountedByStatus(prometheus.url), apiBefore, answers) : {};
+    const row = `${mode.name.padEnd(16)} ${show(answers)} | ${show(edge)} | ${mode.apiCounts ? show(api) : 'restarted: its counters start over; the edge speaks for the clients'}`;
+    rows.push(row);
+    test.info().annotations.push({ type: 'conformance', description: row });
+    expect(failed, 'answers the fault turned into errors').toBeGreaterThan(0);
+  });
+}
+
+test('a client that leaves mid-upload: the edge and the api count it alike, as the client leaving, never as an error', async () => {
+  const prometheus = stack.description.prometheus;
+  if (prometheus === null) throw new Error('the SLO stack runs no Prometheus (scripts/tools/install.sh)');
+  const client = edgeClient(stack);
+  await scrapedSinceNow(prometheus.url);
+  const apiBefore = await apiCountedByStatus(prometheus.url);
+  const edgeBefore = await edgeCountedByStatus(prometheus.url);
+
+  const leaving = 3;
+  for (let upload = 0; upload < leaving; upload += 1) {
+    // An account each: the one before may still hold one of its account's two upload slots while the api finds out.
+    const { token } = await client.newAccount('conformance-abort');
+    const slow = slowUpload(client, token, { totalBytes: 16 * mebibyte });
+    await expect.poll(() => slow.sent(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2 * mebibyte);
+    slow.abort();
+    expect(await slow.result, 'the client left before any answer').toHaveProperty('error');
+  }
+  // The accounts' registrations and logins, then the departures, which are never answers the client got, and never
+  // errors. Each side counts a departure as 499 (the client left first; the api adds client_closed_request) or as 400:
+  // through HTTP/2, nginx may end the upload's body for the api when the client resets its stream, and the api then
+  // answers the truncated multipart body with a 400 that nginx logs too. Either way it is in the availability totals
+  // as a client error, and never a 5xx.
+  const departures = (answers: Answers): Answers => {
+    const { '400': unread = 0, '499': closed = 0, '499 client_closed_request': left = 0, ...rest } = answers;
+    const departed = unread + closed + left;
+    return departed === 0 ? rest : { ...rest, 'left (400 or 499)': departed };
+  };
+  const expected = { '200': leaving, '201': leaving, 'left (400 or 499)': leaving };
+  const count = (read: (url: string) => Promise<Answers>, before: Answers) =>
+    countedLike(async () => departures(await read(prometheus.url)), departures(before), expected);
+  const edge = await count(edgeCountedByStatus, edgeBefore);
+  const api = await count(apiCountedByStatus, apiBefore);
+  const row = `${'client leaves'.padEnd(16)} ${show({ '200': leaving, '201': leaving, left: leaving })} | ${show(edge)} | ${show(api)}`;
+  rows.push(row);
+  test.info().annotations.push({ type: 'conformance', description: row });
+});

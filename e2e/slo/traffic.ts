@@ -1,0 +1,116 @@
+// The SLO suites' traffic: the user journey through a client, every answer tallied by status, and the same requests as
+// Prometheus counts them, by the api (its own routes, health checks aside) and by the edge. Suites compare the three.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from '@playwright/test';
+import { newCredentials, UnexpectedStatus, type ApiClient } from '@platform/test-client';
+import { waitFor } from '../../scripts/lib/wait.ts';
+import { promQuery } from './support.ts';
+
+/** Answers by status ("200", "503", ...); a call that got no answer is tallied under how it broke. */
+export type Answers = Record<string, number>;
+
+/**
+ * The journey (log in, upload, read back three times, list) in `lanes` parallel lanes, each with its own account, until
+ * `keepGoing` says stop. Every answer is tallied; the client's calls throw on any status but the one they expect, which
+ * ends that round of the journey (the next one starts over after 50 ms).
+ */
+export async function driveTraffic(client: ApiClient, keepGoing: () => boolean, lanes = 4): Promise<Answers> {
+  const answers: Answers = {};
+  const tally = (key: string) => {
+    answers[key] = (answers[key] ?? 0) + 1;
+  };
+  const call = async <T>(expected: number, work: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await work();
+      tally(String(expected));
+      return result;
+    } catch (error) {
+      tally(error instanceof UnexpectedStatus ? String(error.status) : `broken: ${String(error)}`.slice(0, 120));
+      throw error;
+    }
+  };
+  const lane = async () => {
+    const credentials = newCredentials('sli');
+    await call(201, () => client.register(credentials));
+    while (keepGoing()) {
+      try {
+        const token = await call(200, () => client.login(credentials));
+        const { filename } = await call(201, () => client.upload(token));
+        for (let read = 0; read < 3; read += 1) {
+          await call(200, async () => (await client.download(token, filename)).arrayBuffer());
+        }
+        await call(200, () => client.list(token, 10));
+      } catch {
+        // Tallied above; the caller compares the tally once the traffic is over.
+      }
+      await sleep(50);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return answers;
+}
+
+/** The api's user requests Prometheus has, by status, and by how they ended when they did not end with an answer. */
+export async function apiCountedByStatus(prometheus: string): Promise<Answers> {
+  const result = await promQuery(
+    prometheus,
+    'sum by (http_response_status_code, error_type) (http_server_request_duration_seconds_count{job="api",http_route!~"/healthz|/readyz"})',
+  );
+  return Object.fromEntries(
+    result.map(({ metric, value }): [string, number] => [
+      [metric['http_response_status_code'], metric['error_type']].filter(Boolean).join(' '),
+      Number(value[1]),
+    ]),
+  );
+}
+
+/** The edge's requests Prometheus has, by status code. */
+export async function edgeCountedByStatus(prometheus: string): Promise<Answers> {
+  const result = await promQuery(prometheus, 'sum by (code) (edge_http_requests_total{job="edge"})');
+  return Object.fromEntries(
+    result.map(({ metric, value }): [string, number] => [metric['code'] ?? '', Number(value[1])]),
+  );
+}
+
+/**
+ * Waits until Prometheus has scraped the api and the edge since now: a reading taken after it holds every request
+ * answered before it (a restarted api's new counters included, whose first scrape may lag the restart).
+ */
+export async function scrapedSinceNow(prometheus: string): Promise<void> {
+  const now = Date.now() / 1_000;
+  await waitFor(
+    'a scrape of the api and the edge',
+    async () => {
+      const [scraped] = await promQuery(prometheus, 'min(timestamp(up{job=~"api|edge"}))');
+      return Number(scraped?.value[1]) > now;
+    },
+    { timeoutMs: 30_000, intervalMs: 1_000 },
+  );
+}
+
+/** What was counted between two readings, statuses that did not move left out. */
+export const minus = (after: Answers, before: Answers): Answers =>
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([status, total]): [string, number] => [status, total - (before[status] ?? 0)])
+      .filter(([, added]) => added > 0),
+  );
+
+/**
+ * Waits until Prometheus's counts since `before` (read by `read`) equal `expected`, once a scrape has followed the
+ * traffic, and returns what it counted last. `what` names them in the failure.
+ */
+export async function countedLike(
+  read: () => Promise<Answers>,
+  before: Answers,
+  expected: Answers,
+  what = 'the requests Prometheus counted, by status',
+): Promise<Answers> {
+  let counted: Answers = {};
+  await expect
+    .poll(async () => (counted = minus(await read(), before)), { message: what, timeout: 30_000, intervals: [2_000] })
+    .toEqual(expected);
+  return counted;
+}
+
+export const total = (answers: Answers) => Object.values(answers).reduce((sum, value) => sum + value, 0);
