@@ -3,6 +3,7 @@ import { expect, test } from '@playwright/test';
 import { ApiClient } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
 import { startFreshStack } from '../../scripts/local-stack/stack.ts';
+import { minus, promQuery } from '../support/prometheus-query.ts';
 import { parseSamples } from '../support/prometheus-text.ts';
 import { within } from './support.ts';
 
@@ -41,26 +42,16 @@ async function journeys(): Promise<Counts> {
   );
 }
 
-/** The counts that grew between two readings, by outcome. */
-const grown = (before: Counts, after: Counts): Counts =>
-  Object.fromEntries(
-    Object.entries(after)
-      .map(([outcome, count]) => [outcome, count - (before[outcome] ?? 0)] as const)
-      .filter(([, delta]) => delta > 0),
-  );
-
 /** An instant query's first value, or undefined when it has none. */
-async function promQuery(expr: string): Promise<number | undefined> {
+async function promValue(expr: string): Promise<number | undefined> {
   const prometheus = stack.description.prometheus;
   if (prometheus === null) throw new Error('the stack runs no Prometheus');
-  const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await response.json()) as { data: { result: Array<{ value: [number, string] }> } };
-  const value = body.data.result[0]?.value[1];
-  return value === undefined ? undefined : Number(value);
+  const [first] = await promQuery(prometheus.url, expr);
+  return first === undefined ? undefined : Number(first.value[1]);
 }
 
 /** Waits until some journeys ended with `outcome`, and returns what every journey of the fault ended with. */
-async function failuresWhile(outcome: string, fault: () => Promise<void>, restore: () => Promise<void>) {
+async function failuresWhile(outcome: string, fault: () => Promise<unknown>, restore: () => Promise<unknown>) {
   // Let a journey already under way finish before the fault, so it is not counted as one of the fault's.
   await new Promise((resolve) => setTimeout(resolve, intervalMs));
   const before = await journeys();
@@ -68,17 +59,17 @@ async function failuresWhile(outcome: string, fault: () => Promise<void>, restor
   let during: Counts = {};
   try {
     await within(`journeys counted as ${outcome}`, 30_000, async () => {
-      during = grown(before, await journeys());
+      during = minus(await journeys(), before);
       return (during[outcome] ?? 0) >= 2;
     });
-    during = grown(before, await journeys());
+    during = minus(await journeys(), before);
   } finally {
     await restore();
   }
   // And back to success once the fault is gone.
   const restored = await journeys();
   await within('a successful journey after the fault', 60_000, async () => {
-    return (grown(restored, await journeys())['success'] ?? 0) >= 1;
+    return (minus(await journeys(), restored)['success'] ?? 0) >= 1;
   });
   return during;
 }
@@ -100,7 +91,7 @@ function expectFailedAt(step: string, during: Counts): void {
 test('successful journeys are counted, by the prober and in Prometheus', async () => {
   expect(stack.description.prober, 'the local stack runs the prober with the ingress').not.toBeNull();
   const start = await journeys();
-  await within('three successful journeys', 30_000, async () => (grown(start, await journeys())['success'] ?? 0) >= 3);
+  await within('three successful journeys', 30_000, async () => (minus(await journeys(), start)['success'] ?? 0) >= 3);
   const counts = await journeys();
   expect(Object.keys(counts).sort()).toEqual([
     'checksum_mismatch',
@@ -116,11 +107,11 @@ test('successful journeys are counted, by the prober and in Prometheus', async (
 
   // Prometheus scrapes the prober (job prober), and the journey SLO's rules read it: no error so far.
   await within('Prometheus sees the journeys', 60_000, async () => {
-    const success = await promQuery('sum(prober_journeys_total{job="prober",outcome="success"})');
-    const sli = await promQuery('slo:sli_error:ratio_rate5m{sloth_service="journey"}');
+    const success = await promValue('sum(prober_journeys_total{job="prober",outcome="success"})');
+    const sli = await promValue('slo:sli_error:ratio_rate5m{sloth_service="journey"}');
     return (success ?? 0) >= 1 && sli === 0;
   });
-  const median = await promQuery(
+  const median = await promValue(
     'histogram_quantile(0.5, sum by (le) (prober_journey_duration_seconds_bucket{job="prober",outcome="success"}))',
   );
   console.log(`prober: ${String(counts['success'])} successful journeys, median duration ${String(median)} s`);

@@ -2,7 +2,8 @@ import { expect, test } from '@playwright/test';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
 import { errorRatio, percentileMs, runScenario } from '../load/scenarios.ts';
 import { sloThresholds } from '../load/thresholds.ts';
-import { edgeClient, eventually, promQuery, sloId, sloSpec, startSloStack } from './support.ts';
+import { promQuery } from '../support/prometheus-query.ts';
+import { edgeClient, eventually, sloId, sloSpec, startSloStack } from './support.ts';
 import { apiCountedByStatus, countedLike, driveTraffic, edgeCountedByStatus, total } from './traffic.ts';
 
 let stack: RunningStack;

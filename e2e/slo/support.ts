@@ -36,20 +36,6 @@ export function edgeClient(stack: RunningStack): ApiClient {
   return new ApiClient({ baseUrl: ingress.url, dispatcher });
 }
 
-export async function promQuery(
-  prometheus: string,
-  expr: string,
-): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const response = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await response.json()) as {
-    status: string;
-    error?: string;
-    data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-  };
-  if (body.status !== 'success') throw new Error(`${expr}: ${body.error ?? body.status}`);
-  return body.data.result;
-}
-
 /** Polls until `probe` returns a value, or fails after `timeoutMs`. */
 export function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   return waitFor(`waiting for ${what}`, probe, { timeoutMs, intervalMs: 2_000 });

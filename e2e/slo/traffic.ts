@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from '@playwright/test';
 import { newCredentials, UnexpectedStatus, type ApiClient } from '@platform/test-client';
 import { waitFor } from '../../scripts/lib/wait.ts';
-import { promQuery } from './support.ts';
+import { minus, promQuery } from '../support/prometheus-query.ts';
 
 /** Answers by status ("200", "503", ...); a call that got no answer is tallied under how it broke. */
 export type Answers = Record<string, number>;
@@ -87,14 +87,6 @@ export async function scrapedSinceNow(prometheus: string): Promise<void> {
     { timeoutMs: 30_000, intervalMs: 1_000 },
   );
 }
-
-/** What was counted between two readings, statuses that did not move left out. */
-export const minus = (after: Answers, before: Answers): Answers =>
-  Object.fromEntries(
-    Object.entries(after)
-      .map(([status, total]): [string, number] => [status, total - (before[status] ?? 0)])
-      .filter(([, added]) => added > 0),
-  );
 
 /**
  * Waits until Prometheus's counts since `before` (read by `read`) equal `expected`, once a scrape has followed the
