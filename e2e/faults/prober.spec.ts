@@ -127,35 +127,27 @@ test('S3 down: journeys fail at the upload, and the journey SLI burns', async ()
   expectFailedAt('upload_failed', during);
   // Prometheus scrapes every 5 s and evaluates the rules every 5 s: the 5-minute SLI shows the failures soon.
   await within('the 5-minute journey SLI counts the failures', 30_000, async () => {
-    const sli = await promQuery('slo:sli_error:ratio_rate5m{sloth_service="journey"}');
-    const failed = await promQuery('sum(prober_journeys_total{job="prober",outcome="upload_failed"})');
+    const sli = await promValue('slo:sli_error:ratio_rate5m{sloth_service="journey"}');
+    const failed = await promValue('sum(prober_journeys_total{job="prober",outcome="upload_failed"})');
     return (sli ?? 0) > 0 && (failed ?? 0) >= 2;
   });
 });
 
-test('the image service down: journeys fail at the upload', async () => {
-  const during = await failuresWhile(
-    'upload_failed',
-    async () => {
-      await stack.stopService('image');
-    },
-    () => stack.startService('image'),
-  );
-  console.log(`image down: journeys ended ${JSON.stringify(during)}`);
-  expectFailedAt('upload_failed', during);
-});
-
-test('the gateway down: journeys fail at the login, the first step', async () => {
-  const during = await failuresWhile(
-    'login_failed',
-    async () => {
-      await stack.stopService('api');
-    },
-    () => stack.startService('api'),
-  );
-  console.log(`api down: journeys ended ${JSON.stringify(during)}`);
-  expectFailedAt('login_failed', during);
-});
+// A service stopped: journeys fail at the first step that needs it.
+for (const { service, label, step } of [
+  { service: 'image', label: 'the image service down', step: 'upload_failed' },
+  { service: 'api', label: 'the gateway down', step: 'login_failed' },
+] as const) {
+  test(`${label}: journeys fail at ${step}`, async () => {
+    const during = await failuresWhile(
+      step,
+      () => stack.stopService(service),
+      () => stack.startService(service),
+    );
+    console.log(`${service} down: journeys ended ${JSON.stringify(during)}`);
+    expectFailedAt(step, during);
+  });
+}
 
 test("no journey left an image behind in the prober's account, failed ones included", async () => {
   const env = stack.description.prober?.env ?? {};
