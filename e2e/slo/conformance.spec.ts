@@ -74,11 +74,19 @@ const MODES: FailureMode[] = [
 
 const rows: string[] = [];
 const show = (answers: Answers) => JSON.stringify(answers);
+/** A mode's row: in the table printed at the end, and in the report. */
+const addRow = (row: string) => {
+  rows.push(row);
+  test.info().annotations.push({ type: 'conformance', description: row });
+};
+const prometheusOf = ({ description }: RunningStack) => {
+  if (description.prometheus === null) throw new Error('the SLO stack runs no Prometheus (scripts/tools/install.sh)');
+  return description.prometheus;
+};
 
 for (const mode of MODES) {
   test(`${mode.name}: the edge counts every answer the clients got${mode.apiCounts ? ', the api every one it gave' : ''}`, async () => {
-    const prometheus = stack.description.prometheus;
-    if (prometheus === null) throw new Error('the SLO stack runs no Prometheus (scripts/tools/install.sh)');
+    const prometheus = prometheusOf(stack);
     // The mode before may have restarted the api: count from a scrape of its new counters.
     await scrapedSinceNow(prometheus.url);
     const apiBefore = await apiCountedByStatus(prometheus.url);
@@ -98,15 +106,13 @@ for (const mode of MODES) {
     const edge = await countedLike(() => edgeCountedByStatus(prometheus.url), edgeBefore, answers);
     const api = mode.apiCounts ? await countedLike(() => apiCountedByStatus(prometheus.url), apiBefore, answers) : {};
     const row = `${mode.name.padEnd(16)} ${show(answers)} | ${show(edge)} | ${mode.apiCounts ? show(api) : 'restarted: its counters start over; the edge speaks for the clients'}`;
-    rows.push(row);
-    test.info().annotations.push({ type: 'conformance', description: row });
+    addRow(row);
     expect(failed, 'answers the fault turned into errors').toBeGreaterThan(0);
   });
 }
 
 test('a client that leaves mid-upload: the edge and the api count it alike, as the client leaving, never as an error', async () => {
-  const prometheus = stack.description.prometheus;
-  if (prometheus === null) throw new Error('the SLO stack runs no Prometheus (scripts/tools/install.sh)');
+  const prometheus = prometheusOf(stack);
   const client = edgeClient(stack);
   await scrapedSinceNow(prometheus.url);
   const apiBefore = await apiCountedByStatus(prometheus.url);
@@ -137,6 +143,5 @@ test('a client that leaves mid-upload: the edge and the api count it alike, as t
   const edge = await count(edgeCountedByStatus, edgeBefore);
   const api = await count(apiCountedByStatus, apiBefore);
   const row = `${'client leaves'.padEnd(16)} ${show({ '200': leaving, '201': leaving, left: leaving })} | ${show(edge)} | ${show(api)}`;
-  rows.push(row);
-  test.info().annotations.push({ type: 'conformance', description: row });
+  addRow(row);
 });
