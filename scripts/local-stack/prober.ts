@@ -23,17 +23,18 @@ export interface LocalProber {
   envChanges?: Record<string, string> | undefined;
 }
 
+const proberPasswordFile = (keysDir: string) => join(keysDir, 'prober-password');
+
 /**
  * The prober's password for its local account: generated on first start into the git-ignored state
  * folder, as the chart's comes from a secret; never in git.
  */
-export function ensureProberPassword(keysDir: string): string {
-  const file = join(keysDir, 'prober-password');
+function ensureProberPassword(keysDir: string): void {
+  const file = proberPasswordFile(keysDir);
   if (!existsSync(file)) {
     mkdirSync(keysDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
   }
-  return file;
 }
 
 /** Its environment: the chart's settings, with the local ingress, CA, ports and password file on top. */
@@ -51,7 +52,7 @@ export function proberEnvironment(prober: Omit<LocalProber, 'watch' | 'skipped'>
     SHUTDOWN_GRACE_MS: '10000',
     PROBE_BASE_URL: `https://localhost:${String(prober.ingressPort)}`,
     PROBE_CA_FILE: prober.caFile,
-    PROBE_PASSWORD_FILE: join(prober.keysDir, 'prober-password'),
+    PROBE_PASSWORD_FILE: proberPasswordFile(prober.keysDir),
     ...prober.envChanges,
   };
 }
@@ -61,7 +62,9 @@ export function proberComponent(prober: LocalProber): Component {
     name: 'prober',
     needs: ['ingress'],
     skipped: prober.skipped,
-    prepare: () => void ensureProberPassword(prober.keysDir),
+    prepare: () => {
+      ensureProberPassword(prober.keysDir);
+    },
     process: {
       command: process.execPath,
       args: [...(prober.watch ? ['--watch', '--watch-preserve-output'] : []), 'services/prober/src/main.ts'],
