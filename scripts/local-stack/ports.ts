@@ -1,30 +1,41 @@
 // Every port the local stack uses, in one place. STACK_PORT_OFFSET shifts them all, so a second stack (a
 // benchmark next to a test run, say) can run beside the first in its own state folder.
-const portOffset = parsePortOffset(process.env['STACK_PORT_OFFSET']);
 
-export const ports = {
-  api: 3000 + portOffset,
-  auth: 3001 + portOffset,
-  image: 3002 + portOffset,
-  prober: 3003 + portOffset,
-  metrics: { api: 9464 + portOffset, auth: 9465 + portOffset, image: 9466 + portOffset, prober: 9467 + portOffset },
-  postgres: 54320 + portOffset,
-  s3: 9000 + portOffset,
-  s3Console: 9001 + portOffset,
-  redis: 6379 + portOffset,
-  ingress: 8443 + portOffset,
-  /** mtail, counting the ingress's requests for the edge SLI. */
-  edgeMetrics: 3903 + portOffset,
-  prometheus: 9090 + portOffset,
-  alertmanager: 9093 + portOffset,
-  alertReceiver: 9095 + portOffset,
-} as const;
+/** The largest STACK_PORT_OFFSET: it keeps every port below Linux's ephemeral range (see the test). */
+export const maxPortOffset = 10_000;
 
-function parsePortOffset(value: string | undefined): number {
+/**
+ * The stack's ports shifted by `offset`. All of them stay below 32768, where Linux's ephemeral range starts:
+ * a port in that range can be held by any outgoing connection's TIME_WAIT, and the stack would then refuse to
+ * start ("ports already in use") for no reason a newcomer could see.
+ */
+export function portsFor(offset: number) {
+  return {
+    api: 3000 + offset,
+    auth: 3001 + offset,
+    image: 3002 + offset,
+    prober: 3003 + offset,
+    metrics: { api: 9464 + offset, auth: 9465 + offset, image: 9466 + offset, prober: 9467 + offset },
+    postgres: 15432 + offset,
+    s3: 9000 + offset,
+    s3Console: 9001 + offset,
+    redis: 6379 + offset,
+    ingress: 8443 + offset,
+    /** mtail, counting the ingress's requests for the edge SLI. */
+    edgeMetrics: 3903 + offset,
+    prometheus: 9090 + offset,
+    alertmanager: 9093 + offset,
+    alertReceiver: 9095 + offset,
+  } as const;
+}
+
+export function parsePortOffset(value: string | undefined): number {
   if (value === undefined || value === '') return 0;
   const offset = Number(value);
-  if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) {
-    throw new Error(`STACK_PORT_OFFSET must be a whole number from 0 to 10000, got "${value}"`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > maxPortOffset) {
+    throw new Error(`STACK_PORT_OFFSET must be a whole number from 0 to ${maxPortOffset}, got "${value}"`);
   }
   return offset;
 }
+
+export const ports = portsFor(parsePortOffset(process.env['STACK_PORT_OFFSET']));
