@@ -1,11 +1,12 @@
 // Conformance: for each failure mode, injected under traffic, the SLIs in Prometheus count what the clients saw. The
 // edge (job="edge") must count every answer the clients got, status by status; the api (job="api") every answer it
 // gave itself, which is all of them unless the mode is the api's own absence (then only the edge can speak for the
-// clients: the api's counters die with its process). Whether each mode then pages within its bounds is the drill's
-// (drill.spec.ts: S3 down, api frozen, api down). A table per mode is printed and attached to the report.
+// clients: the api's counters die with its process). A frozen api fails nobody but keeps them waiting: there the edge
+// must also time what the clients waited. Whether each mode then pages within its bounds is the drill's (drill.spec.ts:
+// S3 down, api frozen, api down). A table per mode is printed and attached to the report.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
-import { mebibyte } from '@platform/test-client';
+import { generatedImage, mebibyte, streamedImage } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
 import { slowUpload } from '../faults/support.ts';
 import { edgeClient, startSloStack } from './support.ts';
@@ -15,6 +16,7 @@ import {
   driveTraffic,
   edgeCountedByStatus,
   scrapedSinceNow,
+  slowerThan,
   total,
   type Answers,
 } from './traffic.ts';
@@ -109,6 +111,107 @@ for (const mode of MODES) {
     addRow(row);
     expect(failed, 'answers the fault turned into errors').toBeGreaterThan(0);
   });
+}
+
+// A frozen api (SIGSTOP: its sockets accept, nothing answers) fails nobody: its requests wait in the kernel and are
+// answered once it thaws. What the clients feel is the wait, and only the edge times all of it: the api starts its clock
+// when it reads a request, so one sent during the freeze looks fast to it (the table shows how many it missed; most
+// requests in flight when it froze it had already read). Each lane waits on one request
+// for the whole freeze, far from the threshold either way; one may still straddle it (the client's clock and nginx's
+// differ by the loopback). ApiTargetDown pages for the freeze itself (drill.spec.ts).
+const SLOW_S = 1;
+const FROZEN_LANES = 6;
+const SLOW_TOLERANCE = 1;
+
+test('api frozen: the edge counts every answer the clients got and every one they waited for; the api every answer it gave', async () => {
+  const prometheus = prometheusOf(stack);
+  await scrapedSinceNow(prometheus.url);
+  const apiBefore = await apiCountedByStatus(prometheus.url);
+  const edgeBefore = await edgeCountedByStatus(prometheus.url);
+  const slowBefore = await slowerThan(prometheus.url, SLOW_S);
+
+  let running = true;
+  const seconds: number[] = [];
+  const traffic = driveTraffic(edgeClient(stack), () => running, FROZEN_LANES, seconds);
+  await sleep(HEALTHY_MS);
+  const pid = stack.description.services.api.pid;
+  if (pid === undefined) throw new Error('the conformance stack runs no api process');
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await sleep(FAULT_MS);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await sleep(HEALTHY_MS);
+  running = false;
+  const answers = await traffic;
+
+  const edge = await countedLike(() => edgeCountedByStatus(prometheus.url), edgeBefore, answers);
+  const api = await countedLike(() => apiCountedByStatus(prometheus.url), apiBefore, answers);
+  const clientsSlow = seconds.filter((taken) => taken > SLOW_S).length;
+  const slowAfter = await slowerThan(prometheus.url, SLOW_S);
+  const slow = { edge: slowAfter.edge - slowBefore.edge, api: slowAfter.api - slowBefore.api };
+  addRow(
+    `${'api frozen'.padEnd(16)} ${show(answers)} | ${show(edge)} | ${show(api)}; over ${String(SLOW_S)} s: clients ${String(clientsSlow)} | edge ${String(slow.edge)} | api ${String(slow.api)} (it times a request from when it reads it)`,
+  );
+  expect(clientsSlow, 'every lane waited for the thaw').toBeGreaterThanOrEqual(FROZEN_LANES);
+  expect(Math.abs(slow.edge - clientsSlow), 'the edge times what the clients waited').toBeLessThanOrEqual(
+    SLOW_TOLERANCE,
+  );
+});
+
+// A download we cut after its 200 went out: the image service stopped (a deploy) while a slow client was still reading,
+// its 25 s grace spent, its connections closed. The api records the cut as response_incomplete, an error for the
+// availability SLI. The edge cannot: nginx logs the 200 it had passed on, and its log has nothing that says the body
+// was short, so it counts a success. The api's SLI is the one that speaks for these clients.
+test('a download cut mid-body: the api counts each as an error, response_incomplete; the edge counts the 200 it passed on', async () => {
+  const prometheus = prometheusOf(stack);
+  const client = edgeClient(stack);
+  const { token } = await client.newAccount('conformance-cut');
+  const size = 64 * mebibyte; // far more than every socket buffer between the image service and the client holds
+  const { filename } = await client.upload(token, streamedImage(generatedImage(size), { size }));
+  await scrapedSinceNow(prometheus.url);
+  const apiBefore = await apiCountedByStatus(prometheus.url);
+  const edgeBefore = await edgeCountedByStatus(prometheus.url);
+
+  const cuts = 2;
+  const readers = await Promise.all(
+    Array.from({ length: cuts }, async () => {
+      const body = (await client.download(token, filename)).body;
+      if (body === null) throw new Error('a download without a body');
+      const reader = body.getReader();
+      await reader.read(); // the 200 and the first bytes are here; the client now stops reading
+      return reader;
+    }),
+  );
+  await stack.stopService('image');
+  await stack.startService('image');
+  const received = await Promise.all(readers.map(readToTheEnd));
+  const answers: Answers = {};
+  for (const { bytes, error } of received) {
+    const key = error === undefined ? `whole (${String(bytes)} bytes)` : 'cut';
+    answers[key] = (answers[key] ?? 0) + 1;
+  }
+  expect(answers, 'every download was cut short').toEqual({ cut: cuts });
+
+  const api = await countedLike(() => apiCountedByStatus(prometheus.url), apiBefore, {
+    '200 response_incomplete': cuts,
+  });
+  const edge = await countedLike(() => edgeCountedByStatus(prometheus.url), edgeBefore, { '200': cuts });
+  addRow(`${'download cut'.padEnd(16)} ${show(answers)} | ${show(edge)} | ${show(api)}`);
+});
+
+/** Reads a body to its end: how many bytes came, and the error that ended it early, if one did. */
+async function readToTheEnd(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<{ bytes: number; error?: unknown }> {
+  let bytes = 0;
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) bytes += chunk.value.byteLength;
+    return { bytes };
+  } catch (error) {
+    return { bytes, error };
+  }
 }
 
 test('a client that leaves mid-upload: the edge and the api count it alike, as the client leaving, never as an error', async () => {

@@ -12,20 +12,28 @@ export type Answers = Record<string, number>;
 /**
  * The journey (log in, upload, read back three times, list) in `lanes` parallel lanes, each with its own account, until
  * `keepGoing` says stop. Every answer is tallied; the client's calls throw on any status but the one they expect, which
- * ends that round of the journey (the next one starts over after 50 ms).
+ * ends that round of the journey (the next one starts over after 50 ms). `seconds`, if given, gets how long each answer
+ * took as the client felt it (request sent to body read).
  */
-export async function driveTraffic(client: ApiClient, keepGoing: () => boolean, lanes = 4): Promise<Answers> {
+export async function driveTraffic(
+  client: ApiClient,
+  keepGoing: () => boolean,
+  lanes = 4,
+  seconds?: number[],
+): Promise<Answers> {
   const answers: Answers = {};
-  const tally = (key: string) => {
+  const tally = (key: string, begun: number) => {
     answers[key] = (answers[key] ?? 0) + 1;
+    seconds?.push((performance.now() - begun) / 1_000);
   };
   const call = async <T>(expected: number, work: () => Promise<T>): Promise<T> => {
+    const begun = performance.now();
     try {
       const result = await work();
-      tally(String(expected));
+      tally(String(expected), begun);
       return result;
     } catch (error) {
-      tally(error instanceof UnexpectedStatus ? String(error.status) : `broken: ${String(error)}`.slice(0, 120));
+      tally(error instanceof UnexpectedStatus ? String(error.status) : `broken: ${String(error)}`.slice(0, 120), begun);
       throw error;
     }
   };
@@ -70,6 +78,20 @@ export async function edgeCountedByStatus(prometheus: string): Promise<Answers> 
   return Object.fromEntries(
     result.map(({ metric, value }): [string, number] => [metric['code'] ?? '', Number(value[1])]),
   );
+}
+
+/** The api's user requests it timed (arrival to last byte) above `seconds`, and the edge's (nginx's $request_time). */
+export async function slowerThan(prometheus: string, seconds: number): Promise<{ api: number; edge: number }> {
+  const slow = async (histogram: string, selector: string) => {
+    const query = `sum(${histogram}_count{${selector}}) - sum(${histogram}_bucket{${selector},le="${String(seconds)}"})`;
+    const [result] = await promQuery(prometheus, query);
+    return Number(result?.value[1] ?? 0);
+  };
+  const [api, edge] = await Promise.all([
+    slow('http_server_request_duration_seconds', 'job="api",http_route!~"/healthz|/readyz"'),
+    slow('edge_http_request_duration_seconds', 'job="edge"'),
+  ]);
+  return { api, edge };
 }
 
 /**
