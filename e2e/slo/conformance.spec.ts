@@ -9,6 +9,7 @@ import { expect, test } from '@playwright/test';
 import { generatedImage, mebibyte, streamedImage } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
 import { slowUpload } from '../faults/support.ts';
+import { outages, type Outage } from './outages.ts';
 import { edgeClient, startSloStack } from './support.ts';
 import {
   apiCountedByStatus,
@@ -36,42 +37,17 @@ const FAULT_MS = 8_000;
 
 interface FailureMode {
   name: string;
-  /** Starts the fault; resolves with what ends it. */
-  inject: (stack: RunningStack) => Promise<() => Promise<unknown>>;
+  inject: Outage;
   /** Whether the api's own counters survive the mode (they do not when its process is stopped). */
   apiCounts: boolean;
 }
 
 const MODES: FailureMode[] = [
-  {
-    name: 'S3 down',
-    apiCounts: true,
-    inject: async ({ objectStore }) => (await objectStore.stop(), () => objectStore.start()),
-  },
-  {
-    name: 'PostgreSQL down',
-    apiCounts: true,
-    inject: async ({ postgres }) => {
-      if (postgres === undefined) throw new Error('the stack runs no PostgreSQL of its own (DATABASE_URL is set)');
-      await postgres.stop();
-      return () => postgres.start();
-    },
-  },
-  {
-    name: 'auth down',
-    apiCounts: true,
-    inject: async (running) => (await running.stopService('auth'), () => running.startService('auth')),
-  },
-  {
-    name: 'image down',
-    apiCounts: true,
-    inject: async (running) => (await running.stopService('image'), () => running.startService('image')),
-  },
-  {
-    name: 'api down',
-    apiCounts: false,
-    inject: async (running) => (await running.stopService('api'), () => running.startService('api')),
-  },
+  { name: 'S3 down', apiCounts: true, inject: outages.s3 },
+  { name: 'PostgreSQL down', apiCounts: true, inject: outages.postgres },
+  { name: 'auth down', apiCounts: true, inject: outages.auth },
+  { name: 'image down', apiCounts: true, inject: outages.image },
+  { name: 'api down', apiCounts: false, inject: outages.api },
 ];
 
 const rows: string[] = [];

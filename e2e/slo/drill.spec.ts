@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, test } from '@playwright/test';
-import { ApiClient, fixtureUpload } from '@platform/test-client';
+import { ApiClient } from '@platform/test-client';
 import type { RunningStack } from '../../scripts/local-stack/stack.ts';
 import { edgeClient, eventually, sloId, startSloStack } from './support.ts';
-import { edgeCountedByStatus } from './traffic.ts';
+import { outages, type Outage } from './outages.ts';
+import { driveTraffic, edgeCountedByStatus } from './traffic.ts';
 
 let stack: RunningStack;
 test.beforeAll(async () => {
@@ -41,61 +42,77 @@ const sloPage = (slo: string) => (status: 'firing' | 'resolved') => (notificatio
     (alert) =>
       alert.status === status && alert.labels['sloth_id'] === sloId(slo) && alert.labels['severity'] === 'page',
   );
-const uploadPage = sloPage('upload-success');
 
 const apiTargetDownPage = (status: 'firing' | 'resolved') => (notification: Notification) =>
   notification.channel === 'page' &&
   notification.payload.alerts.some((alert) => alert.status === status && alert.labels['alertname'] === 'ApiTargetDown');
 
-// The drill runs the real rules generated from the same specs, with windows compressed so it fits
-// in minutes (slo/rules-drill). The fault is real too: S3 stops.
-test('when S3 goes down the upload SLO pages, and the page resolves after recovery', async () => {
-  const { alertReceiver } = stack.description;
-  expect(alertReceiver, 'Prometheus and Alertmanager must be installed (scripts/tools/install.sh)').not.toBeNull();
-  if (alertReceiver === null) return;
-  const client = new ApiClient({ baseUrl: stack.description.services.api.url });
-  const { token } = await client.newAccount('drill');
+// The drill runs the real rules generated from the same specs, with windows compressed so it fits in minutes
+// (slo/rules-drill). The faults are real too: a dependency stops under the user journey (straight to the api, so the
+// edge SLI stays quiet for its own drill below), and the SLO its users feel must page, then resolve once it is back.
+// Each is a total outage of that SLO's requests: the journey starts over at whatever failed, so the bounds are those of
+// any total outage. The page needs 14.4x the budget over 1m and 6m, which such an outage reaches by the second scrape of
+// its errors (5 s apart), then a rule evaluation (10 s), the page route's group_interval (1 m: the api's page group may
+// still be open from the drill before) and 30 s of slack. It resolves once the 1m window holds no errors (60 s), plus a
+// scrape, an evaluation, a group_interval and 60 s of slack.
+const OUTAGE_LATEST_PAGE_S = 5 + 5 + 10 + 60 + 30;
+const OUTAGE_LATEST_RESOLVE_S = 60 + 5 + 10 + 60 + 60;
 
-  let running = true;
-  const outcomes = { ok: 0, failed: 0 };
-  const traffic = Promise.all(
-    [0, 1, 2].map(async () => {
-      while (running) {
-        const upload = client.send('POST', '/upload', { token, multipart: fixtureUpload });
-        const response = await upload.catch(() => undefined);
-        if (response?.status === 201) outcomes.ok += 1;
-        else outcomes.failed += 1;
-        await response?.arrayBuffer();
-        await sleep(200);
+const DEPENDENCY_OUTAGES: Array<{ name: string; slo: string; outage: Outage }> = [
+  { name: 'S3 down', slo: 'upload-success', outage: outages.s3 },
+  { name: 'PostgreSQL down', slo: 'availability', outage: outages.postgres },
+  { name: 'auth down', slo: 'login-availability', outage: outages.auth },
+  { name: 'image down', slo: 'upload-success', outage: outages.image },
+];
+
+for (const { name, slo, outage } of DEPENDENCY_OUTAGES) {
+  test(`${name}: the ${slo} SLO pages within ${String(OUTAGE_LATEST_PAGE_S)} s, and resolves within ${String(OUTAGE_LATEST_RESOLVE_S)} s of recovery`, async () => {
+    const { alertReceiver } = stack.description;
+    expect(alertReceiver, 'Prometheus and Alertmanager must be installed (scripts/tools/install.sh)').not.toBeNull();
+    if (alertReceiver === null) return;
+    const page = sloPage(slo);
+    /** The notifications received since `moment` (an earlier drill may have paged for the same SLO). */
+    const seenSince = (moment: number) =>
+      notifications(alertReceiver.notificationsFile).filter(({ receivedAt }) => Date.parse(receivedAt) >= moment);
+
+    let running = true;
+    const traffic = driveTraffic(new ApiClient({ baseUrl: stack.description.services.api.url }), () => running, 3);
+    try {
+      await sleep(20_000); // healthy traffic first, so the windows hold successes too
+      const failedAt = Date.now();
+      const end = await outage(stack);
+      let pagedAfter: number;
+      try {
+        const paged = await eventually(`the ${slo} page`, (OUTAGE_LATEST_PAGE_S + 60) * 1_000, () =>
+          Promise.resolve(seenSince(failedAt).find(page('firing'))),
+        );
+        pagedAfter = (Date.parse(paged.receivedAt) - failedAt) / 1_000;
+      } finally {
+        await end();
       }
-    }),
-  );
-  try {
-    await sleep(30_000); // healthy traffic first, so the windows hold successes too
+      const recoveredAt = Date.now();
+      const resolved = await eventually(`the ${slo} page to resolve`, (OUTAGE_LATEST_RESOLVE_S + 60) * 1_000, () =>
+        Promise.resolve(seenSince(recoveredAt).find(page('resolved'))),
+      );
+      const resolvedAfter = (Date.parse(resolved.receivedAt) - recoveredAt) / 1_000;
+      running = false;
+      const answers = await traffic;
 
-    const failedAt = Date.now();
-    await stack.objectStore.stop();
-    const paged = await eventually('the upload-success page notification', 240_000, () =>
-      Promise.resolve(notifications(alertReceiver.notificationsFile).find(uploadPage('firing'))),
-    );
-    const pagedAfter = (Date.parse(paged.receivedAt) - failedAt) / 1_000;
-
-    await stack.objectStore.start();
-    const recoveredAt = Date.now();
-    const resolved = await eventually('the page to resolve', 300_000, () =>
-      Promise.resolve(notifications(alertReceiver.notificationsFile).find(uploadPage('resolved'))),
-    );
-    const resolvedAfter = (Date.parse(resolved.receivedAt) - recoveredAt) / 1_000;
-
-    const summary = `S3 down -> page received in ${pagedAfter.toFixed(0)} s; S3 back -> resolved in ${resolvedAfter.toFixed(0)} s (uploads ok ${outcomes.ok}, failed ${outcomes.failed})`;
-    console.log(`drill: ${summary}`);
-    test.info().annotations.push({ type: 'drill', description: summary });
-    expect(outcomes.failed).toBeGreaterThan(0);
-  } finally {
-    running = false;
-    await traffic;
-  }
-});
+      const summary = `${name} -> ${slo} page in ${pagedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_PAGE_S)} s); back -> resolved in ${resolvedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_RESOLVE_S)} s); answers ${JSON.stringify(answers)}`;
+      console.log(`drill: ${summary}`);
+      test.info().annotations.push({ type: 'drill', description: summary });
+      expect(pagedAfter, 'the page arrives within two scrapes, an evaluation and grouping').toBeLessThanOrEqual(
+        OUTAGE_LATEST_PAGE_S,
+      );
+      expect(resolvedAfter, 'the page resolves within its short window and grouping').toBeLessThanOrEqual(
+        OUTAGE_LATEST_RESOLVE_S,
+      );
+    } finally {
+      running = false;
+      await traffic;
+    }
+  });
+}
 
 // A frozen api (SIGSTOP: its sockets accept, nothing answers) takes its SLI series with it, so no
 // burn-rate alert can see the outage; the absence alert (slo/absence/generate.ts) must page instead.
@@ -143,12 +160,7 @@ test('when the api freezes, ApiTargetDown pages after its one-minute wait, and r
 
 // A stopped api: the ingress answers its clients 502 itself, and the api's own SLIs see none of it. The edge SLI
 // counts them (mtail on nginx's access log, job="edge"), exactly as many as the clients got, and its burn-rate alert
-// pages. Its bounds: the drill's page needs 14.4x the 0.1% budget over 1m and 6m, which a total outage reaches by the
-// second scrape of the 502s (5 s apart), then a rule evaluation (10 s), the page route's group_interval (1 m: the
-// api's page group may be open) and 30 s of slack. It resolves once the 1m window holds no 502s (60 s), plus a
-// scrape, an evaluation, a group_interval and 60 s of slack.
-const EDGE_LATEST_PAGE_S = 5 + 5 + 10 + 60 + 30;
-const EDGE_LATEST_RESOLVE_S = 60 + 5 + 10 + 60 + 60;
+// pages within the bounds of any total outage (above).
 
 const edgePage = sloPage('edge-availability');
 
@@ -182,7 +194,7 @@ test("when the api is down, the edge counts the clients' 502s, pages, and resolv
 
     const stoppedAt = Date.now();
     await stack.stopService('api');
-    const paged = await eventually('the edge-availability page', (EDGE_LATEST_PAGE_S + 60) * 1_000, () =>
+    const paged = await eventually('the edge-availability page', (OUTAGE_LATEST_PAGE_S + 60) * 1_000, () =>
       Promise.resolve(seen().find(edgePage('firing'))),
     );
     const pagedAfter = (Date.parse(paged.receivedAt) - stoppedAt) / 1_000;
@@ -209,7 +221,7 @@ test("when the api is down, the edge counts the clients' 502s, pages, and resolv
       }),
     );
     const backAt = Date.now();
-    const resolved = await eventually('the edge page to resolve', (EDGE_LATEST_RESOLVE_S + 60) * 1_000, () =>
+    const resolved = await eventually('the edge page to resolve', (OUTAGE_LATEST_RESOLVE_S + 60) * 1_000, () =>
       Promise.resolve(seen().find(edgePage('resolved'))),
     ).finally(async () => {
       running = false;
@@ -217,15 +229,15 @@ test("when the api is down, the edge counts the clients' 502s, pages, and resolv
     });
     const resolvedAfter = (Date.parse(resolved.receivedAt) - backAt) / 1_000;
 
-    const summary = `api down -> clients got ${String(clients502)} 502s, the edge counted as many; edge page in ${pagedAfter.toFixed(0)} s (bound ${String(EDGE_LATEST_PAGE_S)} s); api back -> resolved in ${resolvedAfter.toFixed(0)} s (bound ${String(EDGE_LATEST_RESOLVE_S)} s)`;
+    const summary = `api down -> clients got ${String(clients502)} 502s, the edge counted as many; edge page in ${pagedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_PAGE_S)} s); api back -> resolved in ${resolvedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_RESOLVE_S)} s)`;
     console.log(`drill: ${summary}`);
     test.info().annotations.push({ type: 'drill', description: summary });
     expect(clients502, '502s the clients got while the api was down').toBeGreaterThan(0);
     expect(pagedAfter, 'the edge page arrives within a scrape, an evaluation and grouping').toBeLessThanOrEqual(
-      EDGE_LATEST_PAGE_S,
+      OUTAGE_LATEST_PAGE_S,
     );
     expect(resolvedAfter, 'the edge page resolves within its short window and grouping').toBeLessThanOrEqual(
-      EDGE_LATEST_RESOLVE_S,
+      OUTAGE_LATEST_RESOLVE_S,
     );
   } finally {
     running = false;
