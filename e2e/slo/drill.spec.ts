@@ -58,6 +58,18 @@ const apiTargetDownPage = (status: 'firing' | 'resolved') => (notification: Noti
 const OUTAGE_LATEST_PAGE_S = 5 + 5 + 10 + 60 + 30;
 const OUTAGE_LATEST_RESOLVE_S = 60 + 5 + 10 + 60 + 60;
 
+/** Reports a total outage's drill, then holds its page and its resolution to their bounds. */
+function expectWithinOutageBounds(summary: string, pagedAfter: number, resolvedAfter: number): void {
+  console.log(`drill: ${summary}`);
+  test.info().annotations.push({ type: 'drill', description: summary });
+  expect(pagedAfter, 'the page arrives within two scrapes, an evaluation and grouping').toBeLessThanOrEqual(
+    OUTAGE_LATEST_PAGE_S,
+  );
+  expect(resolvedAfter, 'the page resolves within its short window and grouping').toBeLessThanOrEqual(
+    OUTAGE_LATEST_RESOLVE_S,
+  );
+}
+
 const DEPENDENCY_OUTAGES: Array<{ name: string; slo: string; outage: Outage }> = [
   { name: 'S3 down', slo: 'upload-success', outage: outages.s3 },
   { name: 'PostgreSQL down', slo: 'availability', outage: outages.postgres },
@@ -98,14 +110,10 @@ for (const { name, slo, outage } of DEPENDENCY_OUTAGES) {
       running = false;
       const answers = await traffic;
 
-      const summary = `${name} -> ${slo} page in ${pagedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_PAGE_S)} s); back -> resolved in ${resolvedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_RESOLVE_S)} s); answers ${JSON.stringify(answers)}`;
-      console.log(`drill: ${summary}`);
-      test.info().annotations.push({ type: 'drill', description: summary });
-      expect(pagedAfter, 'the page arrives within two scrapes, an evaluation and grouping').toBeLessThanOrEqual(
-        OUTAGE_LATEST_PAGE_S,
-      );
-      expect(resolvedAfter, 'the page resolves within its short window and grouping').toBeLessThanOrEqual(
-        OUTAGE_LATEST_RESOLVE_S,
+      expectWithinOutageBounds(
+        `${name} -> ${slo} page in ${pagedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_PAGE_S)} s); back -> resolved in ${resolvedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_RESOLVE_S)} s); answers ${JSON.stringify(answers)}`,
+        pagedAfter,
+        resolvedAfter,
       );
     } finally {
       running = false;
@@ -229,15 +237,11 @@ test("when the api is down, the edge counts the clients' 502s, pages, and resolv
     });
     const resolvedAfter = (Date.parse(resolved.receivedAt) - backAt) / 1_000;
 
-    const summary = `api down -> clients got ${String(clients502)} 502s, the edge counted as many; edge page in ${pagedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_PAGE_S)} s); api back -> resolved in ${resolvedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_RESOLVE_S)} s)`;
-    console.log(`drill: ${summary}`);
-    test.info().annotations.push({ type: 'drill', description: summary });
     expect(clients502, '502s the clients got while the api was down').toBeGreaterThan(0);
-    expect(pagedAfter, 'the edge page arrives within a scrape, an evaluation and grouping').toBeLessThanOrEqual(
-      OUTAGE_LATEST_PAGE_S,
-    );
-    expect(resolvedAfter, 'the edge page resolves within its short window and grouping').toBeLessThanOrEqual(
-      OUTAGE_LATEST_RESOLVE_S,
+    expectWithinOutageBounds(
+      `api down -> clients got ${String(clients502)} 502s, the edge counted as many; edge page in ${pagedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_PAGE_S)} s); api back -> resolved in ${resolvedAfter.toFixed(0)} s (bound ${String(OUTAGE_LATEST_RESOLVE_S)} s)`,
+      pagedAfter,
+      resolvedAfter,
     );
   } finally {
     running = false;
