@@ -160,8 +160,8 @@ test('a download cut mid-body: the api counts each as an error, response_incompl
       return reader;
     }),
   );
-  await stack.stopService('image');
-  await stack.startService('image');
+  const restart = await outages.image(stack);
+  await restart();
   const received = await Promise.all(readers.map(readToTheEnd));
   const answers: Answers = {};
   for (const { bytes, error } of received) {
