@@ -25,10 +25,28 @@ stage_k8s() { npm run --silent test:k8s; }
 stage_cluster() { npm run --silent test:cluster; }
 stage_gitops() { npm run --silent test:gitops; }
 
+# The groups of Go tools (scripts/tools/go-tools.tsv) each stage needs; typecheck and lint need none.
+declare -A stage_tool_groups=(
+  [security]=stack [unit]=stack [integration]=stack [e2e]=stack [faults]=stack [slo-static]=stack [slo]=stack
+  [k8s]="stack delivery" [cluster]="stack delivery" [gitops]="stack delivery"
+)
+before_stage() {
+  # shellcheck disable=SC2086 # a list of group names
+  await_tool_groups ${stage_tool_groups[$1]:-}
+}
+
 stages=("${@:-${all_stages[@]}}")
 check_stages "npm test" "${stages[@]}" || exit 2 # before provisioning, which can take minutes
 
-bash scripts/tools/install.sh
+bash scripts/tools/install.sh --system
+source scripts/tools/background.sh
+groups_needed=()
+for group in stack delivery; do
+  for stage in "${stages[@]}"; do
+    if [[ " ${stage_tool_groups[$stage]:-} " == *" $group "* ]]; then groups_needed+=("$group") && break; fi
+  done
+done
+start_tool_builds "${groups_needed[@]}"
 source scripts/lib/bootstrap.sh
 bootstrap
 export PATH="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}/bin:$PATH"

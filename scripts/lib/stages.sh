@@ -1,6 +1,8 @@
 # The one way the test scripts run stages (npm test, test:k8s, test:slo:static). Sourced.
 # A stage is a shell function named stage_<name>. run_stages runs the named stages in order, stops at
-# the first that fails, then prints a table of every named stage's time and result.
+# the first that fails, then prints a table of every named stage's time and result. A suite may define
+# before_stage: it runs first in each stage, with the stage's name (npm test waits there for the tools the
+# stage needs), and its failure is the stage's.
 #
 #   stage_lint() { npm run --silent lint; }
 #   run_stages "npm test" typecheck lint
@@ -38,7 +40,11 @@ run_stages() {
     # In a subshell, so that set -e stops the stage at its first failing command and the stage's
     # cd and variables stay its own.
     set +e
-    (set -e; "stage_$stage")
+    (
+      set -e
+      if declare -F before_stage >/dev/null; then before_stage "$stage"; fi
+      "stage_$stage"
+    )
     status=$?
     $errexit && set -e
     result=passed; [ "$status" -eq 0 ] || result=FAILED

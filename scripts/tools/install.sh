@@ -9,14 +9,24 @@
 #
 #   scripts/tools/install.sh                    install what is missing
 #   scripts/tools/install.sh podman minio       only these (a command of the maps below or of go-tools.tsv)
+#   scripts/tools/install.sh --system           only the Debian packages (a minute or two when none is there)
+#   scripts/tools/install.sh --group delivery   only the Go tools of one group of go-tools.tsv (npm test builds
+#                                               them in the background: scripts/tools/background.sh)
 #   scripts/tools/install.sh --check [tool...]  only report what is missing (exit 1 if anything is)
 set -euo pipefail
 
 TOOLS_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TOOLS_DIR="${PLATFORM_TOOLS_DIR:-$HOME/.cache/platform-tools}"
 TOOLS_BIN="$TOOLS_DIR/bin"
-check_only=false
-[ "${1:-}" = "--check" ] && { check_only=true; shift; }
+check_only=false system=true go_tools=true go_group=""
+case "${1:-}" in
+  --check) check_only=true; shift ;;
+  --system) go_tools=false; shift ;;
+  --group)
+    [ -n "${2:-}" ] || { echo "usage: $0 --group <group of go-tools.tsv>" >&2; exit 2; }
+    system=false go_group=$2; shift 2
+    ;;
+esac
 # The tools asked for (none: all of them).
 declare -A wanted_tools=()
 for tool in "$@"; do wanted_tools[$tool]=1; done
@@ -141,9 +151,10 @@ install_go_tools() {
   # A job: one go-install tool, or every command of one wrapper module (they share its build).
   declare -A entries=() minutes=()
   local total=0
-  while read -r command source package cost; do
+  while read -r command source package cost group; do
     [[ -z "$command" || "$command" == \#* ]] && continue
     is_wanted "$command" || continue
+    [ -z "$go_group" ] || [ "$group" = "$go_group" ] || continue
     if [ -x "$TOOLS_BIN/$command" ] && [ "$(cat "$TOOLS_BIN/.$command.version" 2>/dev/null)" = "$(tool_stamp "$source" "$package")" ]; then continue; fi
     if $check_only; then missing+=("$command: build it with scripts/tools/install.sh ($source $package)"); continue; fi
     local job=$source
@@ -172,9 +183,15 @@ for tool in "${!wanted_tools[@]}"; do
   [ -n "${debian_packages[$tool]:-}${unpacked_packages[$tool]:-}" ] || grep -q "^$tool " "$TOOLS_SRC/go-tools.tsv" ||
     { echo "tools: unknown tool $tool" >&2; exit 2; }
 done
-install_debian_packages
-unpack_debian_packages
-install_go_tools
+if [ -n "$go_group" ] && ! awk -v group="$go_group" '$5 == group {found = 1} END {exit !found}' "$TOOLS_SRC/go-tools.tsv"; then
+  echo "tools: no Go tool is in the group $go_group (scripts/tools/go-tools.tsv)" >&2
+  exit 2
+fi
+if $system; then
+  install_debian_packages
+  unpack_debian_packages
+fi
+if $go_tools; then install_go_tools; fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   printf 'missing tool: %s\n' "${missing[@]}" >&2

@@ -8,19 +8,22 @@ import { describe, it } from 'node:test';
 
 const stagesLib = resolve(import.meta.dirname, '../stages.sh');
 
-const script = `
+const script = (beforeStage = '') => `
 set -euo pipefail
 source "${stagesLib}"
+${beforeStage}
 stage_first() { echo "first ran"; }
 stage_broken() { false; echo "broken went on"; }
 stage_last() { echo "last ran"; }
 run_stages demo "$@"
 `;
 
-function runStages(...stages: string[]) {
-  const result = spawnSync('bash', ['-c', script, 'stages-test', ...stages], { encoding: 'utf8' });
+function runStagesWith(beforeStage: string, ...stages: string[]) {
+  const result = spawnSync('bash', ['-c', script(beforeStage), 'stages-test', ...stages], { encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+const runStages = (...stages: string[]) => runStagesWith('', ...stages);
 
 describe('run_stages', () => {
   it('runs every named stage in order and says they all passed', () => {
@@ -43,5 +46,15 @@ describe('run_stages', () => {
     assert.equal(status, 2);
     assert.equal(stdout, '');
     assert.match(stderr, /demo: unknown stage: typo \(stages: broken first last\)/);
+  });
+
+  it('runs before_stage first in every stage, and a failing before_stage fails its stage', () => {
+    const beforeStage = 'before_stage() { echo "before $1"; [ "$1" != last ]; }';
+    const { status, stdout } = runStagesWith(beforeStage, 'first', 'last');
+    assert.equal(status, 1);
+    assert.match(stdout, /before first\nfirst ran\n/);
+    assert.match(stdout, /before last\n/);
+    assert.doesNotMatch(stdout, /last ran/);
+    assert.match(stdout, /last +\d+ s {2}FAILED\n$/);
   });
 });
