@@ -25,9 +25,11 @@ start_tool_builds() {
 }
 
 # A run that ends (or fails) before the builds do stops them; go build leaves no half-written tool behind.
+# A failed build's log is in the tools cache (scripts/tools/install.sh); what is here goes.
 stop_tool_builds() {
   # (The process itself, in case it has not yet made its session.)
   kill -- "-$tool_builds_pid" 2>/dev/null || kill "$tool_builds_pid" 2>/dev/null || true
+  rm -rf "$tool_builds_dir"
 }
 
 await_tool_groups() {

@@ -76,11 +76,13 @@ echo "delivery awaited: $(cat built | paste -sd,)"`,
     assert.doesNotMatch(output, /went on/);
   });
 
-  it('stops builds still running when the run ends', async () => {
+  it('stops builds still running when the run ends, and leaves nothing behind', async () => {
     const { status, output } = run('start_tool_builds stack\necho "the run ends"', { stack_seconds: '2' });
     assert.equal(status, 0, output);
     await setTimeout(3_000);
     assert.equal(existsSync(join(checkout, 'built')), false, 'the build was stopped before it finished');
+    const logs = /\(logs: (\S+)\)/.exec(output)?.[1];
+    assert.ok(logs !== undefined && !existsSync(logs), `its scratch directory ${String(logs)} is gone`);
   });
 
   it('refuses to wait for a group that was never started', () => {
