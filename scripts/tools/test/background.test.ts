@@ -3,7 +3,7 @@
 // by sleeping, or fails, so the waiting, the failure and the clean-up can be watched without a Go build.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -23,6 +23,7 @@ writeFileSync(
   `group=$2
 seconds_var="\${group}_seconds" fails_var="\${group}_fails"
 echo "tools: building the $group tools"
+echo "nice $(nice) $(cat /proc/self/autogroup 2>/dev/null)" >"$PWD/priority"
 sleep "\${!seconds_var:-0}"
 echo "$group built" >>"$PWD/built"
 [ -z "\${!fails_var:-}" ] || { echo "tools: $group FAILED, the compiler said so"; exit 1; }
@@ -64,6 +65,15 @@ echo "delivery awaited: $(cat built | paste -sd,)"`,
       output,
       /tools: the delivery Go tools are built \(waited \d+ s\)\ndelivery awaited: stack built,delivery built\n/,
     );
+  });
+
+  it('builds at the lowest CPU priority, within its session and against the tests’ session', () => {
+    const { status, output } = run('start_tool_builds stack\nawait_tool_groups stack');
+    assert.equal(status, 0, output);
+    const priority = readFileSync(join(checkout, 'priority'), 'utf8');
+    assert.match(priority, /^nice 19 /);
+    // With autogroups, a session's share of the CPUs is set by its autogroup's nice, not its processes'.
+    if (existsSync('/proc/self/autogroup')) assert.match(priority, /\/autogroup-\d+ nice 19$/m);
   });
 
   it('fails the waiting stage with the end of the failed build’s log', () => {
