@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { renderTemplate } from '../lib/template.ts';
 import { waitFor } from '../lib/wait.ts';
-import { podFailure } from './diagnosis.ts';
+import { podFailure, unreadyPods } from './diagnosis.ts';
 import { goModuleDir } from './go-modules.ts';
 import { components as applicationSetComponents, secretValues, type Component } from '../../helm/test/lib/repo.ts';
 import type { Kube } from './kube.ts';
@@ -49,7 +49,9 @@ export async function installAddons(cluster: Kube, images: PlatformImages, progr
       clusterDomain: network.clusterDomain,
     }),
   );
-  await cluster.kubectl(['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', '--timeout=120s']);
+  await failFast(cluster, 'kube-system', () =>
+    cluster.kubectl(['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', '--timeout=120s']),
+  );
   progress(`cluster DNS: CoreDNS at ${network.dnsServiceAddress}`);
 }
 
@@ -140,7 +142,10 @@ export async function installMonitoring(cluster: Kube, images: MonitoringImages,
   );
 }
 
-/** Waits for `install`, unless a pod of `namespace` cannot start first: then stops it and fails with why. */
+/**
+ * Waits for `install`, unless a pod of `namespace` cannot start first: then stops it and fails with why.
+ * If `install` fails (times out), the failure says what the pods that are not ready are waiting for.
+ */
 async function failFast(
   cluster: Kube,
   namespace: string,
@@ -161,8 +166,10 @@ async function failFast(
   try {
     await Promise.race([install(abort.signal), failure]);
   } catch (error) {
-    const pod = await podFailure(cluster, namespace, true).catch(() => undefined);
-    throw pod === undefined ? error : new Error(`${(error as Error).message}\n${pod}`, { cause: error });
+    const why = await podFailure(cluster, namespace, true)
+      .then(async (failed) => failed ?? (await unreadyPods(cluster, namespace)))
+      .catch(() => undefined);
+    throw why === undefined ? error : new Error(`${(error as Error).message}\n${why}`, { cause: error });
   } finally {
     finished = true;
   }
