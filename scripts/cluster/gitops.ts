@@ -15,7 +15,7 @@ import { startDaemon } from './daemons.ts';
 import { goModuleDir, toolModule } from './go-modules.ts';
 import { kube, type Kube } from './kube.ts';
 import type { Progress } from './node.ts';
-import { createEdgeSecret, createVolumes, installCrds, renderComponent } from './platform.ts';
+import { createEdgeSecret, createProberEdgeCaSecret, createVolumes, installCrds, renderComponent } from './platform.ts';
 import { binary, gitops, network, repoRoot, type ClusterLayout } from './settings.ts';
 
 const argocdKustomization = join(import.meta.dirname, 'argocd');
@@ -64,8 +64,10 @@ export async function startGitops(
   await installArgoCd(cluster, layout, images);
   progress('Argo CD: application controller, ApplicationSet controller, repo server and redis ready');
 
-  // What the dev charts need that git cannot hold: the edge's generated certificate, volumes for the claims.
+  // What the dev charts need that git cannot hold: the edge's generated certificate and its CA for the prober,
+  // volumes for the claims.
   await createEdgeSecret(cluster, layout);
+  await createProberEdgeCaSecret(cluster, layout);
   for (const component of applicationSetComponents())
     await createVolumes(cluster, layout, component, await renderComponent(cluster, layout, component));
 

@@ -23,6 +23,8 @@ export interface PlatformImages {
 
 /** The edge's TLS Secret, made from the cluster's generated edge certificate (there is no cert-manager controller here). */
 const edgeTls = { namespace: 'ingress-ns', secretName: 'platform-tls' };
+/** The edge's CA for the prober to trust, as cert-manager issues it elsewhere (helm/charts/prober, edgeCa). */
+const proberEdgeCa = { namespace: 'prober-ns', secretName: 'prober-edge-ca' };
 
 /** The third-party CRDs of scripts/cluster/crds.yaml (and the namespaces their add-ons would create). */
 export async function installCrds(cluster: Kube, progress: Progress): Promise<void> {
@@ -64,6 +66,7 @@ export async function installPlatform(cluster: Kube, layout: ClusterLayout, prog
   for (const wave of [...waves.keys()].sort((a, b) => a - b)) {
     for (const component of waves.get(wave) ?? []) {
       if (component.component === 'edge') await createEdgeSecret(cluster, layout);
+      if (component.component === 'prober') await createProberEdgeCaSecret(cluster, layout);
       const objects = await renderComponent(cluster, layout, component);
       await createVolumes(cluster, layout, component, objects);
       const started = Date.now();
@@ -188,23 +191,38 @@ export function valuesArguments(component: Component, layout: ClusterLayout): st
 }
 
 export async function createEdgeSecret(cluster: Kube, layout: ClusterLayout): Promise<void> {
-  await cluster.kubectl(
-    ['apply', '-f', '-'],
-    stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: edgeTls.namespace } }),
-  );
-  const secret = await cluster.kubectl([
-    'create',
-    'secret',
+  await applySecret(cluster, edgeTls.namespace, [
     'tls',
     edgeTls.secretName,
-    '--namespace',
-    edgeTls.namespace,
     `--cert=${layout.pki.edge.certificate}`,
     `--key=${layout.pki.edge.privateKey}`,
+  ]);
+}
+
+export async function createProberEdgeCaSecret(cluster: Kube, layout: ClusterLayout): Promise<void> {
+  await applySecret(cluster, proberEdgeCa.namespace, [
+    'generic',
+    proberEdgeCa.secretName,
+    `--from-file=ca.crt=${layout.pki.edgeCa.certificate}`,
+  ]);
+}
+
+/** Applies the Secret `kubectl create secret <secret>` describes, and its namespace, whether or not they exist. */
+async function applySecret(cluster: Kube, namespace: string, secret: string[]): Promise<void> {
+  await cluster.kubectl(
+    ['apply', '-f', '-'],
+    stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
+  );
+  const manifest = await cluster.kubectl([
+    'create',
+    'secret',
+    ...secret,
+    '--namespace',
+    namespace,
     '--dry-run=client',
     '--output=yaml',
   ]);
-  await cluster.kubectl(['apply', '-f', '-'], secret);
+  await cluster.kubectl(['apply', '-f', '-'], manifest);
 }
 
 export interface RenderedObject {

@@ -9,9 +9,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { readText, repoRoot } from '../lib/repo.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
-import { edgeRequest, exec, isReady, newUserToken, pods, type Pod } from './support.ts';
+import type { JourneyOutcome } from '../../../services/prober/src/domain/outcomes.ts';
+import {
+  edgeRequest,
+  exec,
+  isReady,
+  monitoringPod,
+  newUserToken,
+  pods,
+  prometheusQuery,
+  prometheusScalar,
+} from './support.ts';
 
-const monitoring = 'monitoring-ns';
 const minio = { namespace: 'data-ns', statefulSet: 'minio', selector: 'app.kubernetes.io/name=minio' };
 const uploadSlo = `${(parse(readText('slo/specs/api.yml')) as { service: string }).service}-upload-success`;
 const png = readFileSync(`${repoRoot}/e2e/fixtures/image.png`);
@@ -22,34 +31,18 @@ interface Notification {
   payload: { alerts: { status: string; labels: Record<string, string> }[] };
 }
 
-const onePod = async (selector: string): Promise<Pod> => {
-  const found = (await pods(monitoring, selector)).find(isReady);
-  if (found === undefined) throw new Error(`no ready pod ${selector} in ${monitoring}`);
-  return found;
-};
+/** The 5xx answers to POSTs Traefik's websecure entry point has counted, as the edge SLI reads them (job="edge"):
+ * the drill's uploads, and the prober's (its other POST, the login, does not reach MinIO). */
+const edgeUploadErrors = () =>
+  prometheusScalar('sum(edge_http_requests_total{job="edge",method="POST",code=~"5.."}) or vector(0)');
 
-/** A PromQL query against the in-cluster Prometheus, with its own promtool (its port is closed to the host). */
-async function query(expression: string): Promise<string> {
-  return exec(await onePod('app.kubernetes.io/name=prometheus'), [
-    'promtool',
-    'query',
-    'instant',
-    'http://127.0.0.1:9090',
-    expression,
-  ]);
-}
-
-/** The 5xx answers Traefik's websecure entry point has counted, as the edge SLI reads them (job="edge"). */
-async function edgeErrors(): Promise<number> {
-  const output = await query('sum(edge_http_requests_total{job="edge",code=~"5.."}) or vector(0)');
-  const value = / => ([0-9.e+]+) @/.exec(output)?.[1];
-  if (value === undefined) throw new Error(`no edge error count in: ${output}`);
-  return Number(value);
-}
+/** The prober's journeys that ended with `outcome`, as Prometheus scraped them. */
+const proberJourneys = (outcome: JourneyOutcome) =>
+  prometheusScalar(`sum(prober_journeys_total{job="prober",outcome="${outcome}"}) or vector(0)`);
 
 /** What the receiver has recorded (one JSON line per notification). */
 async function notifications(): Promise<Notification[]> {
-  const text = await exec(await onePod('app.kubernetes.io/name=slo-receiver'), [
+  const text = await exec(await monitoringPod('app.kubernetes.io/name=slo-receiver'), [
     'sh',
     '-c',
     'cat /data/notifications.jsonl 2>/dev/null || true',
@@ -107,7 +100,7 @@ export async function waitForMinio(replicas: number): Promise<void> {
 export async function sloDrill(fault: Fault): Promise<DrillFigures> {
   await waitFor(
     'Prometheus does not scrape the api through the NetworkPolicies',
-    async () => / => 1 @/.test(await query('up{job="api"}')),
+    async () => / => 1 @/.test(await prometheusQuery('up{job="api"}')),
     { timeoutMs: 120_000 },
   );
   // One user per lane: the image service admits two concurrent uploads per account, and a third would be a 429.
@@ -136,7 +129,8 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
       `uploads before the fault: ${before.ok} ok, ${before.failed} failed (status: count ${JSON.stringify([...failedStatuses])}, 0 = no answer)`,
     );
     assert.equal((await notifications()).filter(uploadPage('firing')).length, 0, 'no page before the fault');
-    const edgeErrorsBefore = await edgeErrors();
+    const edgeErrorsBefore = await edgeUploadErrors();
+    const proberBefore = { failed: await proberJourneys('upload_failed'), timedOut: await proberJourneys('timeout') };
 
     const failedAt = Date.now();
     await fault.stop();
@@ -155,15 +149,23 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
     );
 
     assert.ok(outcomes.failed > 0, 'uploads failed while MinIO was down');
-    // The edge SLI counted the 5xx the clients got, once a scrape has followed the last. The tolerance is the answers
-    // the clients never got (status 0: a connection that broke), which the edge may have counted either way.
+    // The edge SLI counted the 5xx the clients got, and the prober's failed uploads, once a scrape has followed the
+    // last. The tolerance is the answers nobody got: the clients' broken connections (status 0) and the prober's
+    // journeys that ran out of time, which the edge may have counted either way.
     running = false;
     await traffic;
     const clientErrors = [...failedStatuses].filter(([status]) => status >= 500).reduce((n, [, count]) => n + count, 0);
     const unanswered = failedStatuses.get(0) ?? 0;
     await waitFor(
-      `the edge did not count the clients' ${clientErrors} 5xx answers (tolerance ${unanswered})`,
-      async () => Math.abs((await edgeErrors()) - edgeErrorsBefore - clientErrors) <= unanswered,
+      `the edge did not count the clients' ${clientErrors} 5xx uploads and the prober's failed ones`,
+      async () => {
+        const edge = (await edgeUploadErrors()) - edgeErrorsBefore;
+        const prober = (await proberJourneys('upload_failed')) - proberBefore.failed;
+        const tolerance = unanswered + (await proberJourneys('timeout')) - proberBefore.timedOut;
+        if (Math.abs(edge - clientErrors - prober) > tolerance)
+          throw new Error(`the edge counted ${edge}, the prober failed ${prober} (tolerance ${tolerance})`);
+        return true;
+      },
       { timeoutMs: 90_000 },
     );
     const figures = {

@@ -6,9 +6,10 @@ const {
   walkthrough,
   'network-policy': network,
   healing,
-} = reportedFigures('cluster', ['install', 'walkthrough', 'network-policy', 'healing']);
+  prober,
+} = reportedFigures('cluster', ['install', 'walkthrough', 'network-policy', 'healing', 'prober']);
 console.log(
   `cluster: ${String(install['charts'])} charts installed, ${String(install['podsReady'])} pods ready on a real node, ` +
     `walk-through via ${String(walkthrough['edge'])} ok, netpol ${String(network['allowed'])} allowed + ${String(network['denied'])} denied as expected, ` +
-    `healing ${healing['ok'] === true ? 'ok' : 'FAILED'}`,
+    `healing ${healing['ok'] === true ? 'ok' : 'FAILED'}, prober journeys ${String(prober['succeeded'])} ok + ${String(prober['failed'])} failed`,
 );

@@ -65,6 +65,32 @@ export async function pods(namespace?: string, selector?: string): Promise<Pod[]
 export const exec = (pod: Pod, command: string[]): Promise<string> =>
   cluster.kubectl(['exec', '--namespace', pod.metadata.namespace, pod.metadata.name, '--', ...command]);
 
+/** A ready pod of the cluster's monitoring (scripts/cluster/monitoring) by its selector. */
+export async function monitoringPod(selector: string): Promise<Pod> {
+  const found = (await pods('monitoring-ns', selector)).find(isReady);
+  if (found === undefined) throw new Error(`no ready pod ${selector} in monitoring-ns`);
+  return found;
+}
+
+/** A PromQL query against the in-cluster Prometheus, with its own promtool (its port is closed to the host). */
+export async function prometheusQuery(expression: string): Promise<string> {
+  return exec(await monitoringPod('app.kubernetes.io/name=prometheus'), [
+    'promtool',
+    'query',
+    'instant',
+    'http://127.0.0.1:9090',
+    expression,
+  ]);
+}
+
+/** The value of a query that yields one sample (write `or vector(0)` where none may exist yet). */
+export async function prometheusScalar(expression: string): Promise<number> {
+  const output = await prometheusQuery(expression);
+  const value = / => ([0-9.e+-]+) @/.exec(output)?.[1];
+  if (value === undefined) throw new Error(`no value for ${expression} in: ${output}`);
+  return Number(value);
+}
+
 /** HTTPS to the edge as a client outside the cluster would: the node address, the Gateway's host name, the edge CA. */
 export const edgeAgent = new Agent({
   connect: { ca: readFileSync(description.edge.caCertificate), servername: description.edge.host },

@@ -1,0 +1,25 @@
+// The journey prober in the cluster: it reaches the platform as a user does, through the edge's Service over TLS,
+// trusting only the edge's CA (the Secret the cluster tool writes where cert-manager would issue one), and its
+// journeys (log in, upload, read back byte for byte, delete) succeed, as the in-cluster Prometheus scraped them.
+import { describe, test } from 'node:test';
+import { waitFor } from '../../../scripts/lib/wait.ts';
+import { prometheusScalar, report } from './support.ts';
+
+const journeys = (outcomes: string) =>
+  prometheusScalar(`sum(prober_journeys_total{job="prober",outcome=~"${outcomes}"}) or vector(0)`);
+
+describe('the journey prober', () => {
+  test('journeys through the edge and gets the same bytes back', async () => {
+    // One journey every 30 s; the first may still be under way.
+    const succeeded = await waitFor(
+      'no journey of the prober succeeded',
+      async () => {
+        const count = await journeys('success');
+        return count > 0 && count;
+      },
+      { timeoutMs: 120_000 },
+    );
+    const failed = await journeys('login_failed|upload_failed|read_failed|checksum_mismatch|delete_failed|timeout');
+    report('prober', { succeeded, failed });
+  });
+});
