@@ -2,9 +2,10 @@
 // stack's S3 with its credentials, for the direct baseline.
 import { Agent as HttpAgent } from 'node:http';
 import { Readable } from 'node:stream';
+import { setTimeout } from 'node:timers/promises';
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ApiClient, generatedImage, mebibyte, streamedImage } from '@platform/test-client';
+import { ApiClient, generatedImage, mebibyte, streamedImage, UnexpectedStatus } from '@platform/test-client';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'undici';
 import type { StackDescription } from '../../scripts/local-stack/stack.ts';
@@ -30,6 +31,31 @@ export async function uploadThroughApi(
   const start = performance.now();
   const { filename } = await client.upload(token, upload);
   return { milliseconds: performance.now() - start, bytes: size, filename };
+}
+
+/**
+ * An upload by a client that, refused for capacity (503) or concurrency (429), waits and tries again,
+ * as a well-behaved client does; `refusals` counts the refusals. Gives up after `attempts`.
+ */
+export async function uploadRetryingRefusals(
+  client: ApiClient,
+  token: string,
+  size: number,
+  refusals: { count: number },
+  attempts = 20,
+): Promise<Timed & { filename: string }> {
+  const start = performance.now();
+  for (let attempt = 1, pauseMs = 250; ; attempt += 1, pauseMs = Math.min(pauseMs * 2, 2_000)) {
+    try {
+      const { filename } = await uploadThroughApi(client, token, size);
+      return { milliseconds: performance.now() - start, bytes: size, filename };
+    } catch (error) {
+      const refused = error instanceof UnexpectedStatus && (error.status === 503 || error.status === 429);
+      if (!refused || attempt === attempts) throw error;
+      refusals.count += 1;
+      await setTimeout(pauseMs);
+    }
+  }
 }
 
 /** GET /images/:filename, reading and discarding the body. */

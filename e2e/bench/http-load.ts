@@ -5,7 +5,8 @@ import { request } from 'undici';
 import { parseSamples } from '../support/prometheus-text.ts';
 import { errorRatio, runScenario } from '../load/scenarios.ts';
 import { sloThresholds } from '../load/thresholds.ts';
-import { apiClient } from './clients.ts';
+import { apiClient, directS3 } from './clients.ts';
+import { inOrder } from './side-by-side.ts';
 import type { Metric } from './report.ts';
 import type { BenchStack } from './stack.ts';
 import { percentile } from './stats.ts';
@@ -36,7 +37,28 @@ export interface GatewayOptions {
   runs: number;
   seconds: number;
   connections: number;
+  /** Concurrency of the reads comparison (API vs S3 GetObject of the same object). */
+  readConnections: number;
   progress: (message: string) => void;
+}
+
+/** The user id a token was issued for (its `sub`): the image service keys objects by owner. */
+const tokenSubject = (token: string): string =>
+  (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string }).sub;
+
+/** Completed GetObject calls per second of one object, `connections` at a time, for `seconds`. */
+async function s3ReadsPerSecond(get: () => Promise<unknown>, connections: number, seconds: number): Promise<number> {
+  const deadline = performance.now() + seconds * 1000;
+  let completed = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      await get();
+      completed += 1;
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  return completed / ((performance.now() - start) / 1000);
 }
 
 /**
@@ -83,6 +105,34 @@ export async function benchGateway(stack: BenchStack, options: GatewayOptions): 
       `run ${run + 1}/${options.runs}: p50 api ${p50.api.toFixed(2)} ms, image ${p50.image.toFixed(2)} ms`,
     );
   }
+
+  // Small reads: what the API serves per second against what S3 alone serves of the same object.
+  const s3 = directS3(stack.description);
+  const objectKey = `${tokenSubject(user.token)}/${filename}`;
+  const reads = { api: [] as number[], direct: [] as number[], ratio: [] as number[] };
+  try {
+    for (let run = 0; run < options.runs; run += 1) {
+      options.progress(
+        `run ${run + 1}/${options.runs}: ${options.readConnections} at a time for ${options.seconds} s, through the API and GetObject`,
+      );
+      const viaApi = async () => {
+        const { result } = await cannon({ ...target(api), connections: options.readConnections });
+        if (failures(result) > 0) throw new Error(`GET via api: ${failures(result)} failed requests`);
+        return result.requests.total / (result.duration || options.seconds);
+      };
+      const direct = () => s3ReadsPerSecond(() => s3.get(objectKey), options.readConnections, options.seconds);
+      const [apiRps, directRps] = await inOrder(run % 2 === 1, viaApi, direct);
+      reads.api.push(apiRps);
+      reads.direct.push(directRps);
+      reads.ratio.push(apiRps / directRps);
+      options.progress(
+        `run ${run + 1}/${options.runs}: ${apiRps.toFixed(0)} req/s through the API, ${directRps.toFixed(0)} GetObject/s`,
+      );
+    }
+  } finally {
+    s3.close();
+  }
+
   const connections = `${options.connections} connections`;
   return [
     ...(['api', 'image'] as const).flatMap((via): Metric[] => {
@@ -114,6 +164,25 @@ export async function benchGateway(stack: BenchStack, options: GatewayOptions): 
       samples: overhead,
       target: { comparison: '<=', value: 0.5 },
       description: 'p50 through the API minus p50 straight from the image service, in each run',
+    },
+    {
+      name: 'reads.api.rps',
+      unit: 'req/s',
+      samples: reads.api,
+      description: `the small authenticated GET through the API, ${options.readConnections} connections`,
+    },
+    {
+      name: 'reads.direct.rps',
+      unit: 'req/s',
+      samples: reads.direct,
+      description: `GetObject of the same object straight from S3, ${options.readConnections} at a time`,
+    },
+    {
+      name: 'reads.ratio',
+      unit: 'x',
+      samples: reads.ratio,
+      target: { comparison: '>=', value: 0.5 },
+      description: 'small reads per second through the API / GetObject calls per second, same object and concurrency',
     },
   ];
 }

@@ -1,5 +1,5 @@
 // `npm run bench`: throughput against direct S3, flat memory, gateway overhead, logins and capacity
-// at SLO, measured side by side on the local stack. See --help and e2e/bench/README-performance.md.
+// at SLO, measured side by side on the local stack. See --help and the README's Performance section.
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,8 +19,10 @@ const usage = `Usage: npm run bench -- [options]
 Measures the platform on this machine, each figure several times, and prints the median and the
 range of each with a verdict against its target:
   transfer  upload and download throughput through the API vs straight to S3 (16 MiB, 256 MiB and,
-            without --quick, 1 GiB), and each service's peak memory, largest vs smallest upload
-  gateway   a small authenticated GET through the API vs straight from the image service
+            without --quick, 1 GiB); each service's peak memory, largest vs smallest upload and
+            download, and once idle again; 8 uploads of 64 MiB at once, API vs S3
+  gateway   a small authenticated GET through the API vs straight from the image service, and
+            small reads per second through the API vs GetObject of the same object (8 at a time)
   login     logins per second (production argon2id) and the auth service's event-loop delay
   capacity  the highest rate of the read-heavy load mix whose p99 and errors stay within the SLOs
 
@@ -71,7 +73,8 @@ const parameters = {
   sections: chosen,
   runs,
   uploadSizesMiB: quick ? [16, 256] : [16, 256, 1024],
-  gateway: { connections, seconds: quick ? 3 : 10 },
+  parallelUploads: { count: 8, sizeMiB: 64 },
+  gateway: { connections, readConnections: 8, seconds: quick ? 3 : 10 },
   login: { connections: 4, seconds: quick ? 3 : 10 },
   capacity: { connections: 8, seconds: quick ? 4 : 10, startRate: 25, refinements: quick ? 2 : 3 },
 };
@@ -104,6 +107,7 @@ try {
     transfer: (current) =>
       benchTransfers(current, {
         sizes: parameters.uploadSizesMiB.map((size) => size * mebibyte),
+        parallel: { uploads: parameters.parallelUploads.count, size: parameters.parallelUploads.sizeMiB * mebibyte },
         runs,
         progress: progressFor('transfer'),
       }),

@@ -9,6 +9,8 @@ const status = (pid: number) => readFileSync(`/proc/${pid}/status`, 'utf8');
 /** Current resident set size in MiB. */
 export const rssMb = (pid: number): number => kibibytesOf(status(pid), 'VmRSS') / 1024;
 
+export type PeakRss<Name extends string> = Record<Name, { beforeMb: number; peakMb: number }>;
+
 /**
  * Watches the peak resident memory of processes while something runs. The kernel's high-water mark
  * (VmHWM) is reset first through clear_refs where allowed, and VmRSS is polled as well, so the peak
@@ -17,7 +19,7 @@ export const rssMb = (pid: number): number => kibibytesOf(status(pid), 'VmRSS') 
 export function watchPeakRss<Name extends string>(
   pids: Record<Name, number>,
   intervalMs = 5,
-): { stop: () => Record<Name, { beforeMb: number; peakMb: number }> } {
+): { stop: () => PeakRss<Name> } {
   const entries = Object.entries(pids) as Array<[Name, number]>;
   const before = new Map<Name, number>();
   const peak = new Map<Name, number>();
@@ -46,7 +48,7 @@ export function watchPeakRss<Name extends string>(
           const highWater = highWaterReset.has(name) ? kibibytesOf(status(pid), 'VmHWM') / 1024 : 0;
           return [name, { beforeMb: before.get(name) ?? Number.NaN, peakMb: Math.max(peak.get(name) ?? 0, highWater) }];
         }),
-      ) as Record<Name, { beforeMb: number; peakMb: number }>;
+      ) as PeakRss<Name>;
     },
   };
 }

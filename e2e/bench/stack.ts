@@ -38,7 +38,7 @@ export async function acquireStack(options: {
   const existing = options.fresh ? undefined : runningStack(options.stateDir);
   if (existing !== undefined) {
     options.onProgress(`using the running stack in ${existing.stateDir}`);
-    return { description: existing, owned: false, servicePids: pidsOf(existing), stop: () => Promise.resolve() };
+    return { description: existing, owned: false, servicePids: servicePids(existing), stop: () => Promise.resolve() };
   }
   const layout = stateLayout(benchStateDir);
   const lock = acquireLock(layout.lockFile);
@@ -52,7 +52,7 @@ export async function acquireStack(options: {
     return {
       description: stack.description,
       owned: true,
-      servicePids: pidsOf(stack.description),
+      servicePids: servicePids(stack.description),
       stop: async () => {
         await stack.stop();
         lock.release();
@@ -64,7 +64,8 @@ export async function acquireStack(options: {
   }
 }
 
-function pidsOf(description: StackDescription): Record<ServiceName, number> {
+/** The pid of each service's own Node process in a stack (under `node --watch`, the child). */
+export function servicePids(description: StackDescription): Record<ServiceName, number> {
   return Object.fromEntries(
     serviceNames.map((name) => {
       const pid = description.services[name].pid;

@@ -1,35 +1,57 @@
 // Upload and download throughput through the API (api -> image -> S3) against S3 directly, the same
-// bytes side by side in every run; and the services' peak memory during the smallest and largest
-// upload.
+// bytes side by side in every run; the services' peak memory during the smallest and largest upload and
+// download, and their resident memory once idle again; and eight uploads at once, through the API
+// against straight to S3.
 import { randomBytes } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import type { ServiceName } from '../../scripts/local-stack/stack.ts';
 import { mebibyte } from '@platform/test-client';
-import { apiClient, directS3, downloadThroughApi, uploadThroughApi, type Timed } from './clients.ts';
-import { watchPeakRss } from './memory.ts';
+import {
+  apiClient,
+  directS3,
+  downloadThroughApi,
+  uploadRetryingRefusals,
+  uploadThroughApi,
+  type Timed,
+} from './clients.ts';
+import { rssMb, watchPeakRss, type PeakRss } from './memory.ts';
 import type { Metric } from './report.ts';
 import type { BenchStack } from './stack.ts';
+import { inOrder } from './side-by-side.ts';
 import { mebibytesPerSecond } from './stats.ts';
 
 export interface TransferOptions {
   sizes: number[];
   runs: number;
+  /** Uploads at once, and the size of each, for the parallel comparison. */
+  parallel: { uploads: number; size: number };
   progress: (message: string) => void;
 }
+
+/** How long the services are left alone before their idle memory is read. */
+const settleMs = 3_000;
 
 const sizeLabel = (size: number) =>
   size >= 1024 * mebibyte ? `${size / (1024 * mebibyte)}GiB` : `${size / mebibyte}MiB`;
 const throughput = (timed: Timed) => mebibytesPerSecond(timed.bytes, timed.milliseconds);
 
-/** Runs `first` then `second`, or the other way round: alternating the order cancels drift. */
-async function inOrder<A, B>(swap: boolean, first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> {
-  if (!swap) return [await first(), await second()];
-  const b = await second();
-  return [await first(), b];
+/** A small file's download is dominated by the request itself (two more hops), a large one's by its bytes. */
+const downloadRatioTarget = (smallest: boolean) => ({ comparison: '>=' as const, value: smallest ? 0.7 : 0.85 });
+
+/** A transfer of each item at once: all their bytes over the time until the last one ends. */
+async function atOnce<I, T extends Timed>(items: I[], transfer: (item: I) => Promise<T>) {
+  const start = performance.now();
+  const results = await Promise.all(items.map(transfer));
+  const bytes = results.reduce((sum, result) => sum + result.bytes, 0);
+  return { milliseconds: performance.now() - start, bytes, results };
 }
 
 export async function benchTransfers(stack: BenchStack, options: TransferOptions): Promise<Metric[]> {
   const client = apiClient(stack.description.services.api.url);
   const user = await client.newAccount('bench');
+  const parallelUsers = await Promise.all(
+    Array.from({ length: options.parallel.uploads }, () => client.newAccount('bench')),
+  );
   const s3 = directS3(stack.description);
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const sizes = [...options.sizes].sort((a, b) => a - b);
@@ -41,9 +63,14 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
   const downloads = new Map(
     sizes.map((size) => [size, { api: [] as number[], direct: [] as number[], ratio: [] as number[] }]),
   );
-  const peaks = new Map<number, Array<Record<ServiceName, { beforeMb: number; peakMb: number }>>>(
-    sizes.map((size) => [size, []]),
-  );
+  const peaks = {
+    upload: new Map<number, Array<PeakRss<ServiceName>>>(sizes.map((size) => [size, []])),
+    download: new Map<number, Array<PeakRss<ServiceName>>>(sizes.map((size) => [size, []])),
+  };
+  const services = Object.keys(stack.servicePids) as ServiceName[];
+  const idle = new Map<ServiceName, number[]>(services.map((service) => [service, []]));
+  const afterBurst = new Map<ServiceName, number[]>(services.map((service) => [service, []]));
+  const parallel = { api: [] as number[], direct: [] as number[], ratio: [] as number[], refusals: [] as number[] };
 
   try {
     // One upload of each size first, unmeasured: the first large upload after a start sizes the
@@ -71,7 +98,7 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
             try {
               return await uploadThroughApi(client, token, size);
             } finally {
-              peaks.get(size)?.push(watch.stop());
+              peaks.upload.get(size)?.push(watch.stop());
             }
           },
           () => s3.put(key, size),
@@ -84,7 +111,14 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
         options.progress(`${label}: downloading through the API and directly`);
         const [apiDownload, directDownload] = await inOrder(
           swap,
-          () => downloadThroughApi(client, token, viaApi.filename),
+          async () => {
+            const watch = watchPeakRss(stack.servicePids);
+            try {
+              return await downloadThroughApi(client, token, viaApi.filename);
+            } finally {
+              peaks.download.get(size)?.push(watch.stop());
+            }
+          },
           () => s3.get(key),
         );
         for (const [timed, expected] of [
@@ -104,6 +138,44 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
         await client.delete(token, viaApi.filename);
         await s3.remove(key);
       }
+
+      // What the services keep once this run's transfers are done (warm, idle).
+      await setTimeout(settleMs);
+      for (const service of services) idle.get(service)?.push(rssMb(stack.servicePids[service]));
+    }
+
+    // After the single transfers, so that what a burst leaves behind does not weigh on them.
+    const { uploads, size } = options.parallel;
+    for (let run = 0; run < options.runs; run += 1) {
+      // One account each: an account may run only a couple of uploads at once.
+      const uploaders = await Promise.all(parallelUsers.map((account) => client.login(account)));
+      const refusals = { count: 0 };
+      options.progress(
+        `parallel run ${run + 1}/${options.runs}: ${uploads} uploads of ${sizeLabel(size)} at once, through the API and directly`,
+      );
+      const keys = uploaders.map((_, i) => `${prefix}/parallel-${run}-${i}.png`);
+      const [viaApi, direct] = await inOrder(
+        run % 2 === 1,
+        () =>
+          atOnce(uploaders, async (uploader) => ({
+            uploader,
+            ...(await uploadRetryingRefusals(client, uploader, size, refusals)),
+          })),
+        () => atOnce(keys, (key) => s3.put(key, size)),
+      );
+      parallel.api.push(throughput(viaApi));
+      parallel.direct.push(throughput(direct));
+      parallel.ratio.push(throughput(viaApi) / throughput(direct));
+      parallel.refusals.push(refusals.count);
+      await Promise.all(viaApi.results.map(({ uploader, filename }) => client.delete(uploader, filename)));
+      await Promise.all(keys.map((key) => s3.remove(key)));
+      // Memory taken for a burst of uploads should be given back.
+      await setTimeout(settleMs);
+      for (const service of services) afterBurst.get(service)?.push(rssMb(stack.servicePids[service]));
+      options.progress(
+        `parallel run ${run + 1}/${options.runs}: api ${throughput(viaApi).toFixed(0)} / direct ${throughput(direct).toFixed(0)} MiB/s ` +
+          `(${refusals.count} refusals retried); then idle: ${services.map((service) => `${service} ${(afterBurst.get(service)?.[run] ?? 0).toFixed(0)}`).join(', ')} MiB`,
+      );
     }
   } finally {
     s3.close();
@@ -134,48 +206,93 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
           name: `${direction}.ratio.${sizeLabel(size)}`,
           unit: 'x',
           samples: result.ratio,
+          ...(direction === 'download' ? { target: downloadRatioTarget(size === smallest) } : {}),
           description: `${direction} throughput, API / direct, ${sizeLabel(size)} file`,
         },
       );
     }
-    // The headline ratio: the worst size's ratio in each run.
-    metrics.push({
-      name: `${direction}.ratio`,
+  }
+  // The headline upload ratio: the worst size's in each run (downloads have a target per size).
+  metrics.push({
+    name: 'upload.ratio',
+    unit: 'x',
+    samples: Array.from({ length: options.runs }, (_, run) =>
+      Math.min(...sizes.map((size) => upload.get(size)?.ratio[run] ?? Number.NaN)),
+    ),
+    target: { comparison: '>=', value: 0.95 },
+    description: 'upload throughput through the API / straight to S3, the lowest over the sizes in each run',
+  });
+
+  metrics.push(
+    {
+      name: `uploads.parallel.api.${options.parallel.uploads}x${sizeLabel(options.parallel.size)}`,
+      unit: 'MiB/s',
+      samples: parallel.api,
+      description: `${options.parallel.uploads} uploads at once through the API (one account each, refusals retried), all their bytes over the time until the last is stored`,
+    },
+    {
+      name: `uploads.parallel.direct.${options.parallel.uploads}x${sizeLabel(options.parallel.size)}`,
+      unit: 'MiB/s',
+      samples: parallel.direct,
+      description: 'the same, straight to S3 with multipart uploads',
+    },
+    {
+      name: 'uploads.parallel.refusals',
+      unit: 'count',
+      samples: parallel.refusals,
+      description: 'uploads the API refused (503 capacity, 429) and the client retried, in each run',
+    },
+    {
+      name: 'uploads.parallel.ratio',
       unit: 'x',
-      samples: Array.from({ length: options.runs }, (_, run) =>
-        Math.min(...sizes.map((size) => results.get(size)?.ratio[run] ?? Number.NaN)),
-      ),
+      samples: parallel.ratio,
       target: { comparison: '>=', value: 0.9 },
-      description: `${direction} throughput through the API / straight to S3, the lowest over the sizes in each run`,
+      description: 'aggregate throughput of the parallel uploads, API / direct',
+    },
+  );
+
+  for (const direction of ['upload', 'download'] as const) {
+    const growth = (run: number, service: ServiceName) =>
+      (peaks[direction].get(largest)?.[run]?.[service].peakMb ?? Number.NaN) -
+      (peaks[direction].get(smallest)?.[run]?.[service].peakMb ?? Number.NaN);
+    for (const service of services) {
+      metrics.push({
+        name: `memory.${service}.${direction}.peakRssMB.${sizeLabel(largest)}`,
+        unit: 'MiB',
+        samples: (peaks[direction].get(largest) ?? []).map((sample) => sample[service].peakMb),
+        description: `peak resident memory of ${service} during the ${sizeLabel(largest)} ${direction}`,
+      });
+      metrics.push({
+        name: `memory.${service}.${direction}.rssGrowthMB`,
+        unit: 'MiB',
+        samples: Array.from({ length: options.runs }, (_, run) => growth(run, service)),
+        description: `${service}'s peak RSS during the ${sizeLabel(largest)} ${direction} minus during the ${sizeLabel(smallest)} one`,
+      });
+    }
+    metrics.push({
+      name: `memory.${direction}.maxRssGrowthMB`,
+      unit: 'MiB',
+      samples: Array.from({ length: options.runs }, (_, run) =>
+        Math.max(...services.map((service) => growth(run, service))),
+      ),
+      target: { comparison: '<=', value: 16 },
+      description: `the largest growth of peak RSS over all services, largest ${direction} vs smallest`,
     });
   }
-
-  const services = Object.keys(stack.servicePids) as ServiceName[];
-  const growth = (run: number, service: ServiceName) =>
-    (peaks.get(largest)?.[run]?.[service].peakMb ?? Number.NaN) -
-    (peaks.get(smallest)?.[run]?.[service].peakMb ?? Number.NaN);
   for (const service of services) {
     metrics.push({
-      name: `memory.${service}.peakRssMB.${sizeLabel(largest)}`,
+      name: `memory.${service}.idleRssMB`,
       unit: 'MiB',
-      samples: (peaks.get(largest) ?? []).map((sample) => sample[service].peakMb),
-      description: `peak resident memory of ${service} during the ${sizeLabel(largest)} upload`,
+      samples: idle.get(service) ?? [],
+      target: { comparison: '<=', value: 100 },
+      description: `resident memory of ${service} ${settleMs / 1000} s after each run's single transfers (warm, idle)`,
     });
     metrics.push({
-      name: `memory.${service}.rssGrowthMB`,
+      name: `memory.${service}.idleAfterParallelRssMB`,
       unit: 'MiB',
-      samples: Array.from({ length: options.runs }, (_, run) => growth(run, service)),
-      description: `${service}'s peak RSS during the ${sizeLabel(largest)} upload minus during the ${sizeLabel(smallest)} one`,
+      samples: afterBurst.get(service) ?? [],
+      description: `resident memory of ${service} ${settleMs / 1000} s after each burst of parallel uploads`,
     });
   }
-  metrics.push({
-    name: 'memory.maxRssGrowthMB',
-    unit: 'MiB',
-    samples: Array.from({ length: options.runs }, (_, run) =>
-      Math.max(...services.map((service) => growth(run, service))),
-    ),
-    target: { comparison: '<=', value: 16 },
-    description: 'the largest growth of peak RSS over all services, largest upload vs smallest',
-  });
   return metrics;
 }
