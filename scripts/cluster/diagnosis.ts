@@ -1,7 +1,9 @@
 // Why a chart is not becoming ready: pods that cannot start (image missing, bad configuration, crash
 // loops) or that failed, named with their reason and the last lines of their logs, so an install fails
 // fast and says why instead of waiting out helm's timeout; and, when a wait times out anyway, what each
-// pod that is not ready is waiting for (unmet conditions, container states, latest events).
+// pod that is not ready is waiting for (unmet conditions, container states, latest events); and for Argo CD,
+// why an Application is not synced and healthy, in its own words.
+import type { Application } from './gitops.ts';
 import type { Kube } from './kube.ts';
 
 interface PodStatus {
@@ -125,4 +127,28 @@ export async function unreadyPods(cluster: Kube, namespace: string): Promise<str
     }),
   );
   return described.join('\n');
+}
+
+/**
+ * Argo CD's account of each Application: sync and health, its sync operation (phase, retries, message), its
+ * conditions, and each resource that is out of sync or not healthy with the health check's message.
+ */
+export function describeApplications(applications: Application[]): string {
+  return applications
+    .map(({ metadata, status }) => {
+      const operation = status?.operationState;
+      const resources = (status?.resources ?? [])
+        .filter((r) => r.status !== 'Synced' || (r.health?.status !== undefined && r.health.status !== 'Healthy'))
+        .map(
+          (r) =>
+            `  ${r.kind} ${r.namespace === undefined ? '' : `${r.namespace}/`}${r.name}: ${r.status ?? '?'}/${r.health?.status ?? '-'}${r.health?.message === undefined ? '' : ` (${r.health.message})`}`,
+        );
+      return [
+        `${metadata.name}: ${status?.sync?.status ?? '?'}/${status?.health?.status ?? '?'}`,
+        `  operation: ${operation === undefined ? 'none' : `${operation.phase ?? '?'}${operation.retryCount ? ` after ${operation.retryCount} retries` : ''}: ${operation.message ?? ''}`}`,
+        ...(status?.conditions ?? []).map((c) => `  ${c.type}: ${c.message}`),
+        ...resources,
+      ].join('\n');
+    })
+    .join('\n');
 }

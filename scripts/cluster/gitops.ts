@@ -11,6 +11,7 @@ import { AbortError } from 'p-retry';
 import { waitFor } from '../lib/wait.ts';
 import { components as applicationSetComponents, devAgeKeyFile, type Component } from '../../helm/test/lib/repo.ts';
 import { gitopsComponents } from './components.ts';
+import { describeApplications, unreadyPods } from './diagnosis.ts';
 import { startDaemon } from './daemons.ts';
 import { goModuleDir, toolModule } from './go-modules.ts';
 import { kube, type Kube } from './kube.ts';
@@ -36,9 +37,23 @@ export interface Application {
     reconciledAt?: string;
     sync?: { status?: string; revision?: string };
     health?: { status?: string };
-    operationState?: { phase?: string; message?: string; syncResult?: { revision?: string } };
+    operationState?: {
+      phase?: string;
+      message?: string;
+      retryCount?: number;
+      syncResult?: { revision?: string };
+    };
     conditions?: { type: string; message: string }[];
+    resources?: ApplicationResource[];
   };
+}
+
+export interface ApplicationResource {
+  kind: string;
+  name: string;
+  namespace?: string;
+  status?: string;
+  health?: { status?: string; message?: string };
 }
 
 /**
@@ -87,25 +102,34 @@ export async function startGitops(
   );
   progress(`ApplicationSet: ${expected} Applications`);
 
+  const devLagging = (all: Application[]) =>
+    all.filter(
+      (a) =>
+        a.metadata.labels?.['platform/env'] === 'dev' &&
+        !(
+          a.status?.sync?.status === 'Synced' &&
+          a.status.health?.status === 'Healthy' &&
+          a.status.sync.revision === revision
+        ),
+    );
   await waitFor(
     'dev did not sync',
     async () => {
-      const lagging = (await applications(cluster)).filter(
-        (a) =>
-          a.metadata.labels?.['platform/env'] === 'dev' &&
-          !(
-            a.status?.sync?.status === 'Synced' &&
-            a.status.health?.status === 'Healthy' &&
-            a.status.sync.revision === revision
-          ),
-      );
+      const lagging = devLagging(await applications(cluster));
       if (lagging.length === 0) return true;
       // The failure names them: which Application held dev back, and how.
       const states = lagging.map((a) => `${a.metadata.name} ${a.status?.sync?.status}/${a.status?.health?.status}`);
       throw new Error(`not yet: ${states.join(', ')}`);
     },
     { timeoutMs: 8 * 60_000 },
-  );
+  ).catch(async (error: unknown) => {
+    // And why: Argo CD's account of each, then what the pods in their namespaces wait for.
+    const lagging = devLagging(await applications(cluster));
+    const namespaces = lagging.flatMap((a) => a.spec.destination.namespace ?? []);
+    const pods = await Promise.all([...new Set(namespaces)].map((namespace) => unreadyPods(cluster, namespace)));
+    const why = [describeApplications(lagging), ...pods.filter((p) => p !== undefined)].join('\n');
+    throw new Error(`${(error as Error).message}\n${why}`, { cause: error });
+  });
   progress(`dev: every Application Synced and Healthy at ${revision.slice(0, 12)}`);
 
   await syncProd(cluster);
@@ -145,11 +169,12 @@ export async function syncProd(cluster: Kube): Promise<void> {
         const failed = states.find(
           (a) => a.status?.operationState?.phase === 'Failed' || a.status?.operationState?.phase === 'Error',
         );
-        if (failed)
-          throw new AbortError(`${failed.metadata.name}: ${failed.status?.operationState?.message ?? 'failed'}`);
-        return states.every(
-          (a) => a.status?.operationState?.phase === 'Succeeded' && a.status.sync?.status === 'Synced',
+        if (failed) throw new AbortError(describeApplications([failed]));
+        const lagging = states.filter(
+          (a) => !(a.status?.operationState?.phase === 'Succeeded' && a.status.sync?.status === 'Synced'),
         );
+        if (lagging.length === 0) return true;
+        throw new Error(`not yet:\n${describeApplications(lagging)}`);
       },
       { timeoutMs: 3 * 60_000 },
     );

@@ -1,8 +1,9 @@
 // scripts/cluster/diagnosis.ts: when a wait for pods times out, the failure says what each pod that is not
-// ready waits for. A stand-in Kube answers with the pods and events a real API server would.
+// ready waits for, and why an Argo CD Application is not synced. A stand-in Kube answers with the pods and events a real API server would.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { unreadyPods } from '../diagnosis.ts';
+import { describeApplications, unreadyPods } from '../diagnosis.ts';
+import type { Application } from '../gitops.ts';
 import type { Kube } from '../kube.ts';
 
 const ready = {
@@ -82,6 +83,50 @@ describe('unreadyPods', () => {
     assert.match(
       report,
       /kube-system\/coredns-2: Pending on no node\n {2}not met: PodScheduled \(Unschedulable\)\n {2}containers: none yet\n {2}latest events:\n {4}FailedScheduling/,
+    );
+  });
+});
+
+describe('describeApplications', () => {
+  const minio: Application = {
+    metadata: { name: 'minio-dev' },
+    spec: { project: 'platform', destination: { name: 'in-cluster', namespace: 'data-ns' } },
+    status: {
+      sync: { status: 'OutOfSync' },
+      health: { status: 'Progressing' },
+      operationState: {
+        phase: 'Running',
+        retryCount: 3,
+        message: 'waiting for completion of hook batch/Job/minio-provision',
+      },
+      conditions: [{ type: 'SyncError', message: 'secret "minio-credentials" not found' }],
+      resources: [
+        { kind: 'ConfigMap', namespace: 'data-ns', name: 'minio-provision', status: 'Synced' },
+        {
+          kind: 'StatefulSet',
+          namespace: 'data-ns',
+          name: 'minio',
+          status: 'Synced',
+          health: { status: 'Progressing', message: 'Waiting for 1 pods to be ready...' },
+        },
+        { kind: 'Service', namespace: 'data-ns', name: 'minio', status: 'OutOfSync', health: { status: 'Healthy' } },
+      ],
+    },
+  };
+
+  it("gives each Application's operation, conditions and the resources holding it back", () => {
+    const report = describeApplications([minio, { ...minio, metadata: { name: 'image-dev' }, status: {} }]);
+    assert.equal(
+      report,
+      [
+        'minio-dev: OutOfSync/Progressing',
+        '  operation: Running after 3 retries: waiting for completion of hook batch/Job/minio-provision',
+        '  SyncError: secret "minio-credentials" not found',
+        '  StatefulSet data-ns/minio: Synced/Progressing (Waiting for 1 pods to be ready...)',
+        '  Service data-ns/minio: OutOfSync/Healthy',
+        'image-dev: ?/?',
+        '  operation: none',
+      ].join('\n'),
     );
   });
 });
