@@ -10,11 +10,14 @@ import { mergePatch, renderTemplate, renderValue } from './lib/gotemplate.ts';
 import { gatewayApiVersion } from './lib/gateway-api.ts';
 import {
   applicationSet,
+  components,
   environments,
   type K8sObject,
   must,
   parseDocuments,
+  podTemplate,
   readText,
+  render,
   renderEnvironment,
   repoRoot,
 } from './lib/repo.ts';
@@ -127,6 +130,25 @@ describe('ArgoCD ApplicationSet', () => {
       assert.ok(wave('migrations') < wave(service) && wave(service) < wave('slo'));
     // The journey prober goes through the edge to the api: it comes after them, with the SLO rules that read it.
     assert.ok(wave('api') < wave('prober') && wave('edge') < wave('prober') && wave('prober') <= wave('slo'));
+  });
+
+  test('inside an Application, a workload syncs after the ServiceAccount and NetworkPolicies its pods use', () => {
+    // Argo CD applies the rest of a failed wave (a namespace created mid-sync, say): a workload in the same wave
+    // as its ServiceAccount can exist without it, and its controller backs off creating pods for minutes.
+    const objectWave = (object: K8sObject) =>
+      Number(object.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    const hooks = (object: K8sObject) => object.metadata.annotations?.['argocd.argoproj.io/hook'] !== undefined;
+    for (const env of environments)
+      for (const component of components()) {
+        const objects = render(env, component).filter((o) => !hooks(o));
+        const prerequisites = objects.filter((o) => ['ServiceAccount', 'NetworkPolicy'].includes(o.kind));
+        for (const workload of objects.filter((o) => podTemplate(o) !== undefined))
+          for (const prerequisite of prerequisites)
+            assert.ok(
+              objectWave(prerequisite) < objectWave(workload),
+              `${env} ${component.component}: ${workload.kind} ${workload.metadata.name} syncs in wave ${objectWave(workload)}, not after ${prerequisite.kind} ${prerequisite.metadata.name} (wave ${objectWave(prerequisite)})`,
+            );
+      }
   });
 
   test('prod runs the image tags pinned in helm/env/prod (no floating tags)', () => {
