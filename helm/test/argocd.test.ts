@@ -132,7 +132,7 @@ describe('ArgoCD ApplicationSet', () => {
     assert.ok(wave('api') < wave('prober') && wave('edge') < wave('prober') && wave('prober') <= wave('slo'));
   });
 
-  test('inside an Application, a workload syncs after the ServiceAccount and NetworkPolicies its pods use', () => {
+  test('inside an Application, a workload syncs after the ServiceAccount its pods use', () => {
     // Argo CD applies the rest of a failed wave (a namespace created mid-sync, say): a workload in the same wave
     // as its ServiceAccount can exist without it, and its controller backs off creating pods for minutes.
     const objectWave = (object: K8sObject) =>
@@ -141,7 +141,7 @@ describe('ArgoCD ApplicationSet', () => {
     for (const env of environments)
       for (const component of components()) {
         const objects = render(env, component).filter((o) => !hooks(o));
-        const prerequisites = objects.filter((o) => ['ServiceAccount', 'NetworkPolicy'].includes(o.kind));
+        const prerequisites = objects.filter((o) => o.kind === 'ServiceAccount');
         for (const workload of objects.filter((o) => podTemplate(o) !== undefined))
           for (const prerequisite of prerequisites)
             assert.ok(

@@ -7,11 +7,6 @@ metadata:
   namespace: {{ .Release.Namespace }}
   labels:
     {{- include "platform-lib.labels" . | nindent 4 }}
-  annotations:
-    # Argo CD: after everything its pods use (wave 0: the ServiceAccount, the NetworkPolicy). A sync that races
-    # the namespace's creation then fails before the workload exists, instead of leaving a controller creating
-    # pods without their ServiceAccount, backing off for minutes after the retried sync adds it.
-    argocd.argoproj.io/sync-wave: "1"
 spec:
   {{- if not .Values.autoscaling.enabled }}
   replicas: {{ .Values.replicas }}

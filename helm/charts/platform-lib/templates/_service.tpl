@@ -29,6 +29,12 @@ metadata:
   namespace: {{ .Release.Namespace }}
   labels:
     {{- include "platform-lib.labels" . | nindent 4 }}
+  annotations:
+    # Argo CD: before the rest (wave 0). Argo CD applies the rest of a wave that partly failed (its namespace
+    # created mid-sync, say), and a workload applied without its ServiceAccount leaves its controller failing
+    # to create pods and backing off for minutes after the retried sync adds it. Not later than the workload:
+    # a later wave waits for the Gateway and routes to be healthy, which takes the edge's pods.
+    argocd.argoproj.io/sync-wave: "-1"
 automountServiceAccountToken: false
 {{- end -}}
 
