@@ -125,6 +125,10 @@ function controlPlane(plane: ControlPlane, layout: ClusterLayout): Component[] {
         '--bind-address=127.0.0.1',
         `--secure-port=${ports.scheduler}`,
         '--leader-elect=false',
+        // A pod the scheduler tried before its claim reached the scheduler's cache ("unbound immediate
+        // PersistentVolumeClaims. not found") was not retried on the claim's arrival, only after this
+        // duration: 5 minutes by default, helm's whole timeout. Seen once for minio-0 on this machine.
+        '--pod-max-in-unschedulable-pods-duration=30s',
         '--v=1',
       ],
       ready: () => httpsOk(`${local}:${ports.scheduler}/healthz`),
