@@ -137,10 +137,10 @@ describe('ArgoCD ApplicationSet', () => {
     // as its ServiceAccount can exist without it, and its controller backs off creating pods for minutes.
     const objectWave = (object: K8sObject) =>
       Number(object.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
-    const hooks = (object: K8sObject) => object.metadata.annotations?.['argocd.argoproj.io/hook'] !== undefined;
+    const isHook = (object: K8sObject) => object.metadata.annotations?.['argocd.argoproj.io/hook'] !== undefined;
     for (const env of environments)
       for (const component of components()) {
-        const objects = render(env, component).filter((o) => !hooks(o));
+        const objects = render(env, component).filter((o) => !isHook(o));
         const prerequisites = objects.filter((o) => o.kind === 'ServiceAccount');
         for (const workload of objects.filter((o) => podTemplate(o) !== undefined))
           for (const prerequisite of prerequisites)

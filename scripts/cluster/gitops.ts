@@ -48,7 +48,7 @@ export interface Application {
   };
 }
 
-export interface ApplicationResource {
+interface ApplicationResource {
   kind: string;
   name: string;
   namespace?: string;
@@ -102,33 +102,28 @@ export async function startGitops(
   );
   progress(`ApplicationSet: ${expected} Applications`);
 
-  const devLagging = (all: Application[]) =>
-    all.filter(
-      (a) =>
-        a.metadata.labels?.['platform/env'] === 'dev' &&
-        !(
-          a.status?.sync?.status === 'Synced' &&
-          a.status.health?.status === 'Healthy' &&
-          a.status.sync.revision === revision
-        ),
-    );
+  // The failure names the Applications that held dev back, in Argo CD's words, then what their pods wait for.
+  let lagging: Application[] = [];
   await waitFor(
     'dev did not sync',
     async () => {
-      const lagging = devLagging(await applications(cluster));
+      lagging = (await applications(cluster)).filter(
+        (a) =>
+          a.metadata.labels?.['platform/env'] === 'dev' &&
+          !(
+            a.status?.sync?.status === 'Synced' &&
+            a.status.health?.status === 'Healthy' &&
+            a.status.sync.revision === revision
+          ),
+      );
       if (lagging.length === 0) return true;
-      // The failure names them: which Application held dev back, and how.
-      const states = lagging.map((a) => `${a.metadata.name} ${a.status?.sync?.status}/${a.status?.health?.status}`);
-      throw new Error(`not yet: ${states.join(', ')}`);
+      throw new Error(`not yet:\n${describeApplications(lagging)}`);
     },
     { timeoutMs: 8 * 60_000 },
   ).catch(async (error: unknown) => {
-    // And why: Argo CD's account of each, then what the pods in their namespaces wait for.
-    const lagging = devLagging(await applications(cluster));
-    const namespaces = lagging.flatMap((a) => a.spec.destination.namespace ?? []);
-    const pods = await Promise.all([...new Set(namespaces)].map((namespace) => unreadyPods(cluster, namespace)));
-    const why = [describeApplications(lagging), ...pods.filter((p) => p !== undefined)].join('\n');
-    throw new Error(`${(error as Error).message}\n${why}`, { cause: error });
+    const namespaces = new Set(lagging.flatMap((a) => a.spec.destination.namespace ?? []));
+    const pods = await Promise.all([...namespaces].map((namespace) => unreadyPods(cluster, namespace)));
+    throw new Error([(error as Error).message, ...pods.filter((p) => p !== undefined)].join('\n'), { cause: error });
   });
   progress(`dev: every Application Synced and Healthy at ${revision.slice(0, 12)}`);
 

@@ -1,5 +1,6 @@
 // scripts/cluster/diagnosis.ts: when a wait for pods times out, the failure says what each pod that is not
-// ready waits for, and why an Argo CD Application is not synced. A stand-in Kube answers with the pods and events a real API server would.
+// ready waits for, and why an Argo CD Application is not synced. A stand-in Kube answers with the pods and
+// events a real API server would.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeApplications, unreadyPods } from '../diagnosis.ts';
