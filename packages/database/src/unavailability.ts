@@ -20,6 +20,13 @@ const unavailableKinds = new Set([
  */
 const unavailableSqlState = /^(08|53|57)/;
 
+/**
+ * node-postgres's messages for a connection that is gone: refused, timed out, ended under a query, or a
+ * pooled client whose connection failed (PostgreSQL restarted) asked for one more query.
+ */
+const pgConnectionFailure =
+  /^(Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/i;
+
 interface AdapterErrorCause {
   kind?: unknown;
   code?: unknown;
@@ -39,9 +46,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     return /connection|timeout|terminat/i.test(error.message);
   }
   // node-postgres's own errors reach callers unwrapped from inside an interactive transaction.
-  if (error instanceof Error && error.constructor === Error) {
-    return /^(Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect)/i.test(error.message);
-  }
+  if (error instanceof Error && error.constructor === Error) return pgConnectionFailure.test(error.message);
   return false;
 }
 
