@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { Prisma } from './generated/client.ts';
 
 /** Prisma error codes that mean PostgreSQL could not be reached or did not answer in time. */
@@ -21,11 +22,12 @@ const unavailableKinds = new Set([
 const unavailableSqlState = /^(08|53|57)/;
 
 /**
- * node-postgres's messages for a connection that is gone: refused, timed out, ended under a query, or a
- * pooled client whose connection failed (PostgreSQL restarted) asked for one more query.
+ * node-postgres's messages for a connection that is gone: refused, timed out, ended under a query, a
+ * pooled client whose connection failed (PostgreSQL restarted) asked for one more query, or no answer
+ * within query_timeout.
  */
 const pgConnectionFailure =
-  /^(Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/i;
+  /^(Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Query read timeout)/i;
 
 interface AdapterErrorCause {
   kind?: unknown;
@@ -45,7 +47,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientUnknownRequestError) {
     return /connection|timeout|terminat/i.test(error.message);
   }
-  // node-postgres's own errors reach callers unwrapped from inside an interactive transaction.
+  // node-postgres's own errors reach callers unwrapped from inside an interactive transaction and from
+  // prepared statements: PostgreSQL's answers, then the driver's.
+  if (error instanceof pg.DatabaseError) return unavailableSqlState.test(error.code ?? '');
   if (error instanceof Error && error.constructor === Error) return pgConnectionFailure.test(error.message);
   return false;
 }

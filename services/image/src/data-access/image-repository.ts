@@ -1,4 +1,10 @@
-import { isDatabaseUnavailable, pingDatabase, type Database, type Image } from '@platform/database';
+import {
+  isDatabaseUnavailable,
+  pingDatabase,
+  type Database,
+  type Image,
+  type PreparedStatement,
+} from '@platform/database';
 import { serviceUnavailable } from '@platform/runtime';
 
 export type { Image } from '@platform/database';
@@ -41,6 +47,17 @@ export interface ImageRepository {
   close: () => Promise<void>;
 }
 
+/**
+ * Every download and HEAD asks this first: a prepared statement, not Prisma's findFirst, whose query
+ * compiler cost more CPU than the rest of the lookup (packages/database, createDatabase).
+ */
+const findOwnedStatement: PreparedStatement = {
+  name: 'image.findOwned',
+  text: `SELECT id, filename, owner_id AS "ownerId", object_key AS "objectKey", content_type AS "contentType",
+    size_bytes AS "sizeBytes", etag, created_at AS "createdAt"
+    FROM image.images WHERE filename = $1 AND owner_id = $2`,
+};
+
 export function createImageRepository(database: Database): ImageRepository {
   const toRow = (image: NewImage) => ({ ...image, sizeBytes: BigInt(image.sizeBytes) });
   const usedBytes = async (ownerId: string, client: Pick<Database, 'image'> = database) =>
@@ -59,7 +76,13 @@ export function createImageRepository(database: Database): ImageRepository {
           throw isDatabaseUnavailable(error) ? serviceUnavailable('The database is unavailable.', error) : error;
         }),
     usedBytes: (ownerId) => usedBytes(ownerId),
-    findOwned: (ownerId, filename) => database.image.findFirst({ where: { filename, ownerId } }),
+    findOwned: async (ownerId, filename) => {
+      const [row] = await database.$queryPrepared<Omit<Image, 'sizeBytes'> & { sizeBytes: string }>(
+        findOwnedStatement,
+        [filename, ownerId],
+      );
+      return row === undefined ? null : { ...row, sizeBytes: BigInt(row.sizeBytes) };
+    },
     listOwned: async (ownerId, limit, cursor) => {
       const images = await database.image.findMany({
         where: { ownerId },

@@ -97,6 +97,8 @@ for (const kind of ['minio', 's3rver'] as const) {
       assert.equal(stored.contentType, 'image/png');
       assert.equal(stored.size, png.length);
       const found = await images.find(owner, stored.filename);
+      // The lookup reads the row back as it was written (its own statement, not Prisma's mapping).
+      assert.deepEqual(found, stored);
       const chunks: Buffer[] = [];
       for await (const chunk of await images.read(found)) chunks.push(chunk as Buffer);
       assert.ok(Buffer.concat(chunks).equals(png));
