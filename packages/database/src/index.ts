@@ -37,8 +37,8 @@ export interface PreparedStatement {
  * reconnects on the next query).
  *
  * `$queryPrepared` runs a prepared statement on the same pool, past Prisma's query compiler, for the
- * paths where it dominates: about 25 µs of CPU per call against 370 µs for `findFirst` and 160 µs for
- * `$queryRaw` (one indexed row, 8 at a time). Its rows are node-postgres's: int8 arrives as a string.
+ * paths where it dominates: about a tenth of the CPU of `findFirst` and a fifth of `$queryRaw` for one
+ * indexed row (`node e2e/bench/read-path.ts`). Its rows are node-postgres's: int8 arrives as a string.
  */
 export function createDatabase(config: DatabaseConfig) {
   const pool = new pg.Pool({

@@ -90,8 +90,7 @@ export async function createImageService(
         name: 's3',
         close: () => {
           stopBucketSetup.abort();
-          objects.close();
-          return Promise.resolve();
+          return objects.close();
         },
       },
     ],

@@ -7,7 +7,6 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
-  GetObjectCommand,
   HeadBucketCommand,
   PutObjectCommand,
   S3Client,
@@ -18,18 +17,20 @@ import {
 import { AppError, inSpan, platformMetrics, secondsSince, serviceUnavailable, SpanKind } from '@platform/runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { ImageConfig } from '../config.ts';
+import { createObjectReader } from './object-reader.ts';
+import { isStoreUnavailable } from './store-unavailability.ts';
 
 export interface ObjectStore {
   /** Streams `body` into the bucket; resolves with the stored object's ETag. Nothing is left behind on failure. */
   put: (key: string, body: Readable, contentType: string) => Promise<{ etag: string }>;
-  /** A stream of the object's bytes. */
+  /** A stream of the object's bytes (the object reader's, not the SDK's). */
   get: (key: string) => Promise<Readable>;
   remove: (key: string) => Promise<void>;
   /** Creates the bucket if it does not exist yet. */
   ensureBucket: () => Promise<void>;
   /** Readiness check: the bucket answers. */
   ping: (signal: AbortSignal) => Promise<void>;
-  close: () => void;
+  close: () => Promise<void>;
 }
 
 export function createObjectStore(config: ImageConfig): ObjectStore {
@@ -52,6 +53,16 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
     }),
   });
   const Bucket = config.S3_BUCKET;
+  const reader = createObjectReader({
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    bucket: Bucket,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+    connectTimeoutMs: config.S3_CONNECT_TIMEOUT_MS,
+    socketTimeoutMs: config.S3_SOCKET_TIMEOUT_MS,
+    maxAttempts: config.S3_MAX_ATTEMPTS,
+  });
   const partBuffers = new PartBufferPool(config.S3_PART_SIZE_BYTES, config.S3_UPLOAD_QUEUE_SIZE + 1);
   const { s3ClientDuration } = platformMetrics();
   /** Traces and times an S3 operation, and turns unreachability into a 503. */
@@ -82,11 +93,7 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
       operation('PutObject', async () => ({
         etag: await putStream(client, { Bucket, Key, ContentType }, Body, partBuffers, config.S3_UPLOAD_QUEUE_SIZE),
       })),
-    get: (Key) =>
-      operation('GetObject', async () => {
-        const { Body } = await client.send(new GetObjectCommand({ Bucket, Key }));
-        return Body as Readable;
-      }),
+    get: (Key) => operation('GetObject', () => reader.get(Key)),
     remove: (Key) =>
       operation('DeleteObject', async () => {
         await client.send(new DeleteObjectCommand({ Bucket, Key }));
@@ -103,8 +110,9 @@ export function createObjectStore(config: ImageConfig): ObjectStore {
       operation('HeadBucket', async () => {
         await client.send(new HeadBucketCommand({ Bucket }), { abortSignal });
       }),
-    close: () => {
+    close: async () => {
       client.destroy();
+      await reader.close();
     },
   };
 }
@@ -244,22 +252,6 @@ async function unavailableOnFailure<T>(operation: () => Promise<T>): Promise<T> 
   try {
     return await operation();
   } catch (error) {
-    throw isUnavailable(error) ? serviceUnavailable('Object storage is unavailable.', error) : error;
+    throw isStoreUnavailable(error) ? serviceUnavailable('Object storage is unavailable.', error) : error;
   }
-}
-
-const networkErrorCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
-function isUnavailable(error: unknown): boolean {
-  if (error instanceof S3ServiceException) return (error.$metadata.httpStatusCode ?? 500) >= 500;
-  const { code, name } = error as { code?: unknown; name?: unknown };
-  return (typeof code === 'string' && networkErrorCodes.has(code)) || name === 'TimeoutError';
 }

@@ -57,7 +57,7 @@ export class InMemoryStores implements ImageStores {
     },
     ensureBucket: () => Promise.resolve(),
     ping: () => Promise.resolve(),
-    close: () => undefined,
+    close: () => Promise.resolve(),
   };
 
   readonly repository: ImageRepository = {
