@@ -1,17 +1,21 @@
 // `npm run bench`: throughput against direct S3, flat memory, gateway overhead, logins and capacity
 // at SLO, measured side by side on the local stack. See --help and the README's Performance section.
 import { cpus, totalmem } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mebibyte } from '@platform/test-client';
 import { repoRoot } from '../../scripts/local-stack/paths.ts';
+import { serviceNames } from '../../scripts/local-stack/stack.ts';
 import { closeClients } from './clients.ts';
 import { benchCapacity, benchGateway, benchLogin } from './http-load.ts';
+import { cpuProfileOptions, renderProfiles } from './profile.ts';
 import { judge, renderTable, writeReport, type Metric } from './report.ts';
 import { acquireStack, benchStateDir, type BenchStack } from './stack.ts';
 import { benchTransfers } from './transfer.ts';
 
 const sections = ['transfer', 'gateway', 'login', 'capacity'] as const;
+const profilesDir = join(repoRoot, 'e2e/bench/results/profiles');
 type Section = (typeof sections)[number];
 
 const usage = `Usage: npm run bench -- [options]
@@ -38,6 +42,8 @@ Options:
   --connections N    concurrency of the gateway GETs (default 1: the overhead of the hop itself,
                      without queueing for this machine's CPUs)
   --fresh            always start a fresh stack, even if one is running
+  --profile          run each service under node --cpu-prof (a fresh stack) and print where its CPU
+                     went; the profiles stay in ${profilesDir}
   --state-dir DIR    where to look for a running stack (default .dev)
   -h, --help         show this help`;
 
@@ -48,6 +54,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     connections: { type: 'string', default: '1' },
     fresh: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     'state-dir': { type: 'string', default: '.dev' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -102,7 +109,13 @@ process.on('SIGTERM', stopOnSignal);
 const metrics: Metric[] = [];
 let exitCode: number;
 try {
-  stack = await acquireStack({ stateDir: values['state-dir'], fresh: values.fresh, onProgress: progressFor('stack') });
+  if (values.profile) rmSync(profilesDir, { recursive: true, force: true });
+  stack = await acquireStack({
+    stateDir: values['state-dir'],
+    fresh: values.fresh || values.profile,
+    onProgress: progressFor('stack'),
+    ...(values.profile ? { serviceNodeOptions: cpuProfileOptions(profilesDir) } : {}),
+  });
   const run: Record<Section, (current: BenchStack) => Promise<Metric[]>> = {
     transfer: (current) =>
       benchTransfers(current, {
@@ -149,6 +162,9 @@ try {
   if (!signalled.stopping && stack?.owned === true) {
     progressFor('stack')('stopping the stack');
     await stack.stop();
+    // The services write their profiles as they exit.
+    if (values.profile)
+      console.log(`\nWhere each service's CPU went:\n\n${renderProfiles(profilesDir, serviceNames)}\n`);
   }
 }
 process.exit(exitCode);

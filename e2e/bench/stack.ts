@@ -34,6 +34,8 @@ export async function acquireStack(options: {
   stateDir: string;
   fresh: boolean;
   onProgress: (message: string) => void;
+  /** For a fresh stack: extra options for each service's Node. */
+  serviceNodeOptions?: (service: ServiceName) => string[];
 }): Promise<BenchStack> {
   const existing = options.fresh ? undefined : runningStack(options.stateDir);
   if (existing !== undefined) {
@@ -45,6 +47,7 @@ export async function acquireStack(options: {
   options.onProgress(`starting a fresh stack in ${benchStateDir} (API on port ${ports.api})`);
   try {
     const stack = await startFreshStack(benchStateDir, {
+      ...(options.serviceNodeOptions === undefined ? {} : { serviceNodeOptions: options.serviceNodeOptions }),
       onProgress: (message) => {
         options.onProgress(`stack: ${message}`);
       },

@@ -40,6 +40,8 @@ export interface StackPlanOptions {
   proberEnv?: Record<string, string> | undefined;
   /** Leave the prober out though the ingress runs (suites that count every request through the edge). */
   noProber?: boolean | undefined;
+  /** Extra options for a service's Node (the benchmark's --cpu-prof). */
+  serviceNodeOptions?: ((service: ServiceName) => string[]) | undefined;
   onProgress: (message: string) => void;
 }
 
@@ -87,7 +89,11 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
     prepare: name === 'auth' ? () => void ensureSigningKey(layout.keysDir) : undefined,
     process: {
       command: process.execPath,
-      args: [...(options.watch ? ['--watch', '--watch-preserve-output'] : []), `services/${name}/src/main.ts`],
+      args: [
+        ...(options.watch ? ['--watch', '--watch-preserve-output'] : []),
+        ...(options.serviceNodeOptions?.(name) ?? []),
+        `services/${name}/src/main.ts`,
+      ],
       env: () => environments()[name],
       echo: true,
     },

@@ -32,6 +32,8 @@ export interface StackOptions {
   proberEnv?: Record<string, string>;
   /** Leave the prober out though the ingress runs (suites that count every request through the edge). */
   noProber?: boolean;
+  /** Extra options for a service's Node (the benchmark's --cpu-prof). */
+  serviceNodeOptions?: (service: ServiceName) => string[];
   onProgress: (message: string) => void;
   onServiceLine?: (service: ServiceName, line: string) => void;
   /** Aborting it during start-up stops what started and rejects. */
