@@ -27,13 +27,17 @@ export function cpuProfileOptions(dir: string): (service: string) => string[] {
 /** Where a function's code lives, as a reader of the profile wants it grouped. */
 export function whereOf({ functionName, url }: { functionName: string; url: string }): string {
   if (url === '') {
-    // V8's pseudo-frames: (garbage collector), (program) (native code, the runtime), (idle), (root).
-    return functionName === '(garbage collector)' ? 'garbage collector' : `V8 ${functionName}`;
+    // V8's pseudo-frames ((garbage collector), (program): the runtime, (idle), (root)), else a native
+    // function called from JavaScript (writev, writeLatin1String: socket writes).
+    if (functionName === '(garbage collector)') return 'garbage collector';
+    return functionName.startsWith('(') ? `V8 ${functionName}` : `native ${functionName}`;
   }
   if (url.startsWith('wasm://')) return 'WebAssembly';
   if (url.startsWith('node:')) {
-    const module = url.slice('node:'.length).replace(/^internal\//, '');
-    return `node:${module.split('/')[0]?.replace(/^_/, '').split('_')[0] ?? module}`;
+    // node:internal/streams/readable is streams; node:_http_outgoing is http.
+    const module = url.slice('node:'.length);
+    const internal = /^internal\/([^/]+)/.exec(module)?.[1];
+    return `node:${internal ?? module.replace(/^_([^_]+).*/, '$1')}`;
   }
   const packageName = /.*\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   if (packageName !== undefined) return packageName;

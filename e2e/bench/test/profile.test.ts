@@ -15,15 +15,18 @@ describe('where a profiled function lives', () => {
     ['node:internal/streams/readable', 'node:streams'],
     ['node:_http_outgoing', 'node:http'],
     ['node:net', 'node:net'],
+    ['node:internal/per_context/primordials', 'node:per_context'],
+    ['node:child_process', 'node:child_process'],
     ['wasm://wasm/0123abcd', 'WebAssembly'],
   ] as const)
     it(`${url} is ${where}`, () => {
       assert.equal(whereOf(frame(url)), where);
     });
 
-  it("V8's own frames are named as V8 names them", () => {
+  it("V8's own frames are named as V8 names them, and native functions by their name", () => {
     assert.equal(whereOf(frame('', '(garbage collector)')), 'garbage collector');
     assert.equal(whereOf(frame('', '(program)')), 'V8 (program)');
+    assert.equal(whereOf(frame('', 'writev')), 'native writev');
   });
 });
 
