@@ -79,7 +79,10 @@ test('the signing key rotates by kid: old and new tokens both work during the ov
   expect(keySet.keys.map((key) => key.kid).sort()).toEqual([oldKid, newKid].sort());
   const list = async (token: string) => (await client.send('GET', '/images', { token })).status;
   expect(await list(oldToken)).toBe(200); // verified with the cached old key
-  expect(await list(newToken)).toBe(200); // an unknown kid makes the gateway fetch the key set once
+  // An unknown kid makes each verifier (api, then image) fetch the key set again, but at most once per
+  // JWKS_COOLDOWN_MS (5 s): one that fetched it less than that ago (the test before) refuses the new token
+  // until then. Without the refetch the cached set (JWKS_CACHE_MS, 5 min) would refuse it far longer.
+  await expect.poll(() => list(newToken), { timeout: 8_000, intervals: [250] }).toBe(200);
 
   // After the overlap (longer than a token lives) the old key is withdrawn; a verifier whose cache
   // has expired (here: a restarted gateway) refuses its tokens.
