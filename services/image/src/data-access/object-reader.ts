@@ -3,7 +3,7 @@ import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import pRetry from 'p-retry';
 import { Pool } from 'undici';
-import { isStoreUnavailable } from './store-unavailability.ts';
+import { isStoreUnavailable, ObjectStoreResponseError } from './store-unavailability.ts';
 
 /**
  * GetObject without the AWS SDK: a SigV4-signed GET on a keep-alive undici pool. Every download
@@ -30,19 +30,6 @@ export interface ObjectReaderOptions {
   socketTimeoutMs: number;
   /** Tries in all, as the SDK's maxAttempts: a failed connection or a 5xx is tried again. */
   maxAttempts: number;
-}
-
-/** The store answered GetObject with an error status (S3's error `Code`, such as NoSuchKey, when it gave one). */
-export class ObjectStoreResponseError extends Error {
-  readonly status: number;
-  readonly code: string | undefined;
-
-  constructor(status: number, code: string | undefined, key: string) {
-    super(`GetObject ${key}: ${status}${code === undefined ? '' : ` ${code}`}`);
-    this.name = 'ObjectStoreResponseError';
-    this.status = status;
-    this.code = code;
-  }
 }
 
 export function createObjectReader(options: ObjectReaderOptions): ObjectReader {

@@ -1,5 +1,17 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { ObjectStoreResponseError } from './object-reader.ts';
+
+/** The store answered GetObject with an error status (S3's error `Code`, such as NoSuchKey, when it gave one). */
+export class ObjectStoreResponseError extends Error {
+  readonly status: number;
+  readonly code: string | undefined;
+
+  constructor(status: number, code: string | undefined, key: string) {
+    super(`GetObject ${key}: ${status}${code === undefined ? '' : ` ${code}`}`);
+    this.name = 'ObjectStoreResponseError';
+    this.status = status;
+    this.code = code;
+  }
+}
 
 /** Network failures of the SDK's node:http transport and of undici's (the object reader's). */
 const networkErrorCodes = new Set([

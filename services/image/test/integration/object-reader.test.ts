@@ -3,12 +3,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort, startTestObjectStore } from '../../../../scripts/local-stack/testing.ts';
-import {
-  createObjectReader,
-  ObjectStoreResponseError,
-  type ObjectReaderOptions,
-} from '../../src/data-access/object-reader.ts';
-import { isStoreUnavailable } from '../../src/data-access/store-unavailability.ts';
+import { createObjectReader, type ObjectReaderOptions } from '../../src/data-access/object-reader.ts';
+import { isStoreUnavailable, ObjectStoreResponseError } from '../../src/data-access/store-unavailability.ts';
 
 const Bucket = 'reader';
 
