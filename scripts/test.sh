@@ -27,7 +27,7 @@ stage_gitops() { npm run --silent test:gitops; }
 
 # The groups of Go tools (scripts/tools/go-tools.tsv) each stage needs; typecheck and lint need none.
 declare -A stage_tool_groups=(
-  [security]=stack [unit]=stack [integration]=stack [e2e]=stack [faults]=stack [slo-static]=stack [slo]=stack
+  [security]=scan [unit]=scan [integration]=stack [e2e]=stack [faults]=stack [slo-static]=stack [slo]=stack
   [k8s]="stack delivery" [cluster]="stack delivery" [gitops]="stack delivery"
 )
 before_stage() {
@@ -41,7 +41,7 @@ check_stages "npm test" "${stages[@]}" || exit 2 # before provisioning, which ca
 bash scripts/tools/install.sh --system
 source scripts/tools/background.sh
 groups_needed=()
-for group in stack delivery; do
+for group in scan stack delivery; do
   for stage in "${stages[@]}"; do
     if [[ " ${stage_tool_groups[$stage]:-} " == *" $group "* ]]; then groups_needed+=("$group") && break; fi
   done
