@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { decodeProtectedHeader } from 'jose';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy, type SecretOrKeyProvider } from 'passport-jwt';
@@ -7,6 +7,7 @@ import { configFields } from './config.ts';
 import { serviceUnavailable, unauthorized } from './errors.ts';
 import { platformMetrics } from './telemetry/metrics.ts';
 import { createTokenKeys, KeySetUnavailableError } from './token-keys.ts';
+import { createVerifiedTokens } from './verified-tokens.ts';
 
 /** The caller, as proven by a verified token. */
 export interface AuthenticatedUser {
@@ -59,16 +60,25 @@ export const jwtVerificationConfigSchema = tokenClaimsConfigSchema.extend({
    * JWKS_CACHE_MS. An hour, the longest token lifetime: auth being down then stops no token it issued.
    */
   JWKS_STALE_MS: configFields.milliseconds(3_600_000),
+  /**
+   * A token verified this recently is accepted again without verifying its signature (still never
+   * past its exp): most requests come with a token seen seconds before. A withdrawn key stops
+   * verifying within JWKS_CACHE_MS plus this. 0 verifies every request.
+   */
+  TOKEN_CACHE_MS: configFields.milliseconds(30_000),
 });
 
 export type JwtVerificationConfig = z.infer<typeof jwtVerificationConfigSchema>;
 
+/** How many verified tokens a verifier remembers (about 600 bytes each), least recently used out first. */
+const verifiedTokenEntries = 10_000;
+
 /**
  * Bearer-token authentication with keys from the auth service's JWKS (token-keys.ts): no network
  * hop per request, a new `kid` (key rotation) fetched when first seen, and a flood of made-up kids
- * costing at most one fetch per cooldown. Algorithm, issuer, audience and expiry are all checked.
- * Returns middleware that sets req.user from a valid bearer token, or answers 401 (503 if no
- * usable key set can be had).
+ * costing at most one fetch per cooldown. Algorithm, issuer, audience and expiry are all checked,
+ * once per token per TOKEN_CACHE_MS (verified-tokens.ts). Returns middleware that sets req.user
+ * from a valid bearer token, or answers 401 (503 if no usable key set can be had).
  */
 export function createJwtAuthentication(config: JwtVerificationConfig): RequestHandler {
   const { tokenRejections } = platformMetrics();
@@ -78,6 +88,11 @@ export function createJwtAuthentication(config: JwtVerificationConfig): RequestH
     cooldownMs: config.JWKS_COOLDOWN_MS,
     maxAgeMs: config.JWKS_CACHE_MS,
     staleMs: config.JWKS_STALE_MS,
+  });
+  const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+  const verifiedTokens = createVerifiedTokens<AuthenticatedUser>({
+    maxEntries: verifiedTokenEntries,
+    maxAgeMs: config.TOKEN_CACHE_MS,
   });
 
   const keyProvider: SecretOrKeyProvider = (_req, rawToken, done) => {
@@ -108,28 +123,41 @@ export function createJwtAuthentication(config: JwtVerificationConfig): RequestH
     'jwt',
     new JwtStrategy(
       {
-        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        jwtFromRequest: bearerToken,
         secretOrKeyProvider: keyProvider,
         algorithms: [tokenAlgorithm],
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,
+        passReqToCallback: true,
       },
       (
+        req: Request,
         payload: { sub?: unknown; username?: unknown; iat?: unknown; exp?: unknown },
         done: (error: null, user: AuthenticatedUser | false) => void,
       ) => {
         const { sub, username, iat, exp } = payload;
         // jsonwebtoken checks exp only when present: a token must carry one, and a short one.
         const shortLived = typeof iat === 'number' && typeof exp === 'number' && exp - iat <= maxTokenLifetimeSeconds;
-        done(
-          null,
-          shortLived && typeof sub === 'string' && typeof username === 'string' ? { id: sub, username } : false,
-        );
+        if (!shortLived || typeof sub !== 'string' || typeof username !== 'string') {
+          done(null, false);
+          return;
+        }
+        const user = { id: sub, username };
+        const token = bearerToken(req);
+        if (token !== null) verifiedTokens.remember(token, user, exp);
+        done(null, user);
       },
     ),
   );
 
   return (req, res, next) => {
+    const token = bearerToken(req);
+    const known = token === null ? undefined : verifiedTokens.get(token);
+    if (known !== undefined) {
+      req.user = known;
+      next();
+      return;
+    }
     const authenticate = passport.authenticate(
       'jwt',
       { session: false },

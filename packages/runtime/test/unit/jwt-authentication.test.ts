@@ -47,13 +47,22 @@ function sign(overrides: TokenOverrides = {}): Promise<string> {
   return (overrides.expiresIn === null ? jwt : jwt.setExpirationTime(overrides.expiresIn ?? '5m')).sign(privateKey);
 }
 
-const bounds = { JWKS_TIMEOUT_MS: 500, JWKS_COOLDOWN_MS: 30_000, JWKS_CACHE_MS: 300_000, JWKS_STALE_MS: 3_600_000 };
+const bounds = {
+  JWKS_TIMEOUT_MS: 500,
+  JWKS_COOLDOWN_MS: 30_000,
+  JWKS_CACHE_MS: 300_000,
+  JWKS_STALE_MS: 3_600_000,
+  TOKEN_CACHE_MS: 30_000,
+};
 
 type Verdict = { user?: Express.User; error?: AppError };
 
 /** One verifier (its own key cache), run on bare requests: reports what it decided for each. */
-function verifier(url = jwksUrl): (authorization: string | undefined) => Promise<Verdict> {
-  const requireUser = createJwtAuthentication({ ...claims, ...bounds, JWKS_URL: url });
+function verifier(
+  url = jwksUrl,
+  overrides: Partial<typeof bounds> = {},
+): (authorization: string | undefined) => Promise<Verdict> {
+  const requireUser = createJwtAuthentication({ ...claims, ...bounds, ...overrides, JWKS_URL: url });
   return (authorization) => {
     const req = { headers: authorization === undefined ? {} : { authorization } } as unknown as Request;
     return new Promise((resolve) => {
@@ -129,6 +138,15 @@ describe('JWT authentication', () => {
     });
   }
 
+  it('accepts a token it has verified before only as a bearer token', async () => {
+    const verify = verifier();
+    const token = await sign();
+    assert.equal((await verify(`Bearer ${token}`)).error, undefined);
+    assert.equal((await verify(`Bearer ${token}`)).error, undefined);
+    assert.equal((await verify(`Basic ${token}`)).error?.status, 401);
+    assert.equal((await verify(`Bearer ${token}x`)).error?.status, 401);
+  });
+
   it('answers 503, not 401, when the key set cannot be fetched', async () => {
     const { error } = await authenticate(`Bearer ${await sign()}`, 'http://127.0.0.1:9/jwks.json');
     assert.equal(error?.status, 503);
@@ -143,14 +161,14 @@ async function signingKey() {
   return {
     kid: keyId,
     published: { ...jwk, kid: keyId, alg: 'ES256', use: 'sig' },
-    sign: () =>
+    sign: (expiresIn = '5m') =>
       new SignJWT({ username: 'alice' })
         .setProtectedHeader({ alg: 'ES256', kid: keyId })
         .setSubject('3b241101-e2bb-4255-8caf-4136c566a962')
         .setIssuer(claims.JWT_ISSUER)
         .setAudience(claims.JWT_AUDIENCE)
         .setIssuedAt()
-        .setExpirationTime('5m')
+        .setExpirationTime(expiresIn)
         .sign(pair.privateKey),
   };
 }
@@ -269,5 +287,35 @@ describe('token keys over time', () => {
     mock.timers.tick(bounds.JWKS_CACHE_MS + 1);
     assert.equal((await verify(`Bearer ${await leaked.sign()}`)).error?.status, 401);
     assert.equal((await verify(`Bearer ${await kept.sign()}`)).error, undefined);
+  });
+
+  it('a token verified within TOKEN_CACHE_MS is accepted again without a new verification, never past its exp', async () => {
+    const endpoint = await keySetEndpoint();
+    const [kept, leaked] = [await signingKey(), await signingKey()];
+    endpoint.keys = [kept.published, leaked.published];
+    const verify = verifier(endpoint.url, { TOKEN_CACHE_MS: 3_600_000 });
+    const remembered = `Bearer ${await leaked.sign('10m')}`;
+    assert.equal((await verify(remembered)).error, undefined);
+
+    endpoint.keys = [kept.published];
+    mock.timers.tick(bounds.JWKS_CACHE_MS + 1);
+    assert.equal((await verify(`Bearer ${await leaked.sign('10m')}`)).error?.status, 401, 'the key is withdrawn');
+    assert.equal((await verify(remembered)).error, undefined, 'verified before: not verified again');
+
+    mock.timers.tick(5 * 60_000);
+    assert.equal((await verify(remembered)).error?.status, 401, 'expired');
+  });
+
+  it('TOKEN_CACHE_MS 0 verifies every token every time', async () => {
+    const endpoint = await keySetEndpoint();
+    const [kept, leaked] = [await signingKey(), await signingKey()];
+    endpoint.keys = [kept.published, leaked.published];
+    const verify = verifier(endpoint.url, { TOKEN_CACHE_MS: 0 });
+    const token = `Bearer ${await leaked.sign('10m')}`;
+    assert.equal((await verify(token)).error, undefined);
+
+    endpoint.keys = [kept.published];
+    mock.timers.tick(bounds.JWKS_CACHE_MS + 1);
+    assert.equal((await verify(token)).error?.status, 401);
   });
 });
