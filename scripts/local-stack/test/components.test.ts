@@ -150,7 +150,8 @@ describe('the services’ local environment', () => {
     assert.equal(environments.image['MEMORY_LIMIT_BYTES'], String(chartMemoryLimitBytes('image')));
   });
 
-  it('takes NODE_OPTIONS of the streaming services from their charts', () => {
+  it('takes NODE_OPTIONS of the services from their charts', () => {
+    assert.equal(environments.auth['NODE_OPTIONS'], '--max-semi-space-size=1');
     assert.equal(environments.api['NODE_OPTIONS'], '--max-semi-space-size=1');
     assert.equal(environments.image['NODE_OPTIONS'], '--max-semi-space-size=1');
   });
