@@ -276,29 +276,37 @@ describe('token keys over time', () => {
     assert.equal((await verify(`Bearer ${await current.sign()}`)).error, undefined);
   });
 
-  it('a kid withdrawn from the key set is refused once JWKS_CACHE_MS has passed', async () => {
+  /** A verifier trusting two keys, one of which leaks: `withdraw` removes it from the set and lets the set age out. */
+  async function leakingKeySet(overrides: Partial<typeof bounds> = {}) {
     const endpoint = await keySetEndpoint();
     const [kept, leaked] = [await signingKey(), await signingKey()];
     endpoint.keys = [kept.published, leaked.published];
-    const verify = verifier(endpoint.url);
+    return {
+      kept,
+      leaked,
+      verify: verifier(endpoint.url, overrides),
+      withdraw: () => {
+        endpoint.keys = [kept.published]; // the emergency withdrawal
+        mock.timers.tick(bounds.JWKS_CACHE_MS + 1);
+      },
+    };
+  }
+
+  it('a kid withdrawn from the key set is refused once JWKS_CACHE_MS has passed', async () => {
+    const { kept, leaked, verify, withdraw } = await leakingKeySet();
     assert.equal((await verify(`Bearer ${await leaked.sign()}`)).error, undefined);
 
-    endpoint.keys = [kept.published]; // the emergency withdrawal
-    mock.timers.tick(bounds.JWKS_CACHE_MS + 1);
+    withdraw();
     assert.equal((await verify(`Bearer ${await leaked.sign()}`)).error?.status, 401);
     assert.equal((await verify(`Bearer ${await kept.sign()}`)).error, undefined);
   });
 
   it('a token verified within TOKEN_CACHE_MS is accepted again without a new verification, never past its exp', async () => {
-    const endpoint = await keySetEndpoint();
-    const [kept, leaked] = [await signingKey(), await signingKey()];
-    endpoint.keys = [kept.published, leaked.published];
-    const verify = verifier(endpoint.url, { TOKEN_CACHE_MS: 3_600_000 });
+    const { leaked, verify, withdraw } = await leakingKeySet({ TOKEN_CACHE_MS: 3_600_000 });
     const remembered = `Bearer ${await leaked.sign('10m')}`;
     assert.equal((await verify(remembered)).error, undefined);
 
-    endpoint.keys = [kept.published];
-    mock.timers.tick(bounds.JWKS_CACHE_MS + 1);
+    withdraw();
     assert.equal((await verify(`Bearer ${await leaked.sign('10m')}`)).error?.status, 401, 'the key is withdrawn');
     assert.equal((await verify(remembered)).error, undefined, 'verified before: not verified again');
 
@@ -307,15 +315,11 @@ describe('token keys over time', () => {
   });
 
   it('TOKEN_CACHE_MS 0 verifies every token every time', async () => {
-    const endpoint = await keySetEndpoint();
-    const [kept, leaked] = [await signingKey(), await signingKey()];
-    endpoint.keys = [kept.published, leaked.published];
-    const verify = verifier(endpoint.url, { TOKEN_CACHE_MS: 0 });
+    const { leaked, verify, withdraw } = await leakingKeySet({ TOKEN_CACHE_MS: 0 });
     const token = `Bearer ${await leaked.sign('10m')}`;
     assert.equal((await verify(token)).error, undefined);
 
-    endpoint.keys = [kept.published];
-    mock.timers.tick(bounds.JWKS_CACHE_MS + 1);
+    withdraw();
     assert.equal((await verify(token)).error?.status, 401);
   });
 });
