@@ -95,16 +95,26 @@ export async function slowerThan(prometheus: string, seconds: number): Promise<{
 }
 
 /**
- * Waits until Prometheus has scraped the api and the edge since now: a reading taken after it holds every request
- * answered before it (a restarted api's new counters included, whose first scrape may lag the restart).
+ * How long after a request is answered the edge's counter may still lack it: nginx logs it as it ends, and mtail reads
+ * the log every 250 ms (its default poll interval). A scrape sooner than that can miss it.
+ */
+const edgeCountingLagSeconds = 1;
+
+/**
+ * Waits until Prometheus has scraped the api and the edge since now, late enough for the edge to have counted what was
+ * answered before now: a reading taken after it holds every such request (a restarted api's new counters included,
+ * whose first scrape may lag the restart).
  */
 export async function scrapedSinceNow(prometheus: string): Promise<void> {
-  const now = Date.now() / 1_000;
+  const since = Date.now() / 1_000 + edgeCountingLagSeconds;
   await waitFor(
     'a scrape of the api and the edge',
     async () => {
-      const [scraped] = await promQuery(prometheus, 'min(timestamp(up{job=~"api|edge"}))');
-      return Number(scraped?.value[1]) > now;
+      // Each job by name: in a stack just started, one may not have been scraped at all yet.
+      const scrapes = await promQuery(prometheus, 'timestamp(up{job=~"api|edge"})');
+      const scrapedSince = (job: string) =>
+        scrapes.some(({ metric, value }) => metric['job'] === job && Number(value[1]) > since);
+      return scrapedSince('api') && scrapedSince('edge');
     },
     { timeoutMs: 30_000, intervalMs: 1_000 },
   );
