@@ -11,6 +11,7 @@ import {
   type MultipartBody,
 } from '@platform/test-client';
 import { chartMemoryLimitBytes } from '../../scripts/local-stack/service-environments.ts';
+import { imageConfigSchema } from '../../services/image/src/config.ts';
 import { hashedUpload, residentBytes } from '../support/big-uploads.ts';
 import { apiClient, runningStack, startOwnGateway } from '../support/stack.ts';
 
@@ -54,11 +55,13 @@ async function until(what: string, condition: () => boolean, timeoutMs = 30_000)
   }
 }
 
-test('8 parallel 96 MiB uploads: each admitted or refused with Retry-After, reads keep answering, the image service stays under its pod memory limit', async () => {
+test('8 parallel 96 MiB uploads: each admitted or refused with Retry-After, reads keep answering, the image service stays under its memory target', async () => {
   test.setTimeout(600_000);
   const stack = runningStack();
   const pid = stack.services.image.pid ?? 0;
   const memoryLimit = chartMemoryLimitBytes('image');
+  // The share of its pod's limit the service admits uploads against (the stack and the charts keep the default).
+  const memoryTarget = (memoryLimit * imageConfigSchema.shape.MEMORY_TARGET_PERCENT.parse(undefined)) / 100;
   const client = apiClient();
   const reader = await client.newAccount('reader');
   const small = await client.upload(reader.token);
@@ -87,7 +90,7 @@ test('8 parallel 96 MiB uploads: each admitted or refused with Retry-After, read
 
   const admitted = answers.filter(({ status }) => status === 201).length;
   const mib = (bytes: number) => (bytes / mebibyte).toFixed(0);
-  const summary = `${admitted} of 8 admitted (${answers.map(({ status }) => status).join(' ')}); image VmHWM ${mib(peak)} MiB of a ${mib(memoryLimit)} MiB limit (idle VmRSS ${mib(idleRss)} MiB); ${reading.statuses.length} small reads alongside`;
+  const summary = `${admitted} of 8 admitted (${answers.map(({ status }) => status).join(' ')}); image VmHWM ${mib(peak)} MiB, target ${mib(memoryTarget)} MiB of a ${mib(memoryLimit)} MiB limit (idle VmRSS ${mib(idleRss)} MiB); ${reading.statuses.length} small reads alongside`;
   test.info().annotations.push({ type: 'abuse uploads', description: summary });
   console.log(`abuse-uploads: ${summary}`);
 
@@ -101,13 +104,13 @@ test('8 parallel 96 MiB uploads: each admitted or refused with Retry-After, read
     );
   }
   expect(admitted).toBeGreaterThan(0);
-  // Eight at once are more than a pod's memory holds (six with the chart's figures): some must be
-  // refused. Without admission all eight ran, and the peak was then only timing away from the
+  // Eight at once are more than a pod's memory target holds (six with the chart's figures): some must
+  // be refused. Without admission all eight ran, and the peak was then only timing away from the
   // limit (367 MiB of 384 in one run here): a bound that holds whatever the timing is the point.
   expect(admitted).toBeLessThan(8);
   expect(reading.statuses.length).toBeGreaterThan(0);
   expect(reading.statuses.every((status) => status === 200)).toBe(true);
-  expect(peak).toBeLessThan(memoryLimit);
+  expect(peak).toBeLessThan(memoryTarget);
 
   // Byte for byte on the way back, for one that was admitted.
   const first = uploads[answers.findIndex(({ status }) => status === 201)];

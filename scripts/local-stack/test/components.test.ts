@@ -146,7 +146,7 @@ describe('the services’ local environment', () => {
   }
 
   it('gives the image service the memory limit of its chart’s pods, which sizes its concurrent uploads', () => {
-    assert.equal(chartMemoryLimitBytes('image'), 384 * 1024 * 1024);
+    assert.equal(chartMemoryLimitBytes('image'), 512 * 1024 * 1024);
     assert.equal(environments.image['MEMORY_LIMIT_BYTES'], String(chartMemoryLimitBytes('image')));
   });
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 const mebibyte = 1024 * 1024;
 
-const imageConfigSchema = z.object({
+export const imageConfigSchema = z.object({
   ...serverConfigSchema.shape,
   ...databaseConfigSchema.shape,
   ...jwtVerificationConfigSchema.shape,
@@ -41,6 +41,11 @@ const imageConfigSchema = z.object({
   MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().optional(),
   /** The container's memory limit; read from the cgroup (memory.max) when unset. */
   MEMORY_LIMIT_BYTES: z.coerce.number().int().positive().optional(),
+  /**
+   * The share of the memory limit the process plans to reach at its peak: uploads are admitted against it, and the
+   * rest is headroom for what the plan does not count (the collector's lag, socket buffers, heap growth under load).
+   */
+  MEMORY_TARGET_PERCENT: z.coerce.number().int().min(10).max(100).default(75),
   /** Resident memory of the service with no upload running (measured: see the README). */
   IDLE_MEMORY_BYTES: configFields.positiveInt(176 * mebibyte),
   /** Memory an upload holds besides its part buffers: socket and parser chunks not yet collected. */

@@ -101,6 +101,7 @@ export async function createImageService(
 function uploadCapacityInputs(config: ImageConfig): UploadCapacityInputs {
   return {
     memoryLimitBytes: config.MEMORY_LIMIT_BYTES ?? containerMemoryLimit(),
+    memoryTargetPercent: config.MEMORY_TARGET_PERCENT,
     idleMemoryBytes: config.IDLE_MEMORY_BYTES,
     partSizeBytes: config.S3_PART_SIZE_BYTES,
     queueSize: config.S3_UPLOAD_QUEUE_SIZE,

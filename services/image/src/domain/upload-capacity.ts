@@ -1,6 +1,8 @@
 export interface UploadCapacityInputs {
   /** The memory the process may use: the container's limit, or the machine's memory when none is set. */
   memoryLimitBytes: number;
+  /** The share of that limit, in percent, the process plans to reach at its peak. */
+  memoryTargetPercent: number;
   /** Resident memory with no upload running. */
   idleMemoryBytes: number;
   partSizeBytes: number;
@@ -21,14 +23,14 @@ export function uploadMemoryCost(inputs: UploadCapacityInputs, declaredBytes?: n
 }
 
 /**
- * How many uploads of unknown or large size fit in the memory limit at once:
+ * How many uploads of unknown or large size fit under the memory target at once:
  *
- *   floor((memory limit - idle footprint) / (part size x (queue size + 1) + stream overhead))
+ *   floor((memory limit x target % - idle footprint) / (part size x (queue size + 1) + stream overhead))
  *
  * and at least one, so a service whose limit is too tight still takes uploads one at a time. Their
  * memory is what all uploads share; each is admitted at its own cost, so small images take less.
  */
 export function uploadsThatFit(inputs: UploadCapacityInputs): number {
-  const budget = inputs.memoryLimitBytes - inputs.idleMemoryBytes;
+  const budget = Math.floor((inputs.memoryLimitBytes * inputs.memoryTargetPercent) / 100) - inputs.idleMemoryBytes;
   return Math.max(1, Math.floor(budget / uploadMemoryCost(inputs)));
 }

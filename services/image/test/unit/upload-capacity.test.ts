@@ -5,7 +5,8 @@ import { uploadMemoryCost, uploadsThatFit } from '../../src/domain/upload-capaci
 
 describe('concurrent uploads per process', () => {
   const chart = {
-    memoryLimitBytes: 384 * mebibyte,
+    memoryLimitBytes: 512 * mebibyte,
+    memoryTargetPercent: 75,
     idleMemoryBytes: 176 * mebibyte,
     partSizeBytes: 8 * mebibyte,
     queueSize: 2,
@@ -21,10 +22,14 @@ describe('concurrent uploads per process', () => {
     assert.equal(uploadMemoryCost(chart, 100 * 1024), 8 * mebibyte + 100 * 1024);
   });
 
-  it('are as many as fit in the memory left over the idle footprint', () => {
-    // (384 - 176) / 32 = 6.5
+  it('are as many as fit between the idle footprint and the memory target', () => {
+    // (512 x 75% - 176) / 32 = 6.5
     assert.equal(uploadsThatFit(chart), 6);
-    assert.equal(uploadsThatFit({ ...chart, memoryLimitBytes: 1024 * mebibyte }), 26);
+    // (1024 x 75% - 176) / 32 = 18.5
+    assert.equal(uploadsThatFit({ ...chart, memoryLimitBytes: 1024 * mebibyte }), 18);
+    // (512 - 176) / 32 = 10.5: the whole limit, no headroom
+    assert.equal(uploadsThatFit({ ...chart, memoryTargetPercent: 100 }), 10);
+    // (512 x 75% - 176) / 48 = 4.3
     assert.equal(uploadsThatFit({ ...chart, queueSize: 4 }), 4);
   });
 
