@@ -1,6 +1,8 @@
 import { configFields, loadConfig, serverConfigSchema } from '@platform/runtime';
 import { z } from 'zod';
 
+const mebibyte = 1024 * 1024;
+
 const proberConfigSchema = z
   .object({
     ...serverConfigSchema.shape,
@@ -38,11 +40,34 @@ const proberConfigSchema = z
       .min(128)
       .max(1024 * 1024)
       .default(4_096),
+    /**
+     * A large upload (the upload throughput SLO's) follows every this many journeys, in the same slot, the
+     * first journey's included: 4 at a journey every 30 s is 30 an hour. Bounded by PROBE_TIMEOUT_MS too.
+     */
+    PROBE_LARGE_UPLOAD_EVERY: z.coerce.number().int().min(1).max(1_000).default(4),
+    /** Size of the large upload's image, random content; the prober's memory grows with it (the chart's limit is measured at 8 MiB). */
+    PROBE_LARGE_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(mebibyte)
+      .max(16 * mebibyte)
+      .default(8 * mebibyte),
+    /** The throughput, in MiB/s, at or above which a large upload is good for the SLO (slo/specs/journey.yml). */
+    PROBE_LARGE_UPLOAD_MIN_MIBPS: z.coerce.number().positive().default(10),
   })
   .refine((config) => config.PROBE_TIMEOUT_MS < config.PROBE_INTERVAL_MS, {
     path: ['PROBE_TIMEOUT_MS'],
     message: 'must be shorter than PROBE_INTERVAL_MS, so journeys never pile up',
-  });
+  })
+  .refine(
+    (config) =>
+      (config.PROBE_LARGE_UPLOAD_BYTES / mebibyte / config.PROBE_LARGE_UPLOAD_MIN_MIBPS) * 1_000 <
+      config.PROBE_TIMEOUT_MS,
+    {
+      path: ['PROBE_LARGE_UPLOAD_BYTES'],
+      message: 'at PROBE_LARGE_UPLOAD_MIN_MIBPS must take less than PROBE_TIMEOUT_MS, or no upload could be fast',
+    },
+  );
 
 export type ProberConfig = z.infer<typeof proberConfigSchema>;
 

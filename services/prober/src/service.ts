@@ -8,14 +8,15 @@ import {
 } from '@platform/runtime';
 import type { ProberConfig } from './config.ts';
 import { createApiClient } from './data-access/api-client.ts';
-import { journeyOutcomes } from './domain/outcomes.ts';
+import { journeyOutcomes, largeUploadOutcomes } from './domain/outcomes.ts';
 import type { PlatformClient } from './domain/platform-client.ts';
 import { startProber } from './domain/prober.ts';
 import { mountProberRoutes } from './http/routes.ts';
 
 /**
  * Wires the prober: journeys through the edge every PROBE_INTERVAL_MS, counted by outcome and timed
- * (prober_journeys_total, prober_journey_duration_seconds), and the usual health and metrics ports.
+ * (prober_journeys_total, prober_journey_duration_seconds), a large upload every PROBE_LARGE_UPLOAD_EVERY
+ * journeys, counted by outcome (prober_large_uploads_total), and the usual health and metrics ports.
  * Readiness checks nothing outside: the prober exists to report the platform's failures, not to be
  * taken out of service by them.
  */
@@ -34,6 +35,7 @@ export async function createProberService(
   // Every outcome's series exists from the start, at 0: rate() over a series that appears at 1 would
   // miss its first journey, and the first failure is the one that matters.
   for (const outcome of journeyOutcomes) metrics.proberJourneys.add(0, { outcome });
+  for (const outcome of largeUploadOutcomes) metrics.proberLargeUploads.add(0, { outcome });
   const client = connect(config);
   logger.info(
     {
@@ -41,6 +43,11 @@ export async function createProberService(
       connectTo: config.PROBE_CONNECT_TO,
       intervalMs: config.PROBE_INTERVAL_MS,
       timeoutMs: config.PROBE_TIMEOUT_MS,
+      largeUpload: {
+        every: config.PROBE_LARGE_UPLOAD_EVERY,
+        bytes: config.PROBE_LARGE_UPLOAD_BYTES,
+        minMiBps: config.PROBE_LARGE_UPLOAD_MIN_MIBPS,
+      },
     },
     'probing the journey through the edge',
   );
@@ -55,6 +62,16 @@ export async function createProberService(
     record: ({ outcome, durationSeconds }) => {
       metrics.proberJourneys.add(1, { outcome });
       metrics.proberJourneyDuration.record(durationSeconds, { outcome });
+    },
+    largeUpload: {
+      every: config.PROBE_LARGE_UPLOAD_EVERY,
+      bytes: config.PROBE_LARGE_UPLOAD_BYTES,
+      minMiBps: config.PROBE_LARGE_UPLOAD_MIN_MIBPS,
+      timeoutMs: config.PROBE_TIMEOUT_MS,
+      cleanupTimeoutMs: config.PROBE_CLEANUP_TIMEOUT_MS,
+      record: ({ outcome }) => {
+        metrics.proberLargeUploads.add(1, { outcome });
+      },
     },
   });
   const readiness = new Readiness([], config.READINESS_TIMEOUT_MS);

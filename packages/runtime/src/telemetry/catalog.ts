@@ -112,6 +112,14 @@ export const metricCatalog = {
     description: 'Duration of a prober journey, whatever its outcome.',
     attributes: ['outcome'],
   },
+  proberLargeUploads: {
+    name: 'prober.large_uploads',
+    kind: 'counter',
+    unit: '{upload}',
+    description:
+      "Large uploads of the outside-in prober, by outcome: fast (at the SLO's throughput or better), slow (below it, or past the time limit), failed.",
+    attributes: ['outcome'],
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 /** Unit suffixes Prometheus expects, per the OpenTelemetry-Prometheus compatibility rules. */

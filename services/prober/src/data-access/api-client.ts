@@ -19,6 +19,11 @@ export class UnexpectedAnswer extends Error {
 /**
  * The platform's public API over HTTPS, as any client reaches it: TLS to the edge (HTTP/2 offered),
  * the local CA trusted when given. No retries: the prober reports what a user would have seen.
+ *
+ * After a call that failed (no answer, or an upload refused), it opens new connections for the next: an
+ * upload answered or reset before its body was all sent leaves Node's HTTP/2 session holding the unsent
+ * bytes against its memory limit (10 MB), and once a large one has, the session refuses every later stream
+ * with ENHANCE_YOUR_CALM: one refused 8 MiB upload failed every journey after it (e2e/faults/prober.spec.ts).
  */
 export function createApiClient({
   baseUrl,
@@ -27,32 +32,46 @@ export function createApiClient({
 }: ApiClientOptions): PlatformClient & { close: () => Promise<void> } {
   const connector = buildConnector({ allowH2: true, ...(caFile === undefined ? {} : { ca: readFileSync(caFile) }) });
   const [dialHost, dialPort] = connectTo?.split(':') ?? [];
-  const dispatcher = new Agent({
-    allowH2: true,
-    connect:
-      dialHost === undefined
-        ? connector
-        : (options, callback) => {
-            connector(
-              { ...options, hostname: dialHost, port: dialPort ?? options.port, servername: options.hostname },
-              callback,
-            );
-          },
-  });
-  const call = (
+  const connections = () =>
+    new Agent({
+      allowH2: true,
+      connect:
+        dialHost === undefined
+          ? connector
+          : (options, callback) => {
+              connector(
+                { ...options, hostname: dialHost, port: dialPort ?? options.port, servername: options.hostname },
+                callback,
+              );
+            },
+    });
+  let dispatcher = connections();
+  /** Drops the connections (the prober makes one call at a time: none is in flight); the next call opens new ones. */
+  const reconnect = () => {
+    const broken = dispatcher;
+    dispatcher = connections();
+    void broken.destroy();
+  };
+  const call = async (
     path: string,
     init: { method: string; token?: string; body?: string | FormData; signal: AbortSignal },
-  ) =>
-    fetch(`${baseUrl}${path}`, {
-      method: init.method,
-      dispatcher,
-      signal: init.signal,
-      headers: {
-        ...(init.token === undefined ? {} : { authorization: `Bearer ${init.token}` }),
-        ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(init.body === undefined ? {} : { body: init.body }),
-    });
+  ) => {
+    try {
+      return await fetch(`${baseUrl}${path}`, {
+        method: init.method,
+        dispatcher,
+        signal: init.signal,
+        headers: {
+          ...(init.token === undefined ? {} : { authorization: `Bearer ${init.token}` }),
+          ...(typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(init.body === undefined ? {} : { body: init.body }),
+      });
+    } catch (error) {
+      reconnect();
+      throw error;
+    }
+  };
   const json = (account: Credentials) => JSON.stringify({ username: account.username, password: account.password });
   const imagePath = (filename: string) => `/images/${encodeURIComponent(filename)}`;
 
@@ -76,10 +95,14 @@ export function createApiClient({
     },
     upload: async (token, png, signal) => {
       const form = new FormData();
-      form.append('file', new Blob([png], { type: 'image/png' }), 'journey-probe.png');
+      form.append('file', png, 'journey-probe.png');
       const response = await call('/upload', { method: 'POST', token, body: form, signal });
-      const { filename } = (await expect(response, 201, 'upload')) as { filename: string };
-      return filename;
+      try {
+        const { filename } = (await expect(response, 201, 'upload')) as { filename: string };
+        return filename;
+      } finally {
+        if (response.status !== 201) reconnect();
+      }
     },
     download: async (token, filename, signal) => {
       const response = await call(imagePath(filename), { method: 'GET', token, signal });

@@ -1,4 +1,5 @@
 import type { JourneyOutcome } from './outcomes.ts';
+import { cleanUp, logIn, withinDeadline } from './calls.ts';
 import type { Credentials, PlatformClient } from './platform-client.ts';
 import { randomPng, sha256Of } from './probe-image.ts';
 
@@ -57,7 +58,9 @@ export async function runJourney(client: PlatformClient, settings: JourneySettin
     token = await step('login_failed', (signal) => logIn(client, settings.account, signal));
     const image = randomPng(settings.imageBytes);
     const sessionToken = token;
-    filename = await step('upload_failed', (signal) => client.upload(sessionToken, image.bytes, signal));
+    filename = await step('upload_failed', (signal) =>
+      client.upload(sessionToken, new Blob([image.bytes], { type: 'image/png' }), signal),
+    );
     uploadAnswered = true;
     const stored = filename;
     const readBack = await step('read_failed', (signal) => client.download(sessionToken, stored, signal));
@@ -91,46 +94,4 @@ export async function sweepLeftovers(client: PlatformClient, account: Credential
   const filenames = await withinDeadline(client.list(token, signal), signal);
   for (const filename of filenames) await withinDeadline(client.remove(token, filename, signal), signal);
   return filenames.length;
-}
-
-/** Logs in; an account refused as unknown is registered once, then logged in again. */
-async function logIn(client: PlatformClient, account: Credentials, signal: AbortSignal): Promise<string> {
-  const token = await client.login(account, signal);
-  if (token !== undefined) return token;
-  await client.register(account, signal);
-  const afterRegistration = await client.login(account, signal);
-  if (afterRegistration === undefined) throw new Error('login refused right after registration: wrong password?');
-  return afterRegistration;
-}
-
-/** True when the image is gone (deleted now, or already). */
-async function cleanUp(client: PlatformClient, token: string, filename: string, timeoutMs: number): Promise<boolean> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    await withinDeadline(client.remove(token, filename, signal), signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Settles with `work`, or rejects once `signal` aborts, even if `work` never settles. */
-function withinDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

@@ -20,3 +20,12 @@ export const journeyOutcomes = [
 ] as const;
 
 export type JourneyOutcome = (typeof journeyOutcomes)[number];
+
+/**
+ * How a large upload ends (domain/large-upload.ts): `fast` (answered 201 at the throughput the SLO asks or
+ * better), `slow` (answered 201 below it, or not answered within the time limit), `failed` (answered
+ * otherwise). The large-upload throughput SLO (slo/specs/journey.yml) counts only `fast` as good.
+ */
+export const largeUploadOutcomes = ['fast', 'slow', 'failed'] as const;
+
+export type LargeUploadOutcome = (typeof largeUploadOutcomes)[number];

@@ -14,8 +14,8 @@ export interface PlatformClient {
   login: (account: Credentials, signal: AbortSignal) => Promise<string | undefined>;
   /** Creates the account; an account that already exists (409) is fine. */
   register: (account: Credentials, signal: AbortSignal) => Promise<void>;
-  /** Uploads a PNG; resolves with the stored file name (201). */
-  upload: (token: string, png: Buffer, signal: AbortSignal) => Promise<string>;
+  /** Uploads a PNG (a Blob: read as the request streams, and reusable); resolves with the stored file name (201). */
+  upload: (token: string, png: Blob, signal: AbortSignal) => Promise<string>;
   /** The bytes of an image, read to the end. */
   download: (token: string, filename: string, signal: AbortSignal) => Promise<Buffer>;
   /** Deletes an image; `false` when it was not there (404). */

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@platform/runtime';
 import { runJourney, sweepLeftovers, type JourneyResult, type JourneySettings } from './journey.ts';
+import { runLargeUpload, type LargeUploadResult, type LargeUploadSettings } from './large-upload.ts';
 import type { PlatformClient } from './platform-client.ts';
+import { largeProbeImage } from './probe-image.ts';
 
 export interface ProberOptions extends JourneySettings {
   client: PlatformClient;
@@ -9,6 +11,14 @@ export interface ProberOptions extends JourneySettings {
   logger: Logger;
   /** Counts a finished journey (the metrics). */
   record: (result: JourneyResult) => void;
+  /** The large uploads: one after every `every`-th journey, the first journey's included. */
+  largeUpload: Omit<LargeUploadSettings, 'account' | 'image'> & {
+    every: number;
+    /** The size of its image. */
+    bytes: number;
+    /** Counts a finished large upload (the metrics). */
+    record: (result: LargeUploadResult) => void;
+  };
 }
 
 export interface Prober {
@@ -20,14 +30,18 @@ export interface Prober {
 
 /**
  * Starts a journey every `intervalMs` (from start to start; one never overlaps the next) until
- * stopped. After a journey that may have left an image behind, the next one first sweeps the
- * account: leftovers would otherwise fill the prober's quota, one failure at a time.
+ * stopped, and after every `largeUpload.every`-th journey a large upload in the same slot (the first
+ * slot's included, so a fresh prober measures throughput at once). After a probe that may have left an
+ * image behind, the next journey first sweeps the account: leftovers would otherwise fill the
+ * prober's quota, one failure at a time.
  */
 export function startProber(options: ProberOptions): Prober {
   const { client, intervalMs, logger, record } = options;
   const stopping = new AbortController();
   let last: (JourneyResult & { finishedAt: string }) | undefined;
   let sweepNeeded = true;
+  let slot = 0;
+  let largeImage: Blob | undefined;
 
   const journeyOnce = async () => {
     if (sweepNeeded) {
@@ -49,12 +63,43 @@ export function startProber(options: ProberOptions): Prober {
       logger.warn({ ...summary, error: result.error, leftoverSuspected: result.leftoverSuspected }, 'journey failed');
   };
 
+  const largeUploadOnce = async () => {
+    largeImage ??= largeProbeImage(options.largeUpload.bytes);
+    const result = await runLargeUpload(client, {
+      ...options.largeUpload,
+      account: options.account,
+      image: largeImage,
+    });
+    options.largeUpload.record(result);
+    if (result.leftoverSuspected) sweepNeeded = true;
+    const summary = {
+      outcome: result.outcome,
+      bytes: options.largeUpload.bytes,
+      uploadSeconds: Number(result.uploadSeconds.toFixed(3)),
+      mibPerSecond: Number(result.mibPerSecond.toFixed(1)),
+    };
+    if (result.outcome === 'fast') logger.info(summary, 'large upload at the throughput asked');
+    else
+      logger.warn(
+        { ...summary, error: result.error, minMiBps: options.largeUpload.minMiBps },
+        'large upload slow or failed',
+      );
+  };
+
+  const stopRequested = () => stopping.signal.aborted;
   const loop = async () => {
-    while (!stopping.signal.aborted) {
+    while (!stopRequested()) {
       const started = performance.now();
       await journeyOnce().catch((error: unknown) => {
         logger.error({ err: error }, 'journey could not run');
       });
+      // Not once stopping: the pod's grace period allows for the journey under way, not for a large upload after it.
+      if (slot % options.largeUpload.every === 0 && !stopRequested()) {
+        await largeUploadOnce().catch((error: unknown) => {
+          logger.error({ err: error }, 'large upload could not run');
+        });
+      }
+      slot += 1;
       const wait = Math.max(0, intervalMs - (performance.now() - started));
       await sleep(wait, undefined, { signal: stopping.signal }).catch(() => undefined);
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,9 @@ const dir = mkdtempSync(join(tmpdir(), 'prober-client-'));
 const caFile = join(dir, 'ca.pem');
 let server: Server;
 let port: number;
+/** An HTTP/2 edge that refuses every upload at once, without reading its body, as nginx does when the api answers 503. */
+let refusingEdge: Http2SecureServer;
+let refusingPort: number;
 const seen: { host?: string | undefined; servername?: string | false | null } = {};
 
 before(async () => {
@@ -41,10 +45,25 @@ before(async () => {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   port = (server.address() as AddressInfo).port;
+
+  refusingEdge = createSecureServer(
+    { cert: readFileSync(tls.certificate), key: readFileSync(tls.privateKey) },
+    (request, response) => {
+      if (request.url === '/upload') {
+        response.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"title":"Service Unavailable"}');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'a-token' }));
+    },
+  );
+  refusingEdge.listen(0, '127.0.0.1');
+  await once(refusingEdge, 'listening');
+  refusingPort = (refusingEdge.address() as AddressInfo).port;
 });
 
 after(() => {
   server.close();
+  refusingEdge.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -94,6 +113,24 @@ describe('the edge client', () => {
     const client = createApiClient({ baseUrl: `https://platform.test:${String(port)}`, caFile });
     try {
       await assert.rejects(client.login(account, AbortSignal.timeout(5_000)), causedBy(/ENOTFOUND|EAI_AGAIN/));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('after an HTTP/2 upload refused before its body was sent, still reaches the edge (new connections)', async () => {
+    const client = createApiClient({
+      baseUrl: `https://platform.test:${String(refusingPort)}`,
+      caFile,
+      connectTo: `127.0.0.1:${String(refusingPort)}`,
+    });
+    try {
+      // Larger than Node's HTTP/2 session memory limit (10 MB): left queued on the session, it would refuse every
+      // later stream with ENHANCE_YOUR_CALM.
+      const large = new Blob([Buffer.alloc(12 * 1024 * 1024)], { type: 'image/png' });
+      await assert.rejects(client.upload('a-token', large, AbortSignal.timeout(5_000)));
+      for (let call = 0; call < 3; call += 1)
+        assert.equal(await client.login(account, AbortSignal.timeout(5_000)), 'a-token');
     } finally {
       await client.close();
     }

@@ -28,4 +28,22 @@ describe('the prober configuration', () => {
       /PROBE_TIMEOUT_MS: must be shorter than PROBE_INTERVAL_MS/,
     );
   });
+
+  it('defaults to an 8 MiB upload after every fourth journey, good at 10 MiB/s or more', () => {
+    const config = loadProberConfig(valid);
+    assert.equal(config.PROBE_LARGE_UPLOAD_EVERY, 4);
+    assert.equal(config.PROBE_LARGE_UPLOAD_BYTES, 8 * 1024 * 1024);
+    assert.equal(config.PROBE_LARGE_UPLOAD_MIN_MIBPS, 10);
+  });
+
+  it('refuses a large upload that could not be fast within the time limit', () => {
+    assert.throws(
+      () =>
+        loadProberConfig({ ...valid, PROBE_LARGE_UPLOAD_BYTES: String(128 * 1024 * 1024), PROBE_TIMEOUT_MS: '5000' }),
+      /PROBE_LARGE_UPLOAD_BYTES: at PROBE_LARGE_UPLOAD_MIN_MIBPS must take less than PROBE_TIMEOUT_MS/,
+    );
+    assert.doesNotThrow(() =>
+      loadProberConfig({ ...valid, PROBE_LARGE_UPLOAD_BYTES: String(16 * 1024 * 1024), PROBE_TIMEOUT_MS: '2000' }),
+    );
+  });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runJourney, sweepLeftovers, type JourneySettings } from '../../src/domain/journey.ts';
-import type { PlatformClient } from '../../src/domain/platform-client.ts';
 import { sha256Of } from '../../src/domain/probe-image.ts';
+import { fakePlatform } from './fake-platform.ts';
 
 const settings: JourneySettings = {
   account: { username: 'journey-prober', password: 'a long enough password' },
@@ -10,56 +10,6 @@ const settings: JourneySettings = {
   timeoutMs: 200,
   cleanupTimeoutMs: 200,
 };
-
-/** An in-memory platform: one account, its images; each call can be overridden to fail. */
-function fakePlatform(overrides: Partial<PlatformClient> = {}) {
-  const accounts = new Set<string>();
-  const images = new Map<string, Buffer>();
-  const calls: string[] = [];
-  let next = 0;
-  const client: PlatformClient = {
-    login: (account) => {
-      calls.push('login');
-      return Promise.resolve(accounts.has(account.username) ? 'token' : undefined);
-    },
-    register: (account) => {
-      calls.push('register');
-      accounts.add(account.username);
-      return Promise.resolve();
-    },
-    upload: (_token, png) => {
-      calls.push('upload');
-      const filename = `${String((next += 1))}_journey-probe.png`;
-      images.set(filename, Buffer.from(png));
-      return Promise.resolve(filename);
-    },
-    download: (_token, filename) => {
-      calls.push('download');
-      const bytes = images.get(filename);
-      return bytes === undefined ? Promise.reject(new Error('404')) : Promise.resolve(bytes);
-    },
-    remove: (_token, filename) => {
-      calls.push('remove');
-      return Promise.resolve(images.delete(filename));
-    },
-    list: () => {
-      calls.push('list');
-      return Promise.resolve([...images.keys()]);
-    },
-  };
-  const wrapped = Object.fromEntries(
-    Object.entries(client).map(([name, call]) => [
-      name,
-      overrides[name as keyof PlatformClient] === undefined
-        ? call
-        : (...args: unknown[]) => {
-            calls.push(`${name}!`);
-            return (overrides[name as keyof PlatformClient] as (...a: unknown[]) => Promise<unknown>)(...args);
-          },
-    ]),
-  ) as unknown as PlatformClient;
-  return { client: wrapped, images, calls, accounts };
-}
 
 const failing = () => Promise.reject(new Error('503 Service Unavailable'));
 const hanging = () => new Promise<never>(() => undefined);
@@ -84,8 +34,8 @@ describe('a journey', () => {
     const uploads: Buffer[] = [];
     const platform = fakePlatform();
     const upload = platform.client.upload;
-    platform.client.upload = (token, png, signal) => {
-      uploads.push(png);
+    platform.client.upload = async (token, png, signal) => {
+      uploads.push(Buffer.from(await png.arrayBuffer()));
       return upload(token, png, signal);
     };
     await runJourney(platform.client, settings);
