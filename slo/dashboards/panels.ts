@@ -162,7 +162,7 @@ const sloPanels = (service: string): PanelSpec[] => [
   },
 ];
 
-/** What the journey prober (services/prober) saw: its journeys by outcome and how long they took. */
+/** What the journey prober (services/prober) saw: its journeys by outcome and how long they took, its large uploads. */
 const journeyPanels: PanelSpec[] = [
   {
     title: 'Journeys by outcome (per minute)',
@@ -181,6 +181,16 @@ const journeyPanels: PanelSpec[] = [
       expr: `histogram_quantile(${quantile}, sum by (le) (rate(prober_journey_duration_seconds_bucket{job="prober"}[$__rate_interval])))`,
       legend: `p${String(Number(quantile) * 100)}`,
     })),
+  },
+  {
+    title: 'Large uploads by outcome (per hour): fast is 10 MiB/s or better',
+    unit: 'short',
+    queries: [
+      {
+        expr: 'sum by (outcome) (rate(prober_large_uploads_total{job="prober"}[$__rate_interval])) * 3600',
+        legend: '{{outcome}}',
+      },
+    ],
   },
 ];
 

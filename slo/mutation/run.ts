@@ -196,6 +196,9 @@ const MUTATIONS: Mutation[] = [
   // The metadata and burn-rate rules.
   { name: 'objective 0.99x -> 0.9x', pattern: /vector\(0\.99/g, replacement: 'vector(0.9' },
   { name: 'budget 1-0.99x -> 1-0.9x', pattern: /vector\(1-0\.99/g, replacement: 'vector(1-0.9' },
+  // The large-upload throughput SLO's 95%, which the two above do not match.
+  { name: 'objective 0.95 -> 0.9', pattern: 'vector(0.95)', replacement: 'vector(0.9)' },
+  { name: 'budget 1-0.95 -> 1-0.9', pattern: 'vector(1-0.95)', replacement: 'vector(1-0.9)' },
   { name: 'period 30 -> 28 days', pattern: 'vector(30)', replacement: 'vector(28)' },
   {
     name: 'burn rate / -> *',
@@ -232,6 +235,15 @@ const MUTATIONS: Mutation[] = [
   { name: 'journey: success is an error', pattern: 'outcome!~"success|', replacement: 'outcome!~"' },
   { name: 'journey: errors are any outcome', pattern: ',outcome!~"success|delete_failed"', replacement: '' },
   { name: 'drop job="prober"', pattern: 'job="prober",', replacement: '' },
+  // The large-upload throughput SLO's SLI (slo/specs/journey.yml): only `fast` is good.
+  { name: 'large uploads: slow is good', pattern: 'outcome!="fast"', replacement: 'outcome="failed"' },
+  { name: 'large uploads: failed is good', pattern: 'outcome!="fast"', replacement: 'outcome="slow"' },
+  { name: 'large uploads: errors are any outcome', pattern: ',outcome!="fast"', replacement: '' },
+  {
+    name: 'large uploads: reads the journeys',
+    pattern: 'prober_large_uploads_total',
+    replacement: 'prober_journeys_total',
+  },
   { name: 'journey absence wait 4m -> 5m', pattern: 'for: 4m', replacement: 'for: 5m', only: 'absence' },
   { name: 'journey absence wait 4m -> 3m', pattern: 'for: 4m', replacement: 'for: 3m', only: 'absence' },
   { name: 'absence: job="prober" -> any job', pattern: '{job="prober"}', replacement: '', only: 'absence' },

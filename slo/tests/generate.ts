@@ -169,7 +169,7 @@ const SLOS: Slo[] = [
   },
 ];
 
-// slo/specs/journey.yml: the prober's journeys that got their bytes back.
+// slo/specs/journey.yml: the prober's journeys that got their bytes back, and its large uploads that were fast.
 const JOURNEY_SLOS: Slo[] = [
   {
     service: 'journey',
@@ -181,6 +181,17 @@ const JOURNEY_SLOS: Slo[] = [
     summary:
       "Too many of the prober's journeys through the edge did not get their bytes back: the 30-day journey error budget (99.5%) is burning too fast.",
     runbook: 'slo/RUNBOOK.md#journey-bytes-back',
+  },
+  {
+    service: 'journey',
+    id: 'journey-large-upload-throughput',
+    slo: 'large-upload-throughput',
+    objective: 95,
+    alertname: 'JourneyLargeUploadThroughputBudgetBurn',
+    category: 'latency',
+    summary:
+      "Too many of the prober's 8 MiB uploads through the edge are slower than 10 MiB/s or fail: the 30-day large-upload throughput error budget (95%) is burning too fast.",
+    runbook: 'slo/RUNBOOK.md#journey-large-upload-throughput',
   },
 ];
 
@@ -556,29 +567,35 @@ function recordingChecks(slo: Slo, variant: Variant, ratio: number, at: string):
 }
 
 /**
- * The journey SLO's recording rules from raw journey counters, per minute (a sample every 30 s): 15 success,
- * 3 delete_failed (the bytes came back: good), 1 checksum_mismatch and 1 login_failed (errors), and another
- * job's failures, which are not the prober's: 2 errors in 20 journeys, 0.1 in every window.
+ * The journey SLOs' recording rules from raw prober counters, per minute (a sample every 30 s). Journeys: 15
+ * success, 3 delete_failed (the bytes came back: good), 1 checksum_mismatch and 1 login_failed (errors). Large
+ * uploads: 18 fast, 1 slow and 1 failed (errors). And another job's failures, which are not the prober's. Both
+ * SLIs read 2 errors in 20, 0.1 in every window.
  */
 function journeyRecordingTest(variant: Variant): Group {
-  const perMinute: [string, string, number][] = [
-    ['prober', 'success', 15],
-    ['prober', 'delete_failed', 3],
-    ['prober', 'checksum_mismatch', 1],
-    ['prober', 'login_failed', 1],
-    ['api', 'upload_failed', 100],
+  const perMinute: [string, string, string, number][] = [
+    ['prober_journeys_total', 'prober', 'success', 15],
+    ['prober_journeys_total', 'prober', 'delete_failed', 3],
+    ['prober_journeys_total', 'prober', 'checksum_mismatch', 1],
+    ['prober_journeys_total', 'prober', 'login_failed', 1],
+    ['prober_journeys_total', 'api', 'upload_failed', 100],
+    ['prober_large_uploads_total', 'prober', 'fast', 18],
+    ['prober_large_uploads_total', 'prober', 'slow', 1],
+    ['prober_large_uploads_total', 'prober', 'failed', 1],
+    ['prober_large_uploads_total', 'api', 'slow', 100],
   ];
   return {
     comment: [
-      'Recording rules: every SLI window, the 30-day SLI, metadata and burn rates, from raw journey counters.',
-      'Per minute: 15 success, 3 delete_failed (good), 1 checksum_mismatch and 1 login_failed (errors), and another',
-      "job's failures: 2 of 20 in every window; compared as round(ratio * 1e6).",
+      'Recording rules: every SLI window, the 30-day SLI, metadata and burn rates, from raw prober counters.',
+      'Per minute: journeys 15 success, 3 delete_failed (good), 1 checksum_mismatch and 1 login_failed (errors);',
+      "large uploads 18 fast, 1 slow, 1 failed (errors); and another job's failures: 2 of 20 in every window;",
+      'compared as round(ratio * 1e6).',
     ],
     test: {
       name: `${variant.name}: journey recording rules from raw journeys`,
       interval: '30s',
-      input_series: perMinute.map(([job, outcome, count]) => ({
-        series: selector('prober_journeys_total', { job, outcome }),
+      input_series: perMinute.map(([metric, job, outcome, count]) => ({
+        series: selector(metric, { job, outcome }),
         values: `0+${String(count / 2)}x260`,
       })),
       promql_expr_test: JOURNEY_SLOS.flatMap((slo) => recordingChecks(slo, variant, 0.1, '120m')),
@@ -600,10 +617,10 @@ function journeyQuietGapTest(variant: Variant): Group {
     test: {
       name: `${variant.name}: ten quiet minutes leave the 30-day journey SLI a number`,
       interval: '1m',
-      input_series: [
-        { series: JOURNEY_RAW.good, values: '0+2x60 120+0x10 122+2x59' },
-        { series: JOURNEY_RAW.bad, values: '0+0x130' },
-      ],
+      input_series: JOURNEY_SLO_RAW.flatMap((raw) => [
+        { series: raw.good, values: '0+2x60 120+0x10 122+2x59' },
+        { series: raw.bad, values: '0+0x130' },
+      ]),
       promql_expr_test: JOURNEY_SLOS.flatMap((slo) => {
         const labels = sloLabels(slo, variant);
         return [
@@ -627,7 +644,7 @@ function journeyNoErrorSeriesTest(variant: Variant): Group {
     test: {
       name: `${variant.name}: no error series, every journey SLI is 0`,
       interval: '1m',
-      input_series: [{ series: JOURNEY_RAW.good, values: '0+2x60' }],
+      input_series: JOURNEY_SLO_RAW.map((raw) => ({ series: raw.good, values: '0+2x60' })),
       promql_expr_test: JOURNEY_SLOS.map((slo) => ({
         expr: `{__name__=~"slo:sli_error:ratio_rate.+", ${matchers(sloLabels(slo, variant))}}`,
         eval_time: '60m',
@@ -666,6 +683,13 @@ const JOURNEY_RAW: RawSli = {
   good: selector('prober_journeys_total', { job: 'prober', outcome: 'success' }),
   bad: selector('prober_journeys_total', { job: 'prober', outcome: 'upload_failed' }),
 };
+/** The large-upload throughput SLI's: large uploads that were fast and large uploads that were slow. */
+const LARGE_UPLOAD_RAW: RawSli = {
+  good: selector('prober_large_uploads_total', { job: 'prober', outcome: 'fast' }),
+  bad: selector('prober_large_uploads_total', { job: 'prober', outcome: 'slow' }),
+};
+/** Each journey SLO's raw counters, in JOURNEY_SLOS' order. */
+const JOURNEY_SLO_RAW: RawSli[] = [JOURNEY_RAW, LARGE_UPLOAD_RAW];
 
 /**
  * Each SLI window covers what its name says: constant traffic for 2h10m whose last 10 minutes fail
@@ -689,7 +713,7 @@ function windowLengthTest(variant: Variant, slo: Slo | undefined, raw: RawSli): 
       'min(window, 10m) and traffic over min(window, 2h10m), so a window of the wrong length shows.',
     ],
     test: {
-      name: `${variant.name}: every SLI window covers its own length`,
+      name: `${variant.name}: every ${slo.id} SLI window covers its own length`,
       interval: '30s',
       input_series: [
         { series: raw.good, values: ok },
@@ -884,11 +908,12 @@ const apiLongInput: LongInput = (good, errors, steps) => {
   return input;
 };
 
-/** The journey's: successful journeys, and journeys whose upload failed. */
-const journeyLongInput: LongInput = (good, errors) => [
-  { series: JOURNEY_RAW.good, values: counter(good) },
-  { series: JOURNEY_RAW.bad, values: counter(errors) },
-];
+/** The journey's: successful journeys and journeys whose upload failed, fast and slow large uploads alike. */
+const journeyLongInput: LongInput = (good, errors) =>
+  JOURNEY_SLO_RAW.flatMap((raw) => [
+    { series: raw.good, values: counter(good) },
+    { series: raw.bad, values: counter(errors) },
+  ]);
 
 function longWindowTest(variant: Variant, run: LongRun, slos: Slo[], inputFor: LongInput): Group {
   const traffic = longTraffic(variant, run);
@@ -1350,7 +1375,7 @@ function testFiles(): Map<string, string> {
     const journeyGroups = [
       ...JOURNEY_SLOS.flatMap((slo) => variant.conditions.map((condition) => alertScenario(slo, variant, condition))),
       journeyRecordingTest(variant),
-      windowLengthTest(variant, JOURNEY_SLOS[0], JOURNEY_RAW),
+      ...JOURNEY_SLO_RAW.map((raw, index) => windowLengthTest(variant, JOURNEY_SLOS[index], raw)),
       journeyNoErrorSeriesTest(variant),
       journeyQuietGapTest(variant),
     ].filter((group) => group !== undefined);
