@@ -11,7 +11,9 @@ import { within } from './support.ts';
 // uploads, reads back, compares and deletes. Its counter (prober_journeys_total by outcome), as the
 // prober exports it and as Prometheus and the journey SLO's rules see it, must tell successful journeys
 // from failed ones, and name the step that failed: S3 or the image service down fails the upload, the
-// gateway down fails the login. A journey every 2 s here (30 s in a deployment).
+// gateway down fails the login. A journey every 2 s here (30 s in a deployment), each followed by a large upload
+// (every 4th in a deployment), counted by prober_large_uploads_total: answered 201 while all is well, failed while
+// S3 is down.
 
 const intervalMs = 2_000;
 let stack: RunningStack;
@@ -21,7 +23,7 @@ test.beforeAll(async () => {
   stack = await startFreshStack('.dev/faults-prober', {
     ingress: true,
     monitoring: true,
-    proberEnv: { PROBE_INTERVAL_MS: String(intervalMs), PROBE_TIMEOUT_MS: '1800' },
+    proberEnv: { PROBE_INTERVAL_MS: String(intervalMs), PROBE_TIMEOUT_MS: '1800', PROBE_LARGE_UPLOAD_EVERY: '1' },
   });
 });
 test.afterAll(async () => {
@@ -30,17 +32,21 @@ test.afterAll(async () => {
 
 type Counts = Record<string, number>;
 
-/** prober_journeys_total by outcome, from the prober's metrics port. */
-async function journeys(): Promise<Counts> {
+/** A counter of the prober's by outcome, from its metrics port. */
+async function byOutcome(metric: string): Promise<Counts> {
   const prober = stack.description.prober;
   if (prober === null) throw new Error('the stack runs no prober');
   const text = await (await fetch(prober.metrics, { signal: AbortSignal.timeout(2_000) })).text();
   return Object.fromEntries(
     parseSamples(text)
-      .filter((sample) => sample.name === 'prober_journeys_total')
+      .filter((sample) => sample.name === metric)
       .map((sample) => [sample.labels['outcome'] ?? '', sample.value]),
   );
 }
+const journeys = () => byOutcome('prober_journeys_total');
+const largeUploads = () => byOutcome('prober_large_uploads_total');
+/** The 5-minute SLI of one journey SLO (its sloth_id). */
+const sli5m = (id: string) => promValue(`slo:sli_error:ratio_rate5m{sloth_id="${id}"}`);
 
 /** An instant query's first value, or undefined when it has none. */
 async function promValue(expr: string): Promise<number | undefined> {
@@ -108,16 +114,28 @@ test('successful journeys are counted, by the prober and in Prometheus', async (
   // Prometheus scrapes the prober (job prober), and the journey SLO's rules read it: no error so far.
   await within('Prometheus sees the journeys', 60_000, async () => {
     const success = await promValue('sum(prober_journeys_total{job="prober",outcome="success"})');
-    const sli = await promValue('slo:sli_error:ratio_rate5m{sloth_service="journey"}');
-    return (success ?? 0) >= 1 && sli === 0;
+    return (success ?? 0) >= 1 && (await sli5m('journey-bytes-back')) === 0;
   });
   const median = await promValue(
     'histogram_quantile(0.5, sum by (le) (prober_journey_duration_seconds_bucket{job="prober",outcome="success"}))',
   );
   console.log(`prober: ${String(counts['success'])} successful journeys, median duration ${String(median)} s`);
+
+  // Its large uploads: answered 201 (fast or slow: how fast is this machine's to say), none failed; every outcome's
+  // series exported from the start, and the throughput SLO's rules read them.
+  const large = await largeUploads();
+  expect(Object.keys(large).sort()).toEqual(['failed', 'fast', 'slow']);
+  expect((large['fast'] ?? 0) + (large['slow'] ?? 0)).toBeGreaterThanOrEqual(2);
+  expect(large['failed']).toBe(0);
+  await within('the large-upload throughput SLI is measured', 60_000, async () => {
+    const sli = await sli5m('journey-large-upload-throughput');
+    return sli !== undefined && !Number.isNaN(sli);
+  });
+  console.log(`prober: large uploads ${JSON.stringify(large)}`);
 });
 
-test('S3 down: journeys fail at the upload, and the journey SLI burns', async () => {
+test('S3 down: journeys fail at the upload, large uploads fail, and both SLIs burn', async () => {
+  const largeBefore = await largeUploads();
   const during = await failuresWhile(
     'upload_failed',
     () => stack.objectStore.stop(),
@@ -125,9 +143,16 @@ test('S3 down: journeys fail at the upload, and the journey SLI burns', async ()
   );
   console.log(`S3 down: journeys ended ${JSON.stringify(during)}`);
   expectFailedAt('upload_failed', during);
+  // Each failed journey's slot ended with a large upload, refused too.
+  const largeDuring = minus(await largeUploads(), largeBefore);
+  console.log(`S3 down: large uploads ${JSON.stringify(largeDuring)}`);
+  expect(largeDuring['failed'] ?? 0).toBeGreaterThanOrEqual(1);
+  await within('the 5-minute large-upload throughput SLI counts the failures', 30_000, async () => {
+    return ((await sli5m('journey-large-upload-throughput')) ?? 0) > 0;
+  });
   // Prometheus scrapes every 5 s and evaluates the rules every 5 s: the 5-minute SLI shows the failures soon.
   await within('the 5-minute journey SLI counts the failures', 30_000, async () => {
-    const sli = await promValue('slo:sli_error:ratio_rate5m{sloth_service="journey"}');
+    const sli = await sli5m('journey-bytes-back');
     const failed = await promValue('sum(prober_journeys_total{job="prober",outcome="upload_failed"})');
     return (sli ?? 0) > 0 && (failed ?? 0) >= 2;
   });

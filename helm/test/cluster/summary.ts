@@ -11,5 +11,5 @@ const {
 console.log(
   `cluster: ${String(install['charts'])} charts installed, ${String(install['podsReady'])} pods ready on a real node, ` +
     `walk-through via ${String(walkthrough['edge'])} ok, netpol ${String(network['allowed'])} allowed + ${String(network['denied'])} denied as expected, ` +
-    `healing ${healing['ok'] === true ? 'ok' : 'FAILED'}, prober journeys ${String(prober['succeeded'])} ok + ${String(prober['failed'])} failed`,
+    `healing ${healing['ok'] === true ? 'ok' : 'FAILED'}, prober journeys ${String(prober['succeeded'])} ok + ${String(prober['failed'])} failed, large uploads ${String(prober['largeFast'])} fast + ${String(prober['largeSlow'])} slow`,
 );
