@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { readText, repoRoot } from '../lib/repo.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
-import type { JourneyOutcome } from '../../../services/prober/src/domain/outcomes.ts';
+import type { JourneyOutcome, LargeUploadOutcome } from '../../../services/prober/src/domain/outcomes.ts';
 import {
   edgeRequest,
   exec,
@@ -39,6 +39,10 @@ const edgeUploadErrors = () =>
 /** The prober's journeys that ended with `outcome`, as Prometheus scraped them. */
 const proberJourneys = (outcome: JourneyOutcome) =>
   prometheusScalar(`sum(prober_journeys_total{job="prober",outcome="${outcome}"}) or vector(0)`);
+
+/** The prober's large uploads that ended with `outcome`, as Prometheus scraped them. */
+const proberLargeUploads = (outcome: LargeUploadOutcome) =>
+  prometheusScalar(`sum(prober_large_uploads_total{job="prober",outcome="${outcome}"}) or vector(0)`);
 
 /** What the receiver has recorded (one JSON line per notification). */
 async function notifications(): Promise<Notification[]> {
@@ -130,7 +134,11 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
     );
     assert.equal((await notifications()).filter(uploadPage('firing')).length, 0, 'no page before the fault');
     const edgeErrorsBefore = await edgeUploadErrors();
-    const proberBefore = { failed: await proberJourneys('upload_failed'), timedOut: await proberJourneys('timeout') };
+    // The prober's failed uploads: its journeys' and its large uploads' (the edge answered both 5xx).
+    const proberFailed = async () => (await proberJourneys('upload_failed')) + (await proberLargeUploads('failed'));
+    // Its uploads that ran out of time: answered or not, the edge may have counted them either way.
+    const proberTimedOut = async () => (await proberJourneys('timeout')) + (await proberLargeUploads('slow'));
+    const proberBefore = { failed: await proberFailed(), timedOut: await proberTimedOut() };
 
     const failedAt = Date.now();
     await fault.stop();
@@ -151,7 +159,7 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
     assert.ok(outcomes.failed > 0, 'uploads failed while MinIO was down');
     // The edge SLI counted the 5xx the clients got, and the prober's failed uploads, once a scrape has followed the
     // last. The tolerance is the answers nobody got: the clients' broken connections (status 0) and the prober's
-    // journeys that ran out of time, which the edge may have counted either way.
+    // journeys and large uploads that ran out of time, which the edge may have counted either way.
     running = false;
     await traffic;
     const clientErrors = [...failedStatuses].filter(([status]) => status >= 500).reduce((n, [, count]) => n + count, 0);
@@ -160,8 +168,8 @@ export async function sloDrill(fault: Fault): Promise<DrillFigures> {
       `the edge did not count the clients' ${clientErrors} 5xx uploads and the prober's failed ones`,
       async () => {
         const edge = (await edgeUploadErrors()) - edgeErrorsBefore;
-        const prober = (await proberJourneys('upload_failed')) - proberBefore.failed;
-        const tolerance = unanswered + (await proberJourneys('timeout')) - proberBefore.timedOut;
+        const prober = (await proberFailed()) - proberBefore.failed;
+        const tolerance = unanswered + (await proberTimedOut()) - proberBefore.timedOut;
         if (Math.abs(edge - clientErrors - prober) > tolerance)
           throw new Error(`the edge counted ${edge}, the prober failed ${prober} (tolerance ${tolerance})`);
         return true;
