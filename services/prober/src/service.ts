@@ -37,17 +37,18 @@ export async function createProberService(
   for (const outcome of journeyOutcomes) metrics.proberJourneys.add(0, { outcome });
   for (const outcome of largeUploadOutcomes) metrics.proberLargeUploads.add(0, { outcome });
   const client = connect(config);
+  const largeUpload = {
+    every: config.PROBE_LARGE_UPLOAD_EVERY,
+    bytes: config.PROBE_LARGE_UPLOAD_BYTES,
+    minMiBps: config.PROBE_LARGE_UPLOAD_MIN_MIBPS,
+  };
   logger.info(
     {
       baseUrl: config.PROBE_BASE_URL,
       connectTo: config.PROBE_CONNECT_TO,
       intervalMs: config.PROBE_INTERVAL_MS,
       timeoutMs: config.PROBE_TIMEOUT_MS,
-      largeUpload: {
-        every: config.PROBE_LARGE_UPLOAD_EVERY,
-        bytes: config.PROBE_LARGE_UPLOAD_BYTES,
-        minMiBps: config.PROBE_LARGE_UPLOAD_MIN_MIBPS,
-      },
+      largeUpload,
     },
     'probing the journey through the edge',
   );
@@ -64,9 +65,7 @@ export async function createProberService(
       metrics.proberJourneyDuration.record(durationSeconds, { outcome });
     },
     largeUpload: {
-      every: config.PROBE_LARGE_UPLOAD_EVERY,
-      bytes: config.PROBE_LARGE_UPLOAD_BYTES,
-      minMiBps: config.PROBE_LARGE_UPLOAD_MIN_MIBPS,
+      ...largeUpload,
       timeoutMs: config.PROBE_TIMEOUT_MS,
       cleanupTimeoutMs: config.PROBE_CLEANUP_TIMEOUT_MS,
       record: ({ outcome }) => {

@@ -33,8 +33,8 @@ export interface LargeUploadResult {
 }
 
 /**
- * One large upload, as a user on a good connection makes it through the edge: log in, upload an image of
- * `bytes` random bytes, time it from the request's start to its answer, delete the image. The throughput
+ * One large upload, as a user on a good connection makes it through the edge: log in, upload the image,
+ * time it from the request's start to its answer, delete the image. The throughput
  * it reaches is the platform's (the prober sits next to the edge, its bandwidth far above the SLO's), so an
  * upload below `minMiBps` is the platform's slowness, not the client's. Only the upload is timed: the login
  * is the login latency SLO's to judge.
@@ -45,16 +45,14 @@ export async function runLargeUpload(
 ): Promise<LargeUploadResult> {
   const deadline = AbortSignal.timeout(settings.timeoutMs);
   const { image } = settings;
-  let token: string | undefined;
   let uploadStarted: number | undefined;
   try {
-    token = await withinDeadline(logIn(client, settings.account, deadline), deadline);
-    const sessionToken = token;
+    const token = await withinDeadline(logIn(client, settings.account, deadline), deadline);
     uploadStarted = performance.now();
-    const filename = await withinDeadline(client.upload(sessionToken, image, deadline), deadline);
+    const filename = await withinDeadline(client.upload(token, image, deadline), deadline);
     const uploadSeconds = (performance.now() - uploadStarted) / 1_000;
     const mibPerSecond = image.size / mebibyte / uploadSeconds;
-    const deleted = await cleanUp(client, sessionToken, filename, settings.cleanupTimeoutMs);
+    const deleted = await cleanUp(client, token, filename, settings.cleanupTimeoutMs);
     return {
       outcome: mibPerSecond >= settings.minMiBps ? 'fast' : 'slow',
       uploadSeconds,
