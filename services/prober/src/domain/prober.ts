@@ -21,9 +21,14 @@ export interface ProberOptions extends JourneySettings {
   };
 }
 
+/** A probe's result and when it ended (an ISO timestamp). */
+export type Finished<Result> = Result & { finishedAt: string };
+
 export interface Prober {
   /** The last journey's result, until the first one ends undefined. */
-  last: () => (JourneyResult & { finishedAt: string }) | undefined;
+  last: () => Finished<JourneyResult> | undefined;
+  /** The last large upload's result, until the first one ends undefined. */
+  lastLargeUpload: () => Finished<LargeUploadResult & { bytes: number }> | undefined;
   /** Lets the journey under way finish (it is bounded by its time limit), then stops. */
   stop: () => Promise<void>;
 }
@@ -38,7 +43,8 @@ export interface Prober {
 export function startProber(options: ProberOptions): Prober {
   const { client, intervalMs, logger, record } = options;
   const stopping = new AbortController();
-  let last: (JourneyResult & { finishedAt: string }) | undefined;
+  let last: Finished<JourneyResult> | undefined;
+  let lastLargeUpload: Finished<LargeUploadResult & { bytes: number }> | undefined;
   let sweepNeeded = true;
   let slot = 0;
   let largeImage: Blob | undefined;
@@ -71,10 +77,12 @@ export function startProber(options: ProberOptions): Prober {
       image: largeImage,
     });
     options.largeUpload.record(result);
+    const { bytes } = options.largeUpload;
+    lastLargeUpload = { ...result, bytes, finishedAt: new Date().toISOString() };
     if (result.leftoverSuspected) sweepNeeded = true;
     const summary = {
       outcome: result.outcome,
-      bytes: options.largeUpload.bytes,
+      bytes,
       uploadSeconds: Number(result.uploadSeconds.toFixed(3)),
       mibPerSecond: Number(result.mibPerSecond.toFixed(1)),
     };
@@ -108,6 +116,7 @@ export function startProber(options: ProberOptions): Prober {
 
   return {
     last: () => last,
+    lastLargeUpload: () => lastLargeUpload,
     stop: async () => {
       stopping.abort();
       await running;

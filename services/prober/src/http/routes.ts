@@ -1,7 +1,10 @@
 import type { Express } from 'express';
 import type { Prober } from '../domain/prober.ts';
 
-/** GET /journeys/last: the last journey's outcome and duration, for an operator's curl. */
+/**
+ * GET /journeys/last, for an operator's curl: the last journey's outcome and duration and, once one has run,
+ * the last large upload's outcome and throughput.
+ */
 export function mountProberRoutes(app: Express, prober: Prober): void {
   app.get('/journeys/last', (_req, res) => {
     const last = prober.last();
@@ -10,6 +13,18 @@ export function mountProberRoutes(app: Express, prober: Prober): void {
       return;
     }
     const { outcome, durationSeconds, finishedAt, error } = last;
-    res.json({ outcome, durationSeconds, finishedAt, ...(error === undefined ? {} : { error }) });
+    const largeUpload = prober.lastLargeUpload();
+    res.json({
+      outcome,
+      durationSeconds,
+      finishedAt,
+      ...(error === undefined ? {} : { error }),
+      ...(largeUpload === undefined ? {} : { largeUpload: largeUploadSummary(largeUpload) }),
+    });
   });
+}
+
+function largeUploadSummary(result: NonNullable<ReturnType<Prober['lastLargeUpload']>>) {
+  const { outcome, bytes, uploadSeconds, mibPerSecond, finishedAt, error } = result;
+  return { outcome, bytes, uploadSeconds, mibPerSecond, finishedAt, ...(error === undefined ? {} : { error }) };
 }

@@ -47,5 +47,10 @@ describe('the prober', () => {
       events.join(', '),
     );
     assert.equal(platform.images.size, 0, 'nothing left behind');
+    assert.equal(prober.last()?.outcome, 'success');
+    assert.deepEqual(
+      { outcome: prober.lastLargeUpload()?.outcome, bytes: prober.lastLargeUpload()?.bytes },
+      { outcome: 'fast', bytes: 1024 * 1024 },
+    );
   });
 });
