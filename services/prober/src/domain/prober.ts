@@ -24,11 +24,14 @@ export interface ProberOptions extends JourneySettings {
 /** A probe's result and when it ended (an ISO timestamp). */
 export type Finished<Result> = Result & { finishedAt: string };
 
+/** A large upload's result, with the size of its image. */
+export type FinishedLargeUpload = Finished<LargeUploadResult & { bytes: number }>;
+
 export interface Prober {
   /** The last journey's result, until the first one ends undefined. */
   last: () => Finished<JourneyResult> | undefined;
   /** The last large upload's result, until the first one ends undefined. */
-  lastLargeUpload: () => Finished<LargeUploadResult & { bytes: number }> | undefined;
+  lastLargeUpload: () => FinishedLargeUpload | undefined;
   /** Lets the journey under way finish (it is bounded by its time limit), then stops. */
   stop: () => Promise<void>;
 }
@@ -44,7 +47,7 @@ export function startProber(options: ProberOptions): Prober {
   const { client, intervalMs, logger, record } = options;
   const stopping = new AbortController();
   let last: Finished<JourneyResult> | undefined;
-  let lastLargeUpload: Finished<LargeUploadResult & { bytes: number }> | undefined;
+  let lastLargeUpload: FinishedLargeUpload | undefined;
   let sweepNeeded = true;
   let slot = 0;
   let largeImage: Blob | undefined;

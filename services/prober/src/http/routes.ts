@@ -1,9 +1,10 @@
 import type { Express } from 'express';
-import type { Prober } from '../domain/prober.ts';
+import type { FinishedLargeUpload, Prober } from '../domain/prober.ts';
 
 /**
  * GET /journeys/last, for an operator's curl: the last journey's outcome and duration and, once one has run,
- * the last large upload's outcome and throughput.
+ * the last large upload's outcome and throughput. Fields are picked, not spread, so internal ones stay inside;
+ * an `error` left undefined is dropped by JSON.
  */
 export function mountProberRoutes(app: Express, prober: Prober): void {
   app.get('/journeys/last', (_req, res) => {
@@ -18,13 +19,12 @@ export function mountProberRoutes(app: Express, prober: Prober): void {
       outcome,
       durationSeconds,
       finishedAt,
-      ...(error === undefined ? {} : { error }),
-      ...(largeUpload === undefined ? {} : { largeUpload: largeUploadSummary(largeUpload) }),
+      error,
+      largeUpload: largeUpload === undefined ? undefined : largeUploadSummary(largeUpload),
     });
   });
 }
 
-function largeUploadSummary(result: NonNullable<ReturnType<Prober['lastLargeUpload']>>) {
-  const { outcome, bytes, uploadSeconds, mibPerSecond, finishedAt, error } = result;
-  return { outcome, bytes, uploadSeconds, mibPerSecond, finishedAt, ...(error === undefined ? {} : { error }) };
+function largeUploadSummary({ outcome, bytes, uploadSeconds, mibPerSecond, finishedAt, error }: FinishedLargeUpload) {
+  return { outcome, bytes, uploadSeconds, mibPerSecond, finishedAt, error };
 }
