@@ -8,6 +8,7 @@ export default defineConfig(
       '**/node_modules/',
       'packages/database/src/generated/',
       '.dev/',
+      'services/*/dist/',
       'e2e/test-results/',
       'e2e/playwright-report/',
     ],

@@ -231,14 +231,15 @@ tree_hash() {
   local dir=$1
   shift
   (cd "$dir" && {
-    find "$@" \( -name node_modules -o -name generated \) -prune -o \( -type f -o -type l \) -printf '%p %m %l\n' | LC_ALL=C sort
-    find "$@" \( -name node_modules -o -name generated \) -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
+    find "$@" \( -name node_modules -o -name generated -o -name dist \) -prune -o \( -type f -o -type l \) -printf '%p %m %l\n' | LC_ALL=C sort
+    find "$@" \( -name node_modules -o -name generated -o -name dist \) -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
   } | sha256sum | cut -d' ' -f1)
 }
 
 # What the services' images are built from (a superset of what the Dockerfile copies for any one of them).
 service_inputs() {
   echo Dockerfile .dockerignore package.json package-lock.json .npmrc prisma.config.ts prisma packages e2e/package.json \
+    scripts/bundle.ts \
     services/*/package.json
   [ "$1" = migrate ] || echo "services/$1"
 }

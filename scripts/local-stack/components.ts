@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_CONFIG, renderLocalConfig } from '../../slo/alertmanager/render-local.ts';
+import { bundleEntry, bundleServices } from '../bundle.ts';
 import { ensureLocalTls, type LocalTls } from './certificates.ts';
 import { migrateDatabase } from './migrations.ts';
 import { objectStore, type ObjectStore } from './object-store.ts';
@@ -86,13 +87,17 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
   const service = (name: ServiceName, needs: string[]): Component => ({
     name,
     needs,
-    prepare: name === 'auth' ? () => void ensureSigningKey(layout.keysDir) : undefined,
+    prepare: async () => {
+      if (name === 'auth') ensureSigningKey(layout.keysDir);
+      if (!options.watch) await bundleServices([name]);
+    },
     process: {
       command: process.execPath,
       args: [
         ...(options.watch ? ['--watch', '--watch-preserve-output'] : []),
         ...(options.serviceNodeOptions?.(name) ?? []),
-        `services/${name}/src/main.ts`,
+        // Watched, the sources; otherwise the bundle the service's image runs (scripts/bundle.ts).
+        options.watch ? `services/${name}/src/main.ts` : bundleEntry(name),
       ],
       env: () => environments()[name],
       echo: true,

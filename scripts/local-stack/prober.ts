@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleEntry, bundleServices } from '../bundle.ts';
 import { httpOk } from './probes.ts';
 import { chartEnvironment } from './service-environments.ts';
 import type { Component } from './supervisor.ts';
@@ -62,12 +63,15 @@ export function proberComponent(prober: LocalProber): Component {
     name: 'prober',
     needs: ['ingress'],
     skipped: prober.skipped,
-    prepare: () => {
+    prepare: async () => {
       ensureProberPassword(prober.keysDir);
+      if (!prober.watch) await bundleServices(['prober']);
     },
     process: {
       command: process.execPath,
-      args: [...(prober.watch ? ['--watch', '--watch-preserve-output'] : []), 'services/prober/src/main.ts'],
+      args: prober.watch
+        ? ['--watch', '--watch-preserve-output', 'services/prober/src/main.ts']
+        : [bundleEntry('prober')],
       env: () => proberEnvironment(prober),
       echo: true,
     },

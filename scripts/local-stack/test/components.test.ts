@@ -8,7 +8,7 @@ import { chartEnvironment, chartMemoryLimitBytes, serviceEnvironments, serviceNa
 import { ports } from '../ports.ts';
 import { proberEnvironment } from '../prober.ts';
 
-const plan = stackPlan({
+const planOptions = {
   layout: stateLayout('/tmp/components-test'),
   watch: false,
   embeddedS3: true,
@@ -16,7 +16,8 @@ const plan = stackPlan({
   monitoring: true,
   sloRules: 'production',
   onProgress: () => undefined,
-});
+} as const;
+const plan = stackPlan(planOptions);
 
 describe('the local stack components', () => {
   it('are all there, in the dependency order the supervisor needs', () => {
@@ -47,6 +48,16 @@ describe('the local stack components', () => {
     assert.ok(byName.get('image')?.needs?.includes('s3-access'));
     assert.equal(plan.objectStore.kind, 's3rver');
     assert.match(byName.get('s3-access')?.skipped ?? '', /s3rver has no users/);
+  });
+
+  it('run what the images run (the bundles) unless they watch the sources', () => {
+    const watched = stackPlan({ ...planOptions, watch: true });
+    for (const name of [...serviceNames, 'prober']) {
+      const entry = (components: typeof plan.components) =>
+        components.find((component) => component.name === name)?.process?.args.at(-1);
+      assert.equal(entry(plan.components), `services/${name}/dist/main.mjs`, name);
+      assert.equal(entry(watched.components), `services/${name}/src/main.ts`, name);
+    }
   });
 
   it('render every configuration template with a value for each placeholder', () => {
