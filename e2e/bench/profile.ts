@@ -1,15 +1,26 @@
 // `npm run bench -- --profile`: each service runs under `node --cpu-prof`, and its profile is summed up by
 // where the CPU went (our packages, each npm package, Node's own modules, WebAssembly, the garbage collector).
 import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 /** The parts of a V8 .cpuprofile (Profiler.Profile) this summary reads. */
 export interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  nodes: { id: number; callFrame: CallFrame }[];
   /** The node each sample was taken in... */
   samples: number[];
   /** ...and the microseconds from the sample before it to it. */
   timeDeltas: number[];
+}
+
+/** Positions are zero-based, as V8 reports them. */
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber?: number;
+  columnNumber?: number;
 }
 
 export interface ProfileShare {
@@ -45,9 +56,40 @@ export function whereOf({ functionName, url }: { functionName: string; url: stri
   return own === undefined ? 'other' : `ours: ${own}`;
 }
 
+/**
+ * A bundled service's frames all point into its bundle (scripts/bundle.ts); its source map, written beside it,
+ * gives back the file each came from, so the profile still says which package the time went to.
+ */
+export function sourceOf(callFrame: CallFrame, mapOf: (url: string) => SourceMap | undefined): CallFrame {
+  const map = callFrame.url.startsWith('file:') ? mapOf(callFrame.url) : undefined;
+  if (map === undefined || callFrame.lineNumber === undefined || callFrame.columnNumber === undefined) return callFrame;
+  const entry = map.findEntry(callFrame.lineNumber, callFrame.columnNumber);
+  if (!('originalSource' in entry)) return callFrame;
+  // esbuild names sources relative to the map's directory.
+  return { ...callFrame, url: resolve(dirname(fileURLToPath(callFrame.url)), entry.originalSource) };
+}
+
+/** The source map beside a file (`<file>.map`), read once per file. */
+function sourceMaps(): (url: string) => SourceMap | undefined {
+  const maps = new Map<string, SourceMap | undefined>();
+  return (url) => {
+    if (!maps.has(url)) {
+      const file = `${fileURLToPath(url)}.map`;
+      maps.set(
+        url,
+        existsSync(file)
+          ? new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as ConstructorParameters<typeof SourceMap>[0])
+          : undefined,
+      );
+    }
+    return maps.get(url);
+  };
+}
+
 /** CPU time by where it was spent, largest first: a sample's frame is charged until the next sample. */
 export function summarizeProfile(profile: CpuProfile): ProfileShare[] {
-  const whereById = new Map(profile.nodes.map((node) => [node.id, whereOf(node.callFrame)]));
+  const mapOf = sourceMaps();
+  const whereById = new Map(profile.nodes.map((node) => [node.id, whereOf(sourceOf(node.callFrame, mapOf))]));
   const microseconds = new Map<string, number>();
   profile.samples.forEach((id, index) => {
     const where = whereById.get(id) ?? 'other';

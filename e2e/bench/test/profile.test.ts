@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { summarizeProfile, whereOf } from '../profile.ts';
+import { SourceMap } from 'node:module';
+import { sourceOf, summarizeProfile, whereOf } from '../profile.ts';
 
 const frame = (url: string, functionName = 'f') => ({ functionName, url });
 
@@ -27,6 +28,30 @@ describe('where a profiled function lives', () => {
     assert.equal(whereOf(frame('', '(garbage collector)')), 'garbage collector');
     assert.equal(whereOf(frame('', '(program)')), 'V8 (program)');
     assert.equal(whereOf(frame('', 'writev')), 'native writev');
+  });
+});
+
+describe("a bundled service's frames", () => {
+  // Line 0 of the bundle comes from the service's routes, line 1 from undici (VLQ: source +0, then +1).
+  const map = new SourceMap({
+    version: 3,
+    file: 'main.mjs',
+    sources: ['../src/http/routes.ts', '../../../node_modules/undici/lib/pool.js'],
+    names: [],
+    mappings: 'AAAA;ACAA',
+    sourceRoot: '',
+    sourcesContent: [],
+  });
+  const bundle = 'file:///repo/services/api/dist/main.mjs';
+  const at = (lineNumber: number) => ({ functionName: 'f', url: bundle, lineNumber, columnNumber: 4 });
+
+  it('are charged to the file its source map names', () => {
+    assert.equal(whereOf(sourceOf(at(0), () => map)), 'ours: services/api');
+    assert.equal(whereOf(sourceOf(at(1), () => map)), 'undici');
+  });
+
+  it('stay where they are without a source map', () => {
+    assert.equal(sourceOf(at(1), () => undefined).url, bundle);
   });
 });
 
