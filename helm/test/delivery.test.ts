@@ -42,7 +42,13 @@ describe('Dockerfile (one for the three services and the migration Job)', () => 
     const runtime = stage('runtime');
     assert.match(runtime, /^USER 1000:1000$/m);
     assert.match(runtime, /^WORKDIR \/app\/services\/\$\{SERVICE\}$/m);
-    assert.match(runtime, /^CMD \["node", "src\/main\.ts"\]$/m, 'exec form: node is PID 1 and gets SIGTERM');
+    assert.match(runtime, /^CMD \["node", "dist\/main\.mjs"\]$/m, 'exec form: node is PID 1 and gets SIGTERM');
+    // It runs the service's bundle (scripts/bundle.ts), built in a stage of its own.
+    assert.match(stage('bundle'), /^RUN node scripts\/bundle\.ts \$\{SERVICE\}$/m);
+    assert.match(
+      stage('app'),
+      /^COPY --from=bundle \/app\/services\/\$\{SERVICE\}\/dist services\/\$\{SERVICE\}\/dist$/m,
+    );
     // The deps stage's install, whole: workspaces keep the node_modules npm nested in them (busboy 1.x for image).
     assert.match(stage('app'), /^COPY --from=deps \/app \.\/$/m);
     assert.match(runtime, /^COPY --from=app \/app\/node_modules node_modules$/m);
