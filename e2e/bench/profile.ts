@@ -2,9 +2,8 @@
 // where the CPU went (our packages, each npm package, Node's own modules, WebAssembly, the garbage collector).
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 
 /** The parts of a V8 .cpuprofile (Profiler.Profile) this summary reads. */
 export interface CpuProfile {
