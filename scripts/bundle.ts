@@ -38,6 +38,17 @@ export async function bundleServices(services: readonly BundledService[] = bundl
   await Promise.all(services.map(bundleService));
 }
 
+let everyBundle: Promise<void> | undefined;
+
+/**
+ * Every service's bundle, built once per process: a stack starting a service again (the fault suites) and the
+ * next stack a suite starts reuse it, since the sources do not change under a run that does not watch them.
+ */
+export function ensureBundles(): Promise<void> {
+  everyBundle ??= bundleServices();
+  return everyBundle;
+}
+
 async function bundleService(service: BundledService): Promise<void> {
   const serviceDir = join(repoRoot, 'services', service);
   const outDir = join(serviceDir, 'dist');
@@ -73,10 +84,14 @@ function writeAtomically(path: string, contents: Uint8Array): void {
 
 if (import.meta.main) {
   const asked = process.argv.slice(2);
-  const unknown = asked.filter((name) => !(bundledServices as readonly string[]).includes(name));
-  if (unknown.length > 0 || asked.includes('--help')) {
-    console.error(`usage: node scripts/bundle.ts [${bundledServices.join(' | ')} ...]`);
-    process.exit(unknown.length > 0 ? 2 : 0);
+  const usage = `usage: node scripts/bundle.ts [${bundledServices.join(' | ')} ...]`;
+  if (asked.includes('--help')) {
+    console.log(usage);
+    process.exit(0);
+  }
+  if (asked.some((name) => !(bundledServices as readonly string[]).includes(name))) {
+    console.error(usage);
+    process.exit(2);
   }
   const started = performance.now();
   await bundleServices(asked.length > 0 ? (asked as BundledService[]) : bundledServices);

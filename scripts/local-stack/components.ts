@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_CONFIG, renderLocalConfig } from '../../slo/alertmanager/render-local.ts';
-import { bundleEntry, bundleServices } from '../bundle.ts';
+import { bundleEntry, ensureBundles } from '../bundle.ts';
 import { ensureLocalTls, type LocalTls } from './certificates.ts';
 import { migrateDatabase } from './migrations.ts';
 import { objectStore, type ObjectStore } from './object-store.ts';
@@ -89,7 +89,7 @@ export function stackPlan(options: StackPlanOptions): StackPlan {
     needs,
     prepare: async () => {
       if (name === 'auth') ensureSigningKey(layout.keysDir);
-      if (!options.watch) await bundleServices([name]);
+      if (!options.watch) await ensureBundles();
     },
     process: {
       command: process.execPath,

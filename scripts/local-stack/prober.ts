@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleEntry, bundleServices } from '../bundle.ts';
+import { bundleEntry, ensureBundles } from '../bundle.ts';
 import { httpOk } from './probes.ts';
 import { chartEnvironment } from './service-environments.ts';
 import type { Component } from './supervisor.ts';
@@ -65,7 +65,7 @@ export function proberComponent(prober: LocalProber): Component {
     skipped: prober.skipped,
     prepare: async () => {
       ensureProberPassword(prober.keysDir);
-      if (!prober.watch) await bundleServices(['prober']);
+      if (!prober.watch) await ensureBundles();
     },
     process: {
       command: process.execPath,
