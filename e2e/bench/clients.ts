@@ -1,6 +1,10 @@
 // The benchmark's two ways in: through the public API (a user with a token), and straight to the
 // stack's S3 with its credentials, for the direct baseline.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -76,15 +80,16 @@ export interface DirectS3 {
 
 /**
  * The baseline: the same S3 client settings and multipart part size and queue size as the image
- * service, talking to the bucket directly. The ratio then prices the two extra hops, not a config.
+ * service, talking to the bucket directly (or through `endpoint`, a relay in front of it). The ratio
+ * then prices the two extra hops, not a config.
  */
-export function directS3(stack: StackDescription): DirectS3 {
+export function directS3(stack: StackDescription, endpoint = stack.s3.endpoint): DirectS3 {
   const env = stack.services.image.env;
   const partSize = Number(env['S3_PART_SIZE_BYTES'] ?? 8 * mebibyte);
   const queueSize = Number(env['S3_UPLOAD_QUEUE_SIZE'] ?? 2);
   const Bucket = stack.s3.bucket;
   const client = new S3Client({
-    endpoint: stack.s3.endpoint,
+    endpoint,
     region: env['S3_REGION'] ?? 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
@@ -116,6 +121,26 @@ export function directS3(stack: StackDescription): DirectS3 {
       client.destroy();
     },
   };
+}
+
+export interface BareRelay {
+  url: string;
+  pid: number;
+  stop: () => void;
+}
+
+/** bare-relay.ts in front of `upstream`, in a process of its own, as a service's hop is. */
+export async function startBareRelay(upstream: string): Promise<BareRelay> {
+  const relay = spawn(process.execPath, [join(import.meta.dirname, 'bare-relay.ts'), upstream], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const listening = once(createInterface({ input: relay.stdout }), 'line') as Promise<[string]>;
+  const exited = once(relay, 'exit').then(() => undefined);
+  const line = await Promise.race([listening, exited]);
+  if (line === undefined) throw new Error(`bare-relay.ts exited (${String(relay.exitCode)}) before it listened`);
+  const [port] = line;
+  if (relay.pid === undefined) throw new Error('bare-relay.ts did not start');
+  return { url: `http://127.0.0.1:${port}`, pid: relay.pid, stop: () => relay.kill() };
 }
 
 export const closeClients = () => dispatcher.close();

@@ -1,7 +1,7 @@
 // Upload and download throughput through the API (api -> image -> S3) against S3 directly, the same
-// bytes side by side in every run; the services' peak memory during the smallest and largest upload and
-// download, and their resident memory once idle again; and eight uploads at once, through the API
-// against straight to S3.
+// bytes side by side in every run; downloads through one bare Node hop too (bare-relay.ts), with the CPU
+// each hop spends; the services' peak memory during the smallest and largest upload and download, and
+// their resident memory once idle again; and eight uploads at once, through the API against straight to S3.
 import { randomBytes } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import type { ServiceName } from '../../scripts/local-stack/stack.ts';
@@ -10,14 +10,16 @@ import {
   apiClient,
   directS3,
   downloadThroughApi,
+  startBareRelay,
   uploadRetryingRefusals,
   uploadThroughApi,
   type Timed,
 } from './clients.ts';
+import { withCpu } from './cpu.ts';
 import { rssMb, watchPeakRss, type PeakRss } from './memory.ts';
 import type { Metric } from './report.ts';
 import type { BenchStack } from './stack.ts';
-import { inOrder } from './side-by-side.ts';
+import { inOrder, rotated } from './side-by-side.ts';
 import { mebibytesPerSecond } from './stats.ts';
 
 export interface TransferOptions {
@@ -53,6 +55,8 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
     Array.from({ length: options.parallel.uploads }, () => client.newAccount('bench')),
   );
   const s3 = directS3(stack.description);
+  const relay = await startBareRelay(stack.description.s3.endpoint);
+  const s3ThroughRelay = directS3(stack.description, relay.url);
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const sizes = [...options.sizes].sort((a, b) => a - b);
   const smallest = sizes[0] as number;
@@ -61,8 +65,16 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
     sizes.map((size) => [size, { api: [] as number[], direct: [] as number[], ratio: [] as number[] }]),
   );
   const downloads = new Map(
-    sizes.map((size) => [size, { api: [] as number[], direct: [] as number[], ratio: [] as number[] }]),
+    sizes.map((size) => [
+      size,
+      {
+        ...{ api: [] as number[], direct: [] as number[], ratio: [] as number[] },
+        ...{ relay: [] as number[], relayRatio: [] as number[] },
+      },
+    ]),
   );
+  /** CPU seconds each hop spent on each largest download: the api and image services, and the bare relay. */
+  const hopCpu = { api: [] as number[], image: [] as number[], relay: [] as number[] };
   const peaks = {
     upload: new Map<number, Array<PeakRss<ServiceName>>>(sizes.map((size) => [size, []])),
     download: new Map<number, Array<PeakRss<ServiceName>>>(sizes.map((size) => [size, []])),
@@ -108,32 +120,46 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
         up?.direct.push(throughput(direct));
         up?.ratio.push(throughput(viaApi) / throughput(direct));
 
-        options.progress(`${label}: downloading through the API and directly`);
-        const [apiDownload, directDownload] = await inOrder(
-          swap,
+        options.progress(`${label}: downloading through the API, directly and through a bare Node relay`);
+        const largestOnly = (record: () => void) => {
+          if (size === largest) record();
+        };
+        const [apiDownload, directDownload, relayDownload] = await rotated(run, [
           async () => {
             const watch = watchPeakRss(stack.servicePids);
             try {
-              return await downloadThroughApi(client, token, viaApi.filename);
+              const { result, cpu } = await withCpu(stack.servicePids, () =>
+                downloadThroughApi(client, token, viaApi.filename),
+              );
+              largestOnly(() => {
+                hopCpu.api.push(cpu.api);
+                hopCpu.image.push(cpu.image);
+              });
+              return result;
             } finally {
               peaks.download.get(size)?.push(watch.stop());
             }
           },
           () => s3.get(key),
-        );
-        for (const [timed, expected] of [
-          [apiDownload, size],
-          [directDownload, size],
-        ] as const) {
-          if (timed.bytes !== expected) throw new Error(`downloaded ${timed.bytes} bytes, expected ${expected}`);
+          async () => {
+            const { result, cpu } = await withCpu({ relay: relay.pid }, () => s3ThroughRelay.get(key));
+            largestOnly(() => hopCpu.relay.push(cpu.relay));
+            return result;
+          },
+        ]);
+        for (const timed of [apiDownload, directDownload, relayDownload]) {
+          if (timed.bytes !== size) throw new Error(`downloaded ${timed.bytes} bytes, expected ${size}`);
         }
         const down = downloads.get(size);
         down?.api.push(throughput(apiDownload));
         down?.direct.push(throughput(directDownload));
         down?.ratio.push(throughput(apiDownload) / throughput(directDownload));
+        down?.relay.push(throughput(relayDownload));
+        down?.relayRatio.push(throughput(relayDownload) / throughput(directDownload));
         options.progress(
           `${label}: upload api ${throughput(viaApi).toFixed(0)} / direct ${throughput(direct).toFixed(0)} MiB/s, ` +
-            `download api ${throughput(apiDownload).toFixed(0)} / direct ${throughput(directDownload).toFixed(0)} MiB/s`,
+            `download api ${throughput(apiDownload).toFixed(0)} / direct ${throughput(directDownload).toFixed(0)} / ` +
+            `relay ${throughput(relayDownload).toFixed(0)} MiB/s`,
         );
         await client.delete(token, viaApi.filename);
         await s3.remove(key);
@@ -179,6 +205,8 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
     }
   } finally {
     s3.close();
+    s3ThroughRelay.close();
+    relay.stop();
   }
 
   const metrics: Metric[] = [];
@@ -210,7 +238,31 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
           description: `${direction} throughput, API / direct, ${sizeLabel(size)} file`,
         },
       );
+      if (direction === 'download') {
+        metrics.push(
+          {
+            name: `download.relay.${sizeLabel(size)}`,
+            unit: 'MiB/s',
+            samples: downloads.get(size)?.relay ?? [],
+            description: `download throughput through one bare Node HTTP hop in front of S3, ${sizeLabel(size)} file`,
+          },
+          {
+            name: `download.relayRatio.${sizeLabel(size)}`,
+            unit: 'x',
+            samples: downloads.get(size)?.relayRatio ?? [],
+            description: 'bare relay / direct: the most any path with one Node hop can reach here',
+          },
+        );
+      }
     }
+  }
+  for (const hop of ['api', 'image', 'relay'] as const) {
+    metrics.push({
+      name: `download.cpuSeconds.${hop}.${sizeLabel(largest)}`,
+      unit: 's',
+      samples: hopCpu[hop],
+      description: `CPU seconds the ${hop === 'relay' ? 'bare relay' : `${hop} service`} spent on one ${sizeLabel(largest)} download`,
+    });
   }
   // The headline upload ratio: the worst size's in each run (downloads have a target per size).
   metrics.push({
