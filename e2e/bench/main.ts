@@ -23,8 +23,9 @@ const usage = `Usage: npm run bench -- [options]
 Measures the platform on this machine, each figure several times, and prints the median and the
 range of each with a verdict against its target:
   transfer  upload and download throughput through the API vs straight to S3 (16 MiB, 256 MiB and,
-            without --quick, 1 GiB); each service's peak memory, largest vs smallest upload and
-            download, and once idle again; 8 uploads of 64 MiB at once, API vs S3
+            without --quick, 1 GiB), downloads through a bare Node relay too, and each hop's CPU;
+            each service's peak memory, largest vs smallest upload and download, and once idle
+            again; 8 uploads of 64 MiB at once, API vs S3
   gateway   a small authenticated GET through the API vs straight from the image service, and
             small reads per second through the API vs GetObject of the same object (8 at a time)
   login     logins per second (production argon2id) and the auth service's event-loop delay
