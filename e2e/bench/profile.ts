@@ -63,7 +63,8 @@ export function sourceOf(callFrame: CallFrame, mapOf: (url: string) => SourceMap
   const map = callFrame.url.startsWith('file:') ? mapOf(callFrame.url) : undefined;
   if (map === undefined || callFrame.lineNumber === undefined || callFrame.columnNumber === undefined) return callFrame;
   const entry = map.findEntry(callFrame.lineNumber, callFrame.columnNumber);
-  if (!('originalSource' in entry)) return callFrame;
+  // A position the map does not cover, or code esbuild wrote itself (a mapping with no source), stays put.
+  if (!('originalSource' in entry) || typeof entry.originalSource !== 'string') return callFrame;
   // esbuild names sources relative to the map's directory.
   return { ...callFrame, url: resolve(dirname(fileURLToPath(callFrame.url)), entry.originalSource) };
 }

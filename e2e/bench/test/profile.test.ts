@@ -32,13 +32,14 @@ describe('where a profiled function lives', () => {
 });
 
 describe("a bundled service's frames", () => {
-  // Line 0 of the bundle comes from the service's routes, line 1 from undici (VLQ: source +0, then +1).
+  // Line 0 of the bundle comes from the service's routes, line 1 from undici (VLQ: source +0, then +1);
+  // line 2 is code esbuild wrote itself (a segment with a column and no source).
   const map = new SourceMap({
     version: 3,
     file: 'main.mjs',
     sources: ['../src/http/routes.ts', '../../../node_modules/undici/lib/pool.js'],
     names: [],
-    mappings: 'AAAA;ACAA',
+    mappings: 'AAAA;ACAA;A;',
     sourceRoot: '',
     sourcesContent: [],
   });
@@ -50,8 +51,9 @@ describe("a bundled service's frames", () => {
     assert.equal(whereOf(sourceOf(at(1), () => map)), 'undici');
   });
 
-  it('stay where they are without a source map', () => {
+  it('stay where they are without a source map, or where the map names no source', () => {
     assert.equal(sourceOf(at(1), () => undefined).url, bundle);
+    assert.equal(sourceOf(at(2), () => map).url, bundle);
   });
 });
 
