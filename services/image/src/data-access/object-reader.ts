@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Sha256 } from '@smithy/core/checksum';
+import { KeyedSha256 } from './keyed-sha256.ts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import pRetry from 'p-retry';
 import { Pool } from 'undici';
@@ -46,7 +46,7 @@ export function createObjectReader(options: ObjectReaderOptions): ObjectReader {
     service: 's3',
     region: options.region,
     credentials: options.credentials,
-    sha256: Sha256,
+    sha256: KeyedSha256,
     // S3 signs the path as sent, escaped once (encodeKey).
     uriEscapePath: false,
     applyChecksum: false,
