@@ -1,7 +1,7 @@
-// Upload and download throughput through the API (api -> image -> S3) against S3 directly, the same
-// bytes side by side in every run; downloads through one bare Node hop too (bare-relay.ts), with the CPU
-// each hop spends; the services' peak memory during the smallest and largest upload and download, and
-// their resident memory once idle again; and eight uploads at once, through the API against straight to S3.
+// Upload and download throughput through the API (api -> image -> S3) against S3 directly and through
+// one bare Node hop (bare-relay.ts), the same bytes side by side in every run, with the CPU each hop
+// spends; the services' peak memory during the smallest and largest upload and download, and their
+// resident memory once idle again; and eight uploads at once, through the API against straight to S3.
 import { randomBytes } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import type { ServiceName } from '../../scripts/local-stack/stack.ts';
@@ -29,6 +29,9 @@ export interface TransferOptions {
   parallel: { uploads: number; size: number };
   progress: (message: string) => void;
 }
+
+const directions = ['upload', 'download'] as const;
+type Direction = (typeof directions)[number];
 
 /** How long the services are left alone before their idle memory is read. */
 const settleMs = 3_000;
@@ -61,20 +64,20 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
   const sizes = [...options.sizes].sort((a, b) => a - b);
   const smallest = sizes[0] as number;
   const largest = sizes[sizes.length - 1] as number;
-  const upload = new Map(
-    sizes.map((size) => [size, { api: [] as number[], direct: [] as number[], ratio: [] as number[] }]),
-  );
-  const downloads = new Map(
-    sizes.map((size) => [
-      size,
-      {
-        ...{ api: [] as number[], direct: [] as number[], ratio: [] as number[] },
-        ...{ relay: [] as number[], relayRatio: [] as number[] },
-      },
-    ]),
-  );
-  /** CPU seconds each hop spent on each largest download: the api and image services, and the bare relay. */
-  const hopCpu = { api: [] as number[], image: [] as number[], relay: [] as number[] };
+  const perSize = () =>
+    new Map(
+      sizes.map((size) => [
+        size,
+        {
+          ...{ api: [] as number[], direct: [] as number[], ratio: [] as number[] },
+          ...{ relay: [] as number[], relayRatio: [] as number[] },
+        },
+      ]),
+    );
+  const results = { upload: perSize(), download: perSize() };
+  /** CPU seconds each hop spent on each largest transfer: the api and image services, and the bare relay. */
+  const perHop = () => ({ api: [] as number[], image: [] as number[], relay: [] as number[] });
+  const hopCpu = { upload: perHop(), download: perHop() };
   const peaks = {
     upload: new Map<number, Array<PeakRss<ServiceName>>>(sizes.map((size) => [size, []])),
     download: new Map<number, Array<PeakRss<ServiceName>>>(sizes.map((size) => [size, []])),
@@ -88,81 +91,73 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
     // One upload of each size first, unmeasured: the first large upload after a start sizes the
     // services' heaps and allocator arenas up once (by up to ~50 MiB in image), which is start-up,
     // not memory that grows with the file. What is compared is the steady state.
-    options.progress(`warming up: one upload of each size through the API, one ${sizeLabel(smallest)} upload directly`);
+    options.progress(
+      `warming up: one upload of each size through the API, one ${sizeLabel(smallest)} upload directly, downloaded through the relay`,
+    );
     for (const size of sizes) {
       const warm = await uploadThroughApi(client, user.token, size);
       await client.delete(user.token, warm.filename);
     }
     await s3.put(`${prefix}/warm-up`, smallest);
+    await s3ThroughRelay.get(`${prefix}/warm-up`);
     await s3.remove(`${prefix}/warm-up`);
+
+    /** A transfer through the API, with the services' peak memory and, at the largest size, their CPU. */
+    const throughApi = async <T extends Timed>(direction: Direction, size: number, transfer: () => Promise<T>) => {
+      const watch = watchPeakRss(stack.servicePids);
+      try {
+        const { result, cpu } = await withCpu(stack.servicePids, transfer);
+        if (size === largest) {
+          hopCpu[direction].api.push(cpu.api);
+          hopCpu[direction].image.push(cpu.image);
+        }
+        return result;
+      } finally {
+        peaks[direction].get(size)?.push(watch.stop());
+      }
+    };
+    const throughRelay = async (direction: Direction, size: number, transfer: () => Promise<Timed>) => {
+      const { result, cpu } = await withCpu({ relay: relay.pid }, transfer);
+      if (size === largest) hopCpu[direction].relay.push(cpu.relay);
+      return result;
+    };
+    const record = (direction: Direction, size: number, [viaApi, direct, relayed]: [Timed, Timed, Timed]) => {
+      const result = results[direction].get(size);
+      result?.api.push(throughput(viaApi));
+      result?.direct.push(throughput(direct));
+      result?.ratio.push(throughput(viaApi) / throughput(direct));
+      result?.relay.push(throughput(relayed));
+      result?.relayRatio.push(throughput(relayed) / throughput(direct));
+      return `api ${throughput(viaApi).toFixed(0)} / direct ${throughput(direct).toFixed(0)} / relay ${throughput(relayed).toFixed(0)} MiB/s`;
+    };
 
     for (let run = 0; run < options.runs; run += 1) {
       const token = await client.login(user); // tokens last 15 minutes; a full run takes longer
-      const swap = run % 2 === 1;
       for (const size of sizes) {
         const key = `${prefix}/${run}-${sizeLabel(size)}.png`;
+        const relayKey = `${prefix}/${run}-${sizeLabel(size)}-relay.png`;
         const label = `run ${run + 1}/${options.runs}, ${sizeLabel(size)}`;
-        options.progress(`${label}: uploading through the API and directly`);
-        const [viaApi, direct] = await inOrder(
-          swap,
-          async () => {
-            const watch = watchPeakRss(stack.servicePids);
-            try {
-              return await uploadThroughApi(client, token, size);
-            } finally {
-              peaks.upload.get(size)?.push(watch.stop());
-            }
-          },
+        options.progress(`${label}: uploading through the API, directly and through a bare Node relay`);
+        const uploaded = await rotated(run, [
+          () => throughApi('upload', size, () => uploadThroughApi(client, token, size)),
           () => s3.put(key, size),
-        );
-        const up = upload.get(size);
-        up?.api.push(throughput(viaApi));
-        up?.direct.push(throughput(direct));
-        up?.ratio.push(throughput(viaApi) / throughput(direct));
+          () => throughRelay('upload', size, () => s3ThroughRelay.put(relayKey, size)),
+        ]);
+        const uploadFigures = record('upload', size, uploaded);
 
         options.progress(`${label}: downloading through the API, directly and through a bare Node relay`);
-        const largestOnly = (record: () => void) => {
-          if (size === largest) record();
-        };
-        const [apiDownload, directDownload, relayDownload] = await rotated(run, [
-          async () => {
-            const watch = watchPeakRss(stack.servicePids);
-            try {
-              const { result, cpu } = await withCpu(stack.servicePids, () =>
-                downloadThroughApi(client, token, viaApi.filename),
-              );
-              largestOnly(() => {
-                hopCpu.api.push(cpu.api);
-                hopCpu.image.push(cpu.image);
-              });
-              return result;
-            } finally {
-              peaks.download.get(size)?.push(watch.stop());
-            }
-          },
+        const filename = uploaded[0].filename;
+        const downloaded = await rotated(run, [
+          () => throughApi('download', size, () => downloadThroughApi(client, token, filename)),
           () => s3.get(key),
-          async () => {
-            const { result, cpu } = await withCpu({ relay: relay.pid }, () => s3ThroughRelay.get(key));
-            largestOnly(() => hopCpu.relay.push(cpu.relay));
-            return result;
-          },
+          () => throughRelay('download', size, () => s3ThroughRelay.get(key)),
         ]);
-        for (const timed of [apiDownload, directDownload, relayDownload]) {
+        for (const timed of downloaded) {
           if (timed.bytes !== size) throw new Error(`downloaded ${timed.bytes} bytes, expected ${size}`);
         }
-        const down = downloads.get(size);
-        down?.api.push(throughput(apiDownload));
-        down?.direct.push(throughput(directDownload));
-        down?.ratio.push(throughput(apiDownload) / throughput(directDownload));
-        down?.relay.push(throughput(relayDownload));
-        down?.relayRatio.push(throughput(relayDownload) / throughput(directDownload));
-        options.progress(
-          `${label}: upload api ${throughput(viaApi).toFixed(0)} / direct ${throughput(direct).toFixed(0)} MiB/s, ` +
-            `download api ${throughput(apiDownload).toFixed(0)} / direct ${throughput(directDownload).toFixed(0)} / ` +
-            `relay ${throughput(relayDownload).toFixed(0)} MiB/s`,
-        );
-        await client.delete(token, viaApi.filename);
-        await s3.remove(key);
+        options.progress(`${label}: upload ${uploadFigures}, download ${record('download', size, downloaded)}`);
+        await client.delete(token, filename);
+        await Promise.all([s3.remove(key), s3.remove(relayKey)]);
       }
 
       // What the services keep once this run's transfers are done (warm, idle).
@@ -210,12 +205,9 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
   }
 
   const metrics: Metric[] = [];
-  for (const [direction, results] of [
-    ['upload', upload],
-    ['download', downloads],
-  ] as const) {
+  for (const direction of directions) {
     for (const size of sizes) {
-      const result = results.get(size);
+      const result = results[direction].get(size);
       if (result === undefined) continue;
       metrics.push(
         {
@@ -237,39 +229,35 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
           ...(direction === 'download' ? { target: downloadRatioTarget(size === smallest) } : {}),
           description: `${direction} throughput, API / direct, ${sizeLabel(size)} file`,
         },
+        {
+          name: `${direction}.relay.${sizeLabel(size)}`,
+          unit: 'MiB/s',
+          samples: result.relay,
+          description: `${direction} throughput through one bare Node HTTP hop in front of S3, ${sizeLabel(size)} file`,
+        },
+        {
+          name: `${direction}.relayRatio.${sizeLabel(size)}`,
+          unit: 'x',
+          samples: result.relayRatio,
+          description: 'bare relay / direct: the most any path with one Node hop can reach here',
+        },
       );
-      if (direction === 'download') {
-        metrics.push(
-          {
-            name: `download.relay.${sizeLabel(size)}`,
-            unit: 'MiB/s',
-            samples: downloads.get(size)?.relay ?? [],
-            description: `download throughput through one bare Node HTTP hop in front of S3, ${sizeLabel(size)} file`,
-          },
-          {
-            name: `download.relayRatio.${sizeLabel(size)}`,
-            unit: 'x',
-            samples: downloads.get(size)?.relayRatio ?? [],
-            description: 'bare relay / direct: the most any path with one Node hop can reach here',
-          },
-        );
-      }
     }
-  }
-  for (const hop of ['api', 'image', 'relay'] as const) {
-    metrics.push({
-      name: `download.cpuSeconds.${hop}.${sizeLabel(largest)}`,
-      unit: 's',
-      samples: hopCpu[hop],
-      description: `CPU seconds the ${hop === 'relay' ? 'bare relay' : `${hop} service`} spent on one ${sizeLabel(largest)} download`,
-    });
+    for (const hop of ['api', 'image', 'relay'] as const) {
+      metrics.push({
+        name: `${direction}.cpuSeconds.${hop}.${sizeLabel(largest)}`,
+        unit: 's',
+        samples: hopCpu[direction][hop],
+        description: `CPU seconds the ${hop === 'relay' ? 'bare relay' : `${hop} service`} spent on one ${sizeLabel(largest)} ${direction}`,
+      });
+    }
   }
   // The headline upload ratio: the worst size's in each run (downloads have a target per size).
   metrics.push({
     name: 'upload.ratio',
     unit: 'x',
     samples: Array.from({ length: options.runs }, (_, run) =>
-      Math.min(...sizes.map((size) => upload.get(size)?.ratio[run] ?? Number.NaN)),
+      Math.min(...sizes.map((size) => results.upload.get(size)?.ratio[run] ?? Number.NaN)),
     ),
     target: { comparison: '>=', value: 0.95 },
     description: 'upload throughput through the API / straight to S3, the lowest over the sizes in each run',
@@ -303,7 +291,7 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
     },
   );
 
-  for (const direction of ['upload', 'download'] as const) {
+  for (const direction of directions) {
     const growth = (run: number, service: ServiceName) =>
       (peaks[direction].get(largest)?.[run]?.[service].peakMb ?? Number.NaN) -
       (peaks[direction].get(smallest)?.[run]?.[service].peakMb ?? Number.NaN);
