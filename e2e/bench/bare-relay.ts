@@ -41,4 +41,3 @@ server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   console.log(typeof address === 'object' && address !== null ? address.port : '');
 });
-process.on('SIGTERM', () => process.exit(0));

@@ -1,5 +1,5 @@
-// The benchmark's two ways in: through the public API (a user with a token), and straight to the
-// stack's S3 with its credentials, for the direct baseline.
+// The benchmark's ways in: through the public API (a user with a token), straight to the stack's S3
+// with its credentials for the direct baseline, and the same through a bare Node relay, the floor of a hop.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent as HttpAgent } from 'node:http';
