@@ -6,7 +6,7 @@ import { parseSamples } from '../support/prometheus-text.ts';
 import { errorRatio, runScenario } from '../load/scenarios.ts';
 import { sloThresholds } from '../load/thresholds.ts';
 import { apiClient, directS3 } from './clients.ts';
-import { inOrder } from './side-by-side.ts';
+import { rotated } from './side-by-side.ts';
 import type { Metric } from './report.ts';
 import type { BenchStack } from './stack.ts';
 import { percentile } from './stats.ts';
@@ -121,7 +121,7 @@ export async function benchGateway(stack: BenchStack, options: GatewayOptions): 
         return result.requests.total / (result.duration || options.seconds);
       };
       const direct = () => s3ReadsPerSecond(() => s3.get(objectKey), options.readConnections, options.seconds);
-      const [apiRps, directRps] = await inOrder(run % 2 === 1, viaApi, direct);
+      const [apiRps, directRps] = await rotated(run, [viaApi, direct]);
       reads.api.push(apiRps);
       reads.direct.push(directRps);
       reads.ratio.push(apiRps / directRps);

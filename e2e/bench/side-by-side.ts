@@ -1,11 +1,4 @@
-// Two measurements compared side by side in the same run.
-
-/** Runs `first` then `second`, or the other way round: alternating the order cancels drift. */
-export async function inOrder<A, B>(swap: boolean, first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> {
-  if (!swap) return [await first(), await second()];
-  const b = await second();
-  return [await first(), b];
-}
+// Measurements compared side by side in the same run.
 
 /** Runs the tasks one after another, starting with the `start`-th (modulo their number): rotating the start cancels drift. */
 export async function rotated<T extends unknown[]>(

@@ -19,7 +19,7 @@ import { withCpu } from './cpu.ts';
 import { rssMb, watchPeakRss, type PeakRss } from './memory.ts';
 import type { Metric } from './report.ts';
 import type { BenchStack } from './stack.ts';
-import { inOrder, rotated } from './side-by-side.ts';
+import { rotated } from './side-by-side.ts';
 import { mebibytesPerSecond } from './stats.ts';
 
 export interface TransferOptions {
@@ -175,15 +175,14 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
         `parallel run ${run + 1}/${options.runs}: ${uploads} uploads of ${sizeLabel(size)} at once, through the API and directly`,
       );
       const keys = uploaders.map((_, i) => `${prefix}/parallel-${run}-${i}.png`);
-      const [viaApi, direct] = await inOrder(
-        run % 2 === 1,
+      const [viaApi, direct] = await rotated(run, [
         () =>
           atOnce(uploaders, async (uploader) => ({
             uploader,
             ...(await uploadRetryingRefusals(client, uploader, size, refusals)),
           })),
         () => atOnce(keys, (key) => s3.put(key, size)),
-      );
+      ]);
       parallel.api.push(throughput(viaApi));
       parallel.direct.push(throughput(direct));
       parallel.ratio.push(throughput(viaApi) / throughput(direct));

@@ -1,7 +1,7 @@
-// Side-by-side measurements alternate or rotate their order, and each result keeps its task's place.
+// Side-by-side measurements rotate their order, and each result keeps its task's place.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inOrder, rotated } from '../side-by-side.ts';
+import { rotated } from '../side-by-side.ts';
 
 function recorder() {
   const order: string[] = [];
@@ -12,15 +12,13 @@ function recorder() {
   return { order, task };
 }
 
-describe('inOrder', () => {
-  it('runs the second first when swapped, and answers in the tasks’ order', async () => {
+describe('rotated', () => {
+  it('alternates two tasks run by run, and answers in the tasks’ order', async () => {
     const { order, task } = recorder();
-    assert.deepEqual(await inOrder(true, task('a'), task('b')), ['a', 'b']);
+    assert.deepEqual(await rotated(1, [task('a'), task('b')]), ['a', 'b']);
     assert.deepEqual(order, ['b', 'a']);
   });
-});
 
-describe('rotated', () => {
   it('starts with the start-th task, wraps around, and answers in the tasks’ order', async () => {
     for (const [start, expected] of [
       [0, ['a', 'b', 'c']],
