@@ -1,6 +1,7 @@
 // The stack a benchmark runs against: the one already running in the given state folder (when it
 // listens on this run's ports), else a fresh one in .dev/bench that is stopped afterwards.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readProcStat } from './proc-stat.ts';
 import { acquireLock, runningStackPid } from '../../scripts/local-stack/lock.ts';
 import { stateLayout } from '../../scripts/local-stack/paths.ts';
 import {
@@ -84,9 +85,7 @@ function innermostProcess(pid: number): number {
     .filter((entry) => /^\d+$/.test(entry))
     .filter((entry) => {
       try {
-        // Fields after the command (which may hold spaces) start after the last ')': state, ppid, ...
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        return readProcStat(Number(entry)).parentPid === pid;
       } catch {
         return false;
       }

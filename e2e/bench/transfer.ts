@@ -15,7 +15,7 @@ import {
   uploadThroughApi,
   type Timed,
 } from './clients.ts';
-import { withCpu } from './cpu.ts';
+import { type ProcessUsage, withUsage } from './process-usage.ts';
 import { rssMb, watchPeakRss, type PeakRss } from './memory.ts';
 import type { Metric } from './report.ts';
 import type { BenchStack } from './stack.ts';
@@ -75,9 +75,9 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
       ]),
     );
   const results = { upload: perSize(), download: perSize() };
-  /** CPU seconds each hop spent on each largest transfer: the api and image services, and the bare relay. */
-  const perHop = () => ({ api: [] as number[], image: [] as number[], relay: [] as number[] });
-  const hopCpu = { upload: perHop(), download: perHop() };
+  /** What each hop spent on each largest transfer: the api and image services, and the bare relay. */
+  const perHop = () => ({ api: [] as ProcessUsage[], image: [] as ProcessUsage[], relay: [] as ProcessUsage[] });
+  const hopUsage = { upload: perHop(), download: perHop() };
   const peaks = {
     upload: new Map<number, Array<PeakRss<ServiceName>>>(sizes.map((size) => [size, []])),
     download: new Map<number, Array<PeakRss<ServiceName>>>(sizes.map((size) => [size, []])),
@@ -106,10 +106,10 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
     const throughApi = async <T extends Timed>(direction: Direction, size: number, transfer: () => Promise<T>) => {
       const watch = watchPeakRss(stack.servicePids);
       try {
-        const { result, cpu } = await withCpu(stack.servicePids, transfer);
+        const { result, usage } = await withUsage(stack.servicePids, transfer);
         if (size === largest) {
-          hopCpu[direction].api.push(cpu.api);
-          hopCpu[direction].image.push(cpu.image);
+          hopUsage[direction].api.push(usage.api);
+          hopUsage[direction].image.push(usage.image);
         }
         return result;
       } finally {
@@ -117,8 +117,8 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
       }
     };
     const throughRelay = async (direction: Direction, size: number, transfer: () => Promise<Timed>) => {
-      const { result, cpu } = await withCpu({ relay: relay.pid }, transfer);
-      if (size === largest) hopCpu[direction].relay.push(cpu.relay);
+      const { result, usage } = await withUsage({ relay: relay.pid }, transfer);
+      if (size === largest) hopUsage[direction].relay.push(usage.relay);
       return result;
     };
     const record = (direction: Direction, size: number, [viaApi, direct, relayed]: [Timed, Timed, Timed]) => {
@@ -243,12 +243,21 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
       );
     }
     for (const hop of ['api', 'image', 'relay'] as const) {
-      metrics.push({
-        name: `${direction}.cpuSeconds.${hop}.${sizeLabel(largest)}`,
-        unit: 's',
-        samples: hopCpu[direction][hop],
-        description: `CPU seconds the ${hop === 'relay' ? 'bare relay' : `${hop} service`} spent on one ${sizeLabel(largest)} ${direction}`,
-      });
+      const process = hop === 'relay' ? 'bare relay' : `${hop} service`;
+      metrics.push(
+        {
+          name: `${direction}.cpuSeconds.${hop}.${sizeLabel(largest)}`,
+          unit: 's',
+          samples: hopUsage[direction][hop].map((usage) => usage.cpuSeconds),
+          description: `CPU seconds the ${process} spent on one ${sizeLabel(largest)} ${direction}`,
+        },
+        {
+          name: `${direction}.pageFaults.${hop}.${sizeLabel(largest)}`,
+          unit: 'count',
+          samples: hopUsage[direction][hop].map((usage) => usage.minorFaults),
+          description: `pages the ${process} faulted in (touched anew, or again after malloc gave them back) during one ${sizeLabel(largest)} ${direction}`,
+        },
+      );
     }
   }
   // The headline upload ratio: the worst size's in each run (downloads have a target per size).
