@@ -1,13 +1,7 @@
-// CPU time and page faults of a process, from /proc (Linux).
+// CPU time and page faults a process spends while some work runs, from /proc (Linux).
 import { readProcStat, type ProcStat } from './proc-stat.ts';
 
-/** What a process has spent since it started. */
 export type ProcessUsage = Pick<ProcStat, 'cpuSeconds' | 'minorFaults'>;
-
-export const processUsage = (pid: number): ProcessUsage => {
-  const { cpuSeconds, minorFaults } = readProcStat(pid);
-  return { cpuSeconds, minorFaults };
-};
 
 /** Runs `work` and returns its result with what each process spent meanwhile. */
 export async function withUsage<Name extends string, T>(
@@ -15,15 +9,14 @@ export async function withUsage<Name extends string, T>(
   work: () => Promise<T>,
 ): Promise<{ result: T; usage: Record<Name, ProcessUsage> }> {
   const entries = Object.entries(pids) as Array<[Name, number]>;
-  const before = entries.map(([, pid]) => processUsage(pid));
+  const before = entries.map(([name, pid]) => ({ name, pid, start: readProcStat(pid) }));
   const result = await work();
   const usage = Object.fromEntries(
-    entries.map(([name, pid], i) => {
-      const after = processUsage(pid);
-      const start = before[i] ?? { cpuSeconds: 0, minorFaults: 0 };
+    before.map(({ name, pid, start }) => {
+      const end = readProcStat(pid);
       return [
         name,
-        { cpuSeconds: after.cpuSeconds - start.cpuSeconds, minorFaults: after.minorFaults - start.minorFaults },
+        { cpuSeconds: end.cpuSeconds - start.cpuSeconds, minorFaults: end.minorFaults - start.minorFaults },
       ];
     }),
   );

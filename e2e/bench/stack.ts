@@ -1,7 +1,6 @@
 // The stack a benchmark runs against: the one already running in the given state folder (when it
 // listens on this run's ports), else a fresh one in .dev/bench that is stopped afterwards.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readProcStat } from './proc-stat.ts';
 import { acquireLock, runningStackPid } from '../../scripts/local-stack/lock.ts';
 import { stateLayout } from '../../scripts/local-stack/paths.ts';
 import {
@@ -11,6 +10,7 @@ import {
   type ServiceName,
   type StackDescription,
 } from '../../scripts/local-stack/stack.ts';
+import { readProcStat } from './proc-stat.ts';
 
 export const benchStateDir = '.dev/bench';
 

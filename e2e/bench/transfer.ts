@@ -243,19 +243,19 @@ export async function benchTransfers(stack: BenchStack, options: TransferOptions
       );
     }
     for (const hop of ['api', 'image', 'relay'] as const) {
-      const process = hop === 'relay' ? 'bare relay' : `${hop} service`;
+      const hopName = hop === 'relay' ? 'bare relay' : `${hop} service`;
       metrics.push(
         {
           name: `${direction}.cpuSeconds.${hop}.${sizeLabel(largest)}`,
           unit: 's',
           samples: hopUsage[direction][hop].map((usage) => usage.cpuSeconds),
-          description: `CPU seconds the ${process} spent on one ${sizeLabel(largest)} ${direction}`,
+          description: `CPU seconds the ${hopName} spent on one ${sizeLabel(largest)} ${direction}`,
         },
         {
           name: `${direction}.pageFaults.${hop}.${sizeLabel(largest)}`,
           unit: 'count',
           samples: hopUsage[direction][hop].map((usage) => usage.minorFaults),
-          description: `pages the ${process} faulted in (touched anew, or again after malloc gave them back) during one ${sizeLabel(largest)} ${direction}`,
+          description: `pages the ${hopName} faulted in (touched anew, or again after malloc gave them back) during one ${sizeLabel(largest)} ${direction}`,
         },
       );
     }

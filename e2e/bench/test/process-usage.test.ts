@@ -1,7 +1,8 @@
 // CPU time and page faults read from /proc: what a process spends while some work runs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { processUsage, withUsage } from '../process-usage.ts';
+import { readProcStat } from '../proc-stat.ts';
+import { withUsage } from '../process-usage.ts';
 
 /** Keeps this process busy until it has spent `milliseconds` of CPU, however loaded the machine is. */
 const spin = (milliseconds: number) => {
@@ -39,6 +40,6 @@ describe('withUsage', () => {
   });
 
   it('reads a process that has run for a while as having spent CPU', () => {
-    assert.ok(processUsage(process.pid).cpuSeconds > 0);
+    assert.ok(readProcStat(process.pid).cpuSeconds > 0);
   });
 });
