@@ -1,11 +1,19 @@
-// `node e2e/bench/read-path.ts`: the CPU the image service spends on the two calls of every download,
+// `node e2e/bench/read-path.ts`: the CPU the image service spends on the steps of every download,
 // each by the ways it can be made, side by side on throwaway real servers (scripts/local-stack/testing.ts):
 //   - finding the owner's row: Prisma's findFirst, Prisma's $queryRaw, a prepared statement ($queryPrepared);
-//   - fetching a small object: the AWS SDK's GetObject, the object reader (a signed GET on undici).
+//   - fetching a small object: the AWS SDK's GetObject, the object reader (a signed GET on undici);
+//   - sending the body on, as the image service and the api both do: stream.pipeline, streamBody (with
+//     the client's CPU, the same for both, included).
 // CPU time of this process, not wall time, so a busy machine changes the figures little. 8 calls at a time.
 import { randomUUID } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createDatabase } from '@platform/database';
+import { streamBody } from '@platform/runtime';
+import { Pool } from 'undici';
 import { startTestDatabase, startTestObjectStore } from '../../scripts/local-stack/testing.ts';
 import { createObjectReader } from '../../services/image/src/data-access/object-reader.ts';
 import { summarize } from './stats.ts';
@@ -127,5 +135,35 @@ async function objectGets(): Promise<void> {
   }
 }
 
+async function bodySends(): Promise<void> {
+  const payload = Buffer.alloc(objectBytes, 7);
+  const ways: Record<string, (body: Readable, response: ServerResponse) => Promise<void>> = { pipeline, streamBody };
+  const server = createServer((request, response) => {
+    const send = ways[request.url?.slice(1) ?? ''];
+    if (send === undefined) response.writeHead(404).end();
+    else void send(Readable.from([payload]), response).catch(() => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const pool = new Pool(`http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, {
+    connections: concurrency,
+  });
+  const fetched = async (path: string) => {
+    const { statusCode, body } = await pool.request({ method: 'GET', path });
+    const length = (await body.arrayBuffer()).byteLength;
+    return statusCode === 200 && length === objectBytes ? length : undefined;
+  };
+  try {
+    print(
+      'sending the body',
+      await cpuPerCall(Object.fromEntries(Object.keys(ways).map((way) => [way, () => fetched(`/${way}`)]))),
+    );
+  } finally {
+    await pool.close();
+    server.close();
+  }
+}
+
 await rowLookups();
 await objectGets();
+await bodySends();

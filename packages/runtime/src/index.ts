@@ -16,6 +16,7 @@ export {
 export { Readiness } from './health.ts';
 export { createHttpApp } from './http/create-app.ts';
 export { requestIdOf } from './http/request-logging.ts';
+export { streamBody } from './http/stream-body.ts';
 export { jsonBody } from './http/json-body.ts';
 export { validateBody } from './http/validate-body.ts';
 export {

@@ -1,4 +1,4 @@
-import { pipeline } from 'node:stream/promises';
+import { streamBody } from '@platform/runtime';
 import type { Response } from 'express';
 import type { ImageDownload } from '../upstreams/image-client.ts';
 
@@ -8,7 +8,7 @@ export async function relayDownload(res: Response, { status, headers, body }: Im
   res.status(status);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   try {
-    await pipeline(body, res);
+    await streamBody(body, res);
   } catch (error) {
     // A client that leaves mid-download is not a failure of ours; anything else is.
     if (!res.destroyed || res.writableFinished) throw error;

@@ -1,5 +1,5 @@
-import { pipeline } from 'node:stream/promises';
-import { badRequest, notFound, platformMetrics, type Logger } from '@platform/runtime';
+import type { Readable } from 'node:stream';
+import { badRequest, notFound, platformMetrics, streamBody, type Logger } from '@platform/runtime';
 import type { Express, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { storedFilenamePattern } from '../domain/filenames.ts';
@@ -100,9 +100,9 @@ export function mountImageRoutes(app: Express, { images, requireUser, logger }: 
 }
 
 /** Streams a body to the client; a client that goes away mid-download is not an error of ours. */
-async function sendStream(res: Response, body: NodeJS.ReadableStream, logger: Logger): Promise<void> {
+async function sendStream(res: Response, body: Readable, logger: Logger): Promise<void> {
   try {
-    await pipeline(body, res);
+    await streamBody(body, res);
   } catch (error) {
     if (res.writableFinished) return;
     if ((error as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE' && res.destroyed) {
